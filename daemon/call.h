@@ -1,0 +1,91 @@
+/* call: one API call as the dispatcher hands it to an operation handler, and
+ * the operation table's entry type. The contract between dispatch
+ * (dispatch.c) and the handlers (op_*.c, listed in ops.c):
+ *
+ *   decode -> identify caller -> authorize(op->action, op->resource()) ->
+ *   begin txn -> op->handler() -> [audit record here] -> commit -> encode
+ *
+ * A handler never checks permissions itself and never commits: it returns
+ * >= 0 with *ret_resp set (memory from c->arena), or a negative errno after
+ * call_fail() recorded the AWS error code and message. */
+#pragma once
+#include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct arena;
+struct store_txn;
+struct iamd;
+
+enum caller_kind {
+	CALLER_ANONYMOUS = 0,   /* a uid bound to nothing: denied everything */
+	CALLER_ROOT,            /* the account root */
+	CALLER_USER,            /* an IAM user */
+};
+
+struct caller {
+	enum caller_kind kind;
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	const char *account_id;  /* 12 digits */
+	const char *arn;         /* arn:aws:iam::ACCOUNT:root, or the user's ARN */
+	const char *user_id;     /* the account id for root, AIDA... for a user */
+	const char *user_name;   /* NULL for root */
+};
+
+struct call {
+	struct arena *arena;      /* owns everything decoded and built for the call */
+	const struct op *op;
+	uint64_t id;              /* the Request.id, echoed back */
+	char request_id[37];      /* AWS RequestId: a UUID */
+	int64_t now;              /* Unix seconds, fixed when the call starts */
+	struct caller caller;
+	struct store_txn *txn;    /* read or write, as op->flags say */
+	struct iamd *d;           /* daemon-wide configuration and handles */
+	/* set by call_fail() */
+	int err;
+	const char *err_code;
+	const char *err_msg;
+};
+
+typedef int (*op_handler_fn)(struct call *c, const ProtobufCMessage *req,
+			     ProtobufCMessage **ret_resp);
+/* The ARN the call acts on, as AWS defines it for the action ("*" when the
+ * action has no resource). Memory from c->arena. */
+typedef int (*op_resource_fn)(struct call *c, const ProtobufCMessage *req,
+			      const char **ret_arn);
+
+enum op_flags {
+	OP_WRITE = 1u << 0,       /* runs in a write transaction */
+	OP_NO_TXN = 1u << 1,      /* needs no store access at all */
+};
+
+struct op {
+	uint32_t number;          /* Request.op field == Response.result field */
+	const char *name;         /* AWS action name: "CreateUser" */
+	const char *action;       /* IAM action: "iam:CreateUser" */
+	unsigned flags;           /* enum op_flags */
+	uint32_t max_len;         /* cap on the request frame, bytes */
+	op_resource_fn resource;
+	op_handler_fn handler;
+};
+
+/* Records an error for the call and returns `err` (negative errno). `code`
+ * is the AWS error code; NULL picks the default for `err` (see call.c).
+ * The message is formatted into c->arena. */
+int call_fail(struct call *c, int err, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* The default AWS error code and HTTP status for a negative errno:
+ * -ENOENT NoSuchEntity 404, -EEXIST EntityAlreadyExists 409,
+ * -ENOTEMPTY DeleteConflict 409, -EDQUOT LimitExceeded 409,
+ * -EINVAL InvalidInput 400, -EACCES AccessDenied 403,
+ * -ENOSPC/-EIO/other ServiceFailure 500. */
+const char *call_errno_code(int err, unsigned *ret_http_status);
+
+/* The operation table (ops.c). */
+const struct op *ops_find(uint32_t number);
+extern const struct op ops_table[];
+extern const size_t ops_table_len;

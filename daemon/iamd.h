@@ -1,0 +1,32 @@
+/* iamd: the daemon-wide state that the event loop, dispatch and handlers
+ * share. One instance, owned by iamd_main.c. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct store;
+struct event_base;
+
+struct iamd_config {
+	const char *state_dir;        /* --state-dir: LMDB lives in STATE/db */
+	const char *runtime_dir;      /* --runtime-dir: holds api.sock */
+	const char *socket_path;      /* derived: RUNTIME/api.sock, or --socket */
+	const char *account_id;       /* --account-id: default account on first start */
+	bool foreground;
+	uint32_t max_frame;           /* bytes a request frame may hold */
+	uint32_t max_inflight;        /* answered-but-unsent calls per connection */
+	uint32_t max_conns;
+	uint32_t idle_timeout_ms;     /* no complete frame for this long: close */
+	uint32_t frame_timeout_ms;    /* a started frame must complete within */
+	size_t map_size;              /* LMDB map size */
+};
+
+struct iamd {
+	struct iamd_config cfg;
+	struct store *store;
+	struct event_base *base;
+	char account_id[13];          /* the default account, 12 digits */
+	uid_t owner_uid;              /* owner of the state dir: account root too */
+	bool stopping;
+};

@@ -1,0 +1,1 @@
+# lib/arn: placeholder, filled by its module

@@ -1,0 +1,1 @@
+# lib/pbjson: placeholder, filled by its module

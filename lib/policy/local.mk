@@ -1,0 +1,1 @@
+# lib/policy: placeholder, filled by its module

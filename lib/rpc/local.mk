@@ -1,0 +1,1 @@
+# lib/rpc: placeholder, filled by its module

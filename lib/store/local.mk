@@ -1,0 +1,1 @@
+# lib/store: placeholder, filled by its module

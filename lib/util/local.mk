@@ -1,0 +1,6 @@
+# lib/util: small pieces every process uses (arena, ids, names, time).
+noinst_LTLIBRARIES += lib/libiamutil.la
+lib_libiamutil_la_SOURCES = \
+	lib/util/arena.c lib/util/arena.h
+lib_libiamutil_la_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
+lib_libiamutil_la_LIBADD = $(SODIUM_LIBS)

@@ -1,0 +1,16 @@
+# proto/: the .proto sources; protoc-c writes the C code into the build tree.
+PROTO_SRCS = proto/common.proto proto/iam.proto proto/sts.proto \
+	proto/api.proto proto/store.proto
+PROTO_GEN = $(PROTO_SRCS:.proto=.pb-c.c) $(PROTO_SRCS:.proto=.pb-c.h)
+EXTRA_DIST += $(PROTO_SRCS)
+BUILT_SOURCES += $(PROTO_GEN)
+CLEANFILES += $(PROTO_GEN)
+
+proto/%.pb-c.c proto/%.pb-c.h: $(srcdir)/proto/%.proto
+	$(AM_V_GEN)$(MKDIR_P) proto && \
+	$(PROTOC_C) -I$(srcdir)/proto --c_out=proto $(srcdir)/proto/$*.proto
+
+noinst_LTLIBRARIES += proto/libiamproto.la
+nodist_proto_libiamproto_la_SOURCES = $(PROTO_GEN)
+proto_libiamproto_la_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) -Wno-missing-prototypes
+proto_libiamproto_la_LIBADD = $(PROTOBUF_C_LIBS)

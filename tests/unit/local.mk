@@ -1,0 +1,5 @@
+# tests/unit: one program per lib module, real LMDB in a temp dir.
+check_PROGRAMS += tests/unit/test_arena
+TESTS += tests/unit/test_arena
+tests_unit_test_arena_SOURCES = tests/unit/test_arena.c
+tests_unit_test_arena_LDADD = lib/libiamutil.la

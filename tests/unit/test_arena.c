@@ -1,0 +1,30 @@
+/* Unit tests for lib/util/arena. */
+#include "util/arena.h"
+#include "../tap.h"
+#include <stdint.h>
+
+int main(void)
+{
+	struct arena *a = NULL;
+	tap_ok(arena_new(64, &a) == 0 && a, "arena_new");
+	char *s = arena_strdup(a, "hello");
+	TAP_IS_STR(s, "hello", "strdup copies");
+	tap_ok(((uintptr_t)arena_alloc(a, 3) & 15) == 0, "allocations are 16-byte aligned");
+	void *big = arena_alloc(a, 100000);
+	tap_ok(big != NULL, "allocation larger than the first chunk");
+	memset(big, 0xab, 100000);
+	char *p = arena_printf(a, "%s-%d", "x", 42);
+	TAP_IS_STR(p, "x-42", "printf formats");
+	tap_ok(arena_used(a) >= 100000, "used counts bytes");
+	arena_reset(a);
+	TAP_IS_INT(arena_used(a), 0, "reset empties");
+	tap_ok(arena_alloc(a, (size_t)1 << 40) == NULL, "absurd size refused");
+	unsigned char *z = arena_zalloc(a, 32);
+	int zero = 1;
+	for (int i = 0; i < 32; i++)
+		zero &= z[i] == 0;
+	tap_ok(zero, "zalloc zeroes");
+	arena_free(a);
+	arena_free(NULL);
+	return tap_done();
+}
