@@ -2,8 +2,10 @@
  * the operation table's entry type. The contract between dispatch
  * (dispatch.c) and the handlers (op_*.c, listed in ops.c):
  *
- *   decode -> identify caller -> authorize(op->action, op->resource()) ->
- *   begin txn -> op->handler() -> [audit record here] -> commit -> encode
+ *   decode -> identify caller -> begin txn (read or write) ->
+ *   op->resource() (may read the store: a user's ARN holds its path) ->
+ *   authorize(op->action, resource ARN, context) -> op->handler() ->
+ *   [audit record here] -> commit -> encode
  *
  * A handler never checks permissions itself and never commits: it returns
  * >= 0 with *ret_resp set (memory from c->arena), or a negative errno after
@@ -44,6 +46,7 @@ struct call {
 	struct caller caller;
 	struct store_txn *txn;    /* read or write, as op->flags say */
 	struct iamd *d;           /* daemon-wide configuration and handles */
+	ProtobufCAllocator pb;    /* allocates from arena: pass to *_unpack() */
 	/* set by call_fail() */
 	int err;
 	const char *err_code;

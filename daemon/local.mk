@@ -1,1 +1,10 @@
-# daemon
+# daemon/: iamd, the frontend. The event loop, dispatch and set-up are listed
+# here; the operation handlers are listed in daemon/ops.mk.
+sbin_PROGRAMS += daemon/iamd
+IAMD_OPS_SOURCES =
+include daemon/ops.mk
+daemon_iamd_SOURCES = $(IAMD_OPS_SOURCES)
+daemon_iamd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(PROTOBUF_C_CFLAGS) \
+	$(LMDB_CFLAGS) $(SODIUM_CFLAGS) $(SYSTEMD_CFLAGS)
+daemon_iamd_LDADD = proto/libiamproto.la lib/libiamutil.la \
+	$(LIBEVENT_LIBS) $(PROTOBUF_C_LIBS) $(LMDB_LIBS) $(SODIUM_LIBS) $(SYSTEMD_LIBS)

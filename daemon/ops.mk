@@ -1,0 +1,1 @@
+# daemon/ops.mk: the operation handlers (IAMD_OPS_SOURCES += ...).
