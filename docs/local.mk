@@ -1,1 +1,2 @@
-# docs
+# docs/: how to run, configure and operate iamd; man pages.
+EXTRA_DIST += docs/README.md

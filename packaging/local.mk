@@ -1,1 +1,7 @@
-# packaging
+# packaging/: systemd units, sysusers and tmpfiles for a host install.
+systemdunitdir = $(prefix)/lib/systemd/system
+dist_systemdunit_DATA = packaging/iamd.service packaging/iamd.socket
+sysusersdir = $(prefix)/lib/sysusers.d
+dist_sysusers_DATA = packaging/iamd.sysusers.conf
+tmpfilesdir = $(prefix)/lib/tmpfiles.d
+dist_tmpfiles_DATA = packaging/iamd.tmpfiles.conf
