@@ -1,2 +1,3 @@
 # docs/: how to run, configure and operate iamd; man pages.
 EXTRA_DIST += docs/README.md
+EXTRA_DIST += docs/development.md
