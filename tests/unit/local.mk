@@ -3,3 +3,8 @@ check_PROGRAMS += tests/unit/test_arena
 TESTS += tests/unit/test_arena
 tests_unit_test_arena_SOURCES = tests/unit/test_arena.c
 tests_unit_test_arena_LDADD = lib/libiamutil.la
+
+check_PROGRAMS += tests/unit/test_store
+TESTS += tests/unit/test_store
+tests_unit_test_store_SOURCES = tests/unit/test_store.c
+tests_unit_test_store_LDADD = lib/libiamstore.la
