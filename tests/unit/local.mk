@@ -8,3 +8,10 @@ check_PROGRAMS += tests/unit/test_store
 TESTS += tests/unit/test_store
 tests_unit_test_store_SOURCES = tests/unit/test_store.c
 tests_unit_test_store_LDADD = lib/libiamstore.la
+
+check_PROGRAMS += tests/unit/test_util_ids tests/unit/test_util_names
+TESTS += tests/unit/test_util_ids tests/unit/test_util_names
+tests_unit_test_util_ids_SOURCES = tests/unit/test_util_ids.c
+tests_unit_test_util_ids_LDADD = lib/libiamutil.la
+tests_unit_test_util_names_SOURCES = tests/unit/test_util_names.c
+tests_unit_test_util_names_LDADD = lib/libiamutil.la
