@@ -3,8 +3,13 @@
 #pragma once
 #include <stdint.h>
 #include "call.h"
+#include "iam.pb-c.h"
 
 struct store;
+
+/* The schema version this build writes; ops_store_init() migrates older
+ * stores up to it and refuses newer ones (-EPROTONOSUPPORT). */
+#define OPS_SCHEMA_VERSION 1
 
 /* On first start: the meta record (schema version) and the default account
  * (`configured` if not NULL, else a random 12-digit id). On later starts:
@@ -13,3 +18,41 @@ struct store;
 int ops_store_init(struct store *s, const char *configured, int64_t now,
 		   char ret_account_id[13]);
 
+/* ---- shared by the handlers (op_*.c) ---- */
+
+/* call_fail() for a store or internal error, unless one is recorded. */
+int op_fail_store(struct call *c, int r);
+int op_fail_no_user(struct call *c, const char *name);
+/* The user, or NoSuchEntity recorded. */
+int op_user_load(struct call *c, const char *name, Iam__User **ret);
+/* The existing user's ARN, or the ARN of `name` at path "/". */
+int op_resource_user(struct call *c, const char *name, const char **ret_arn);
+int op_user_name_resource(struct call *c, const char *name, const char **ret);
+/* A copy of u without tags and permissions boundary, as lists show users. */
+Iam__User *op_user_brief(struct call *c, Iam__User *u);
+int op_resource_none(struct call *c, const ProtobufCMessage *m, const char **ret);
+
+#define OP_DECLARE(name)                                                       \
+	int op_##name(struct call *c, const ProtobufCMessage *m,               \
+		      ProtobufCMessage **ret);                                 \
+	int op_##name##_resource(struct call *c, const ProtobufCMessage *m,    \
+				 const char **ret)
+
+OP_DECLARE(create_user);
+OP_DECLARE(get_user);
+OP_DECLARE(list_users);
+OP_DECLARE(update_user);
+OP_DECLARE(delete_user);
+OP_DECLARE(tag_user);
+OP_DECLARE(untag_user);
+OP_DECLARE(list_user_tags);
+OP_DECLARE(create_group);
+OP_DECLARE(get_group);
+OP_DECLARE(list_groups);
+OP_DECLARE(update_group);
+OP_DECLARE(delete_group);
+OP_DECLARE(add_user_to_group);
+OP_DECLARE(remove_user_from_group);
+OP_DECLARE(list_groups_for_user);
+int op_get_caller_identity(struct call *c, const ProtobufCMessage *m,
+			   ProtobufCMessage **ret);

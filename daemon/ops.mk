@@ -1,1 +1,4 @@
 # daemon/ops.mk: the operation handlers (IAMD_OPS_SOURCES += ...).
+IAMD_OPS_SOURCES += daemon/ops.c \
+	daemon/entity.c daemon/entity.h \
+	daemon/op_user.c daemon/op_user_tags.c daemon/op_group.c daemon/op_sts.c

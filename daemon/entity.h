@@ -1,0 +1,96 @@
+/* entity: users and groups in the store, the logic the handlers share.
+ * Records (UserRecord, GroupRecord) live under account "/" lower(name); id
+ * indexes map ids to those keys; two membership indexes hold
+ * account "/" lower(user) "/" lower(group) and the reverse. Everything is
+ * read in the call's transaction and unpacked with c->pb, so nothing
+ * returned points into LMDB memory. Functions return negative errno and do
+ * NOT call call_fail(): the handler says what went wrong. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "call.h"
+#include "iam.pb-c.h"
+#include "store/store.h"
+
+/* account(12) "/" group(128) "/" user(64), with room to spare */
+#define ENTITY_KEY_MAX 256
+#define ENTITY_GROUPS_PER_USER 10
+
+/* The account the call acts in (the caller's). */
+const char *entity_account(const struct call *c);
+
+/* acct "/" lower(a) [ "/" lower(b) ] into buf; returns the length, 0 when it
+ * would not fit. b may be NULL; a "" with b NULL gives the prefix "acct/". */
+size_t entity_key(char buf[ENTITY_KEY_MAX], const char *acct, const char *a,
+		  const char *b);
+
+/* ARNs in the aws partition; path "/" or "/.../". From c->arena. */
+char *entity_user_arn(struct call *c, const char *path, const char *name);
+char *entity_group_arn(struct call *c, const char *path, const char *name);
+
+int entity_user_get(struct call *c, const char *name, Iam__User **ret);
+/* Writes the record and its id index; `create` refuses an existing name
+ * (-EEXIST). */
+int entity_user_put(struct call *c, const Iam__User *u, bool create);
+int entity_user_del(struct call *c, const Iam__User *u);
+/* Renames and/or moves a user: new key, id index, ARN, memberships. */
+int entity_user_rename(struct call *c, Iam__User *u, const char *new_name,
+		       const char *new_path);
+
+int entity_group_get(struct call *c, const char *name, Iam__Group **ret);
+int entity_group_put(struct call *c, const Iam__Group *g, bool create);
+int entity_group_del(struct call *c, const Iam__Group *g);
+int entity_group_rename(struct call *c, Iam__Group *g, const char *new_name,
+			const char *new_path);
+
+/* Membership, by names. add is idempotent; del returns -ENOENT when the
+ * user was not a member. */
+int entity_member_add(struct call *c, const char *user, const char *group);
+int entity_member_del(struct call *c, const char *user, const char *group);
+int entity_member_is(struct call *c, const char *user, const char *group);
+/* How many groups the user is in, or whether the group has any member. */
+int entity_user_groups_count(struct call *c, const char *user, size_t *ret);
+int entity_group_has_members(struct call *c, const char *group, bool *ret);
+
+/* Paging over keys under a prefix in one database, from an opaque marker.
+ * visit() is called with the key's suffix after the prefix; it returns 1
+ * when the entry matches (and, if `take`, it added it to its result), 0 when
+ * it does not match, < 0 on error. `val` is the entry's value (valid
+ * during the call of visit only). After `max` taken entries the walk looks
+ * for one more match: if there is one, the page is truncated and its marker
+ * points at it. */
+typedef int (*entity_visit_fn)(struct call *c, const char *suffix, size_t len,
+			       const struct store_val *val, bool take, void *userdata);
+
+struct entity_page {
+	char kind;                /* marker tag: one per kind of list */
+	const char *marker;       /* from the request, or NULL */
+	bool has_max;
+	int32_t max;              /* validated 1..1000 when has_max */
+	/* out */
+	bool truncated;
+	char *next_marker;        /* c->arena, when truncated */
+};
+
+/* -EINVAL with call_fail() done when the marker is not ours. */
+int entity_page_walk(struct call *c, enum store_db db, const char *prefix,
+		     struct entity_page *p, entity_visit_fn visit, void *userdata);
+
+/* Opaque markers for lists that are not key walks (tags: an index). */
+char *entity_marker_encode(struct call *c, char kind, const char *data, size_t len);
+/* Decoded bytes (NUL-terminated, c->arena), or NULL when invalid. */
+char *entity_marker_decode(struct call *c, char kind, const char *marker,
+			   size_t *ret_len);
+int entity_marker_fail(struct call *c);
+
+/* Copies a protobuf string into the arena (NULL stays NULL). */
+char *entity_strdup(struct call *c, const char *s);
+
+struct util_verr;
+/* 0 when e holds nothing; else call_fail() with its code and message. */
+int entity_verr_fail(struct call *c, struct util_verr *e);
+/* AWS's rules for a list of tags in a request: count, keys, values, keys
+ * unique ignoring case. */
+void entity_tags_check(Iam__Tag *const *tags, size_t n, struct util_verr *e);

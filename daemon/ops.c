@@ -1,0 +1,206 @@
+/* ops: the one operation table (one row per action: its number in api.proto,
+ * AWS name, IAM action, flags, request cap, resource function, handler), its
+ * O(1) index, and the store's set-up: meta record, schema migrations and the
+ * default account. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.pb-c.h"
+#include "ops.h"
+#include "store.pb-c.h"
+#include "store/store.h"
+#include "util/id.h"
+
+/* Request caps: names and paths are small; 50 tags of 128 + 256 characters
+ * of up to 4 UTF-8 bytes each need about 80 KiB. */
+#define CAP_SMALL (8u * 1024)
+#define CAP_TAGS (128u * 1024)
+
+#define OP(num, nm, act, fl, cap, fn) \
+	{ num, nm, act, fl, cap, op_##fn##_resource, op_##fn }
+
+const struct op ops_table[] = {
+	{ IAM__REQUEST__OP_GET_CALLER_IDENTITY, "GetCallerIdentity",
+	  "sts:GetCallerIdentity", OP_NO_TXN, CAP_SMALL, op_resource_none,
+	  op_get_caller_identity },
+
+	OP(IAM__REQUEST__OP_CREATE_USER, "CreateUser", "iam:CreateUser", OP_WRITE, CAP_TAGS,
+	   create_user),
+	OP(IAM__REQUEST__OP_GET_USER, "GetUser", "iam:GetUser", 0, CAP_SMALL, get_user),
+	OP(IAM__REQUEST__OP_LIST_USERS, "ListUsers", "iam:ListUsers", 0, CAP_SMALL, list_users),
+	OP(IAM__REQUEST__OP_UPDATE_USER, "UpdateUser", "iam:UpdateUser", OP_WRITE, CAP_SMALL,
+	   update_user),
+	OP(IAM__REQUEST__OP_DELETE_USER, "DeleteUser", "iam:DeleteUser", OP_WRITE, CAP_SMALL,
+	   delete_user),
+	OP(IAM__REQUEST__OP_TAG_USER, "TagUser", "iam:TagUser", OP_WRITE, CAP_TAGS, tag_user),
+	OP(IAM__REQUEST__OP_UNTAG_USER, "UntagUser", "iam:UntagUser", OP_WRITE, CAP_TAGS,
+	   untag_user),
+	OP(IAM__REQUEST__OP_LIST_USER_TAGS, "ListUserTags", "iam:ListUserTags", 0, CAP_SMALL,
+	   list_user_tags),
+
+	OP(IAM__REQUEST__OP_CREATE_GROUP, "CreateGroup", "iam:CreateGroup", OP_WRITE, CAP_SMALL,
+	   create_group),
+	OP(IAM__REQUEST__OP_GET_GROUP, "GetGroup", "iam:GetGroup", 0, CAP_SMALL, get_group),
+	OP(IAM__REQUEST__OP_LIST_GROUPS, "ListGroups", "iam:ListGroups", 0, CAP_SMALL,
+	   list_groups),
+	OP(IAM__REQUEST__OP_UPDATE_GROUP, "UpdateGroup", "iam:UpdateGroup", OP_WRITE, CAP_SMALL,
+	   update_group),
+	OP(IAM__REQUEST__OP_DELETE_GROUP, "DeleteGroup", "iam:DeleteGroup", OP_WRITE, CAP_SMALL,
+	   delete_group),
+	OP(IAM__REQUEST__OP_ADD_USER_TO_GROUP, "AddUserToGroup", "iam:AddUserToGroup", OP_WRITE,
+	   CAP_SMALL, add_user_to_group),
+	OP(IAM__REQUEST__OP_REMOVE_USER_FROM_GROUP, "RemoveUserFromGroup",
+	   "iam:RemoveUserFromGroup", OP_WRITE, CAP_SMALL, remove_user_from_group),
+	OP(IAM__REQUEST__OP_LIST_GROUPS_FOR_USER, "ListGroupsForUser", "iam:ListGroupsForUser", 0,
+	   CAP_SMALL, list_groups_for_user),
+};
+
+const size_t ops_table_len = sizeof(ops_table) / sizeof(ops_table[0]);
+
+/* Op numbers are small (< OPS_INDEX_MAX): a direct index, built once. */
+#define OPS_INDEX_MAX 1024
+static uint16_t ops_index[OPS_INDEX_MAX];   /* row + 1; 0: none */
+static bool ops_index_built;
+
+static void ops_index_build(void)
+{
+	for (size_t i = 0; i < ops_table_len; i++)
+		if (ops_table[i].number < OPS_INDEX_MAX)
+			ops_index[ops_table[i].number] = (uint16_t)(i + 1);
+	ops_index_built = true;
+}
+
+const struct op *ops_find(uint32_t number)
+{
+	if (!ops_index_built)
+		ops_index_build();
+	if (number >= OPS_INDEX_MAX || ops_index[number] == 0)
+		return NULL;
+	return &ops_table[ops_index[number] - 1];
+}
+
+/* ---- store set-up ---- */
+
+static const char meta_key[] = "meta";
+
+/* Migration to version N is migrations[N - 2] (version 1 is the first
+ * schema: nothing to migrate). Each runs inside the write transaction that
+ * then records the new version; if one fails, nothing of it is kept. */
+typedef int (*ops_migration_fn)(struct store_txn *t);
+static const ops_migration_fn migrations[] = {
+	NULL,   /* placeholder so the array is never empty; never called */
+};
+
+static int ops_migrate(struct store_txn *t, uint32_t from, uint32_t to)
+{
+	for (uint32_t v = from + 1; v <= to; v++) {
+		size_t i = v - 2;
+		if (v < 2 || i >= sizeof(migrations) / sizeof(migrations[0]) || !migrations[i])
+			return -EPROTONOSUPPORT;
+		int r = migrations[i](t);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int ops_put_msg(struct store_txn *t, enum store_db db, const char *key,
+		       const ProtobufCMessage *m)
+{
+	size_t len = protobuf_c_message_get_packed_size(m);
+	uint8_t *buf = malloc(len ? len : 1);
+	if (!buf)
+		return -ENOMEM;
+	protobuf_c_message_pack(m, buf);
+	int r = store_put(t, db, key, strlen(key), buf, len, 0);
+	free(buf);
+	return r;
+}
+
+static int ops_store_create(struct store_txn *t, const char *configured, int64_t now,
+			    char acct[13])
+{
+	if (configured) {
+		if (!util_account_id_valid(configured))
+			return -EINVAL;
+		memcpy(acct, configured, 13);
+	} else {
+		int r = util_account_id_new(acct);
+		if (r < 0)
+			return r;
+	}
+	Iam__StoreMeta meta = IAM__STORE_META__INIT;
+	meta.has_schema_version = true;
+	meta.schema_version = OPS_SCHEMA_VERSION;
+	meta.default_account_id = acct;
+	meta.has_create_date = true;
+	meta.create_date = now;
+	Iam__AccountRecord a = IAM__ACCOUNT_RECORD__INIT;
+	a.account_id = acct;
+	a.has_create_date = true;
+	a.create_date = now;
+	int r = ops_put_msg(t, STORE_DB_META, meta_key, &meta.base);
+	if (r < 0)
+		return r;
+	return ops_put_msg(t, STORE_DB_ACCOUNTS, acct, &a.base);
+}
+
+int ops_store_init(struct store *s, const char *configured, int64_t now,
+		   char ret_account_id[13])
+{
+	struct store_txn *t = NULL;
+	struct store_val v;
+	Iam__StoreMeta *meta = NULL;
+	char acct[13];
+	int r;
+
+	if (configured && !util_account_id_valid(configured))
+		return -EINVAL;
+	r = store_txn_begin(s, true, &t);
+	if (r < 0)
+		return r;
+	r = store_get(t, STORE_DB_META, meta_key, strlen(meta_key), &v);
+	if (r == -ENOENT) {
+		r = ops_store_create(t, configured, now, acct);
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	meta = iam__store_meta__unpack(NULL, v.len, v.data);
+	if (!meta || !meta->default_account_id ||
+	    !util_account_id_valid(meta->default_account_id)) {
+		r = -EIO;
+		goto out;
+	}
+	memcpy(acct, meta->default_account_id, 13);
+	if (configured && strcmp(configured, acct) != 0) {
+		r = -EEXIST;
+		goto out;
+	}
+	uint32_t version = meta->has_schema_version ? meta->schema_version : 1;
+	if (version > OPS_SCHEMA_VERSION) {
+		r = -EPROTONOSUPPORT;   /* written by a newer iamd */
+		goto out;
+	}
+	if (version < OPS_SCHEMA_VERSION) {
+		r = ops_migrate(t, version, OPS_SCHEMA_VERSION);
+		if (r < 0)
+			goto out;
+		meta->schema_version = OPS_SCHEMA_VERSION;
+		meta->has_schema_version = true;
+		r = ops_put_msg(t, STORE_DB_META, meta_key, &meta->base);
+	}
+out:
+	if (meta)
+		iam__store_meta__free_unpacked(meta, NULL);
+	if (r < 0) {
+		store_txn_abort(t);
+		return r;
+	}
+	r = store_txn_commit(t);
+	if (r < 0)
+		return r;
+	memcpy(ret_account_id, acct, 13);
+	return 0;
+}
