@@ -88,6 +88,13 @@ int call_fail(struct call *c, int err, const char *code, const char *fmt, ...)
  * -ENOSPC/-EIO/other ServiceFailure 500. */
 const char *call_errno_code(int err, unsigned *ret_http_status);
 
+/* A protobuf-c allocator drawing from `a` (its free is a no-op: the arena is
+ * reset after the call). dispatch sets c->pb with it; handlers may use it too. */
+void call_allocator_init(ProtobufCAllocator *pb, struct arena *a);
+
+/* A fresh AWS RequestId: a random UUID version 4, 36 characters. */
+int call_request_id_new(char ret[37]);
+
 /* The operation table (ops.c). */
 const struct op *ops_find(uint32_t number);
 extern const struct op ops_table[];

@@ -3,8 +3,16 @@
 sbin_PROGRAMS += daemon/iamd
 IAMD_OPS_SOURCES =
 include daemon/ops.mk
-daemon_iamd_SOURCES = $(IAMD_OPS_SOURCES)
+daemon_iamd_SOURCES = $(IAMD_OPS_SOURCES) \
+	daemon/iamd.h daemon/call.h daemon/ops.h \
+	daemon/iamd_main.c \
+	daemon/server.c daemon/server.h \
+	daemon/dispatch.c daemon/dispatch.h \
+	daemon/call.c \
+	daemon/authz.c daemon/authz.h \
+	daemon/sd.c daemon/sd.h
 daemon_iamd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(PROTOBUF_C_CFLAGS) \
 	$(LMDB_CFLAGS) $(SODIUM_CFLAGS) $(SYSTEMD_CFLAGS)
-daemon_iamd_LDADD = proto/libiamproto.la lib/libiamutil.la \
+daemon_iamd_LDADD = lib/libiamrpc.la lib/libiamstore.la proto/libiamproto.la \
+	lib/libiamutil.la \
 	$(LIBEVENT_LIBS) $(PROTOBUF_C_LIBS) $(LMDB_LIBS) $(SODIUM_LIBS) $(SYSTEMD_LIBS)

@@ -1,1 +1,14 @@
-# tests/integration
+# tests/integration: real daemons in temp dirs, driven by iamctl, libiam and
+# raw frames. Shell tests source tests/integration/lib.sh (the harness).
+# Append only.
+EXTRA_DIST += tests/integration/lib.sh
+
+# server: hostile peers, limits, pipelining, SIGTERM, non-root callers
+check_PROGRAMS += tests/integration/test_frames
+TESTS += tests/integration/test_frames
+tests_integration_test_frames_SOURCES = tests/integration/test_frames.c
+tests_integration_test_frames_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_integration_test_frames_LDADD = lib/libiamrpc.la proto/libiamproto.la $(PROTOBUF_C_LIBS)
+# server: iamd's start, directories, options, restart, signals (and lib.sh)
+dist_check_SCRIPTS += tests/integration/iamd_lifecycle.sh
+TESTS += tests/integration/iamd_lifecycle.sh

@@ -15,3 +15,9 @@ tests_unit_test_util_ids_SOURCES = tests/unit/test_util_ids.c
 tests_unit_test_util_ids_LDADD = lib/libiamutil.la
 tests_unit_test_util_names_SOURCES = tests/unit/test_util_names.c
 tests_unit_test_util_names_LDADD = lib/libiamutil.la
+
+check_PROGRAMS += tests/unit/test_rpc
+TESTS += tests/unit/test_rpc
+tests_unit_test_rpc_SOURCES = tests/unit/test_rpc.c
+tests_unit_test_rpc_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_unit_test_rpc_LDADD = lib/libiamrpc.la proto/libiamproto.la $(PROTOBUF_C_LIBS)

@@ -1,0 +1,23 @@
+/* server: iamd's event loop (the libevent adapter: the only file that
+ * includes event2/). One event_base; a listening event; per connection raw
+ * read/write events and one timer. Complete frames are dispatched
+ * synchronously from the read callback (dispatch.h) and answered from it:
+ * write() at once, EV_WRITE only when the socket is full, reading paused
+ * while too many answers wait. Per-connection limits: frame size, answers
+ * in flight, idle timeout, a deadline for a started frame; a limit on
+ * connections. A peer that breaks the protocol loses its connection, never
+ * the daemon.
+ *
+ * SIGTERM/SIGINT: stop accepting, answer every complete request already
+ * received (reading what the kernel holds), flush, close; bounded by a
+ * short drain timeout; then server_run() returns. */
+#pragma once
+
+struct iamd;
+struct server;
+
+/* Takes ownership of `listen_fd` (a listening AF_UNIX stream socket). */
+int server_new(struct iamd *d, int listen_fd, struct server **ret);
+/* Runs until SIGTERM/SIGINT has been handled. 0, or negative errno. */
+int server_run(struct server *srv);
+void server_free(struct server *srv);          /* accepts NULL */

@@ -1,0 +1,255 @@
+/* rpc_frame: length-prefixed protobuf frames over stream sockets (rpc.h). */
+#include "config.h"
+#include "rpc/rpc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define RPC_BUF_MIN 4096u
+
+void rpc_buf_init(struct rpc_buf *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void rpc_buf_release(struct rpc_buf *b)
+{
+	if (!b)
+		return;
+	free(b->data);
+	rpc_buf_init(b);
+}
+
+int rpc_buf_reserve(struct rpc_buf *b, size_t n, uint8_t **ret_tail)
+{
+	if (b->start == b->end)
+		b->start = b->end = 0;
+	if (b->cap - b->end < n && b->start > 0) {
+		size_t len = b->end - b->start;
+		memmove(b->data, b->data + b->start, len);
+		b->start = 0;
+		b->end = len;
+	}
+	if (b->cap - b->end < n) {
+		size_t need = b->end + n;
+		if (need < b->end)
+			return -ENOMEM;
+		size_t cap = b->cap ? b->cap : RPC_BUF_MIN;
+		while (cap < need) {
+			if (cap > SIZE_MAX / 2)
+				return -ENOMEM;
+			cap *= 2;
+		}
+		uint8_t *p = realloc(b->data, cap);
+		if (!p)
+			return -ENOMEM;
+		b->data = p;
+		b->cap = cap;
+	}
+	if (ret_tail)
+		*ret_tail = b->data + b->end;
+	return 0;
+}
+
+void rpc_buf_commit(struct rpc_buf *b, size_t n)
+{
+	b->end += n;
+}
+
+void rpc_buf_consume(struct rpc_buf *b, size_t n)
+{
+	b->start += n;
+	if (b->start >= b->end)
+		b->start = b->end = 0;
+}
+
+int rpc_frame_parse(const uint8_t *p, size_t len, uint32_t cap,
+		    uint32_t *ret_body_len)
+{
+	if (len < RPC_HDR_LEN) {
+		*ret_body_len = 0;
+		return 0;
+	}
+	uint32_t n = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+		     (uint32_t)p[2] << 8 | (uint32_t)p[3];
+	if (n == 0)
+		return -EBADMSG;
+	if (n > cap)
+		return -EMSGSIZE;
+	*ret_body_len = n;
+	return len - RPC_HDR_LEN >= n ? 1 : 0;
+}
+
+int rpc_frame_next(struct rpc_buf *b, uint32_t cap, const uint8_t **ret_body,
+		   uint32_t *ret_body_len)
+{
+	uint32_t n = 0;
+	int r = rpc_frame_parse(rpc_buf_head(b), rpc_buf_len(b), cap, &n);
+	if (r <= 0)
+		return r;
+	const uint8_t *body = rpc_buf_head(b) + RPC_HDR_LEN;
+	/* consume without resetting offsets, so `body` stays where it is */
+	b->start += RPC_HDR_LEN + n;
+	*ret_body = body;
+	*ret_body_len = n;
+	return 1;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+int rpc_frame_pack(struct rpc_buf *out, const ProtobufCMessage *msg)
+{
+	size_t n = protobuf_c_message_get_packed_size(msg);
+	if (n > UINT32_MAX)
+		return -EMSGSIZE;
+	uint8_t *tail;
+	int r = rpc_buf_reserve(out, RPC_HDR_LEN + n, &tail);
+	if (r < 0)
+		return r;
+	put_be32(tail, (uint32_t)n);
+	size_t packed = protobuf_c_message_pack(msg, tail + RPC_HDR_LEN);
+	if (packed != n)
+		return -EIO;
+	rpc_buf_commit(out, RPC_HDR_LEN + n);
+	return 0;
+}
+
+int rpc_msg_unpack(const ProtobufCMessageDescriptor *desc,
+		   ProtobufCAllocator *alloc, const uint8_t *body, size_t len,
+		   ProtobufCMessage **ret)
+{
+	ProtobufCMessage *m = protobuf_c_message_unpack(desc, alloc, len, body);
+	if (!m)
+		return -EBADMSG;
+	*ret = m;
+	return 0;
+}
+
+int rpc_connect_unix(const char *path, int *ret_fd)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = -errno;
+		close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+int rpc_fd_write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	bool sock = true;
+	while (len > 0) {
+		ssize_t w = sock ? send(fd, p, len, MSG_NOSIGNAL)
+				 : write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOTSOCK && sock) {
+				sock = false;
+				continue;
+			}
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+				if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+					return -errno;
+				continue;
+			}
+			return -errno;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int rpc_fd_send(int fd, const ProtobufCMessage *msg)
+{
+	uint8_t stackbuf[1024];
+	size_t n = protobuf_c_message_get_packed_size(msg);
+	if (n > UINT32_MAX - RPC_HDR_LEN)
+		return -EMSGSIZE;
+	uint8_t *buf = stackbuf;
+	if (n + RPC_HDR_LEN > sizeof(stackbuf)) {
+		buf = malloc(n + RPC_HDR_LEN);
+		if (!buf)
+			return -ENOMEM;
+	}
+	put_be32(buf, (uint32_t)n);
+	protobuf_c_message_pack(msg, buf + RPC_HDR_LEN);
+	int r = rpc_fd_write_all(fd, buf, n + RPC_HDR_LEN);
+	if (buf != stackbuf)
+		free(buf);
+	return r;
+}
+
+/* Reads exactly len bytes; returns the count read before EOF if short. */
+static int read_full(int fd, uint8_t *p, size_t len, size_t *ret_got)
+{
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = read(fd, p + got, len - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return -ETIMEDOUT;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	*ret_got = got;
+	return 0;
+}
+
+int rpc_fd_recv(int fd, uint32_t cap, uint8_t **ret_body, size_t *ret_len)
+{
+	uint8_t hdr[RPC_HDR_LEN];
+	size_t got = 0;
+	uint32_t n = 0;
+	int r = read_full(fd, hdr, sizeof(hdr), &got);
+	if (r < 0)
+		return r;
+	if (got == 0)
+		return -EPIPE;
+	if (got < sizeof(hdr))
+		return -EPROTO;
+	r = rpc_frame_parse(hdr, sizeof(hdr), cap, &n);
+	if (r < 0)
+		return r;
+	uint8_t *body = malloc(n);
+	if (!body)
+		return -ENOMEM;
+	r = read_full(fd, body, n, &got);
+	if (r == 0 && got < n)
+		r = -EPROTO;
+	if (r < 0) {
+		free(body);
+		return r;
+	}
+	*ret_body = body;
+	*ret_len = n;
+	return 0;
+}
