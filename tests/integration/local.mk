@@ -12,3 +12,10 @@ tests_integration_test_frames_LDADD = lib/libiamrpc.la proto/libiamproto.la $(PR
 # server: iamd's start, directories, options, restart, signals (and lib.sh)
 dist_check_SCRIPTS += tests/integration/iamd_lifecycle.sh
 TESTS += tests/integration/iamd_lifecycle.sh
+# entities: users, groups, pagination, durability (iam_load: a bulk client)
+check_PROGRAMS += tests/integration/iam_load
+tests_integration_iam_load_SOURCES = tests/integration/iam_load.c
+tests_integration_iam_load_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_integration_iam_load_LDADD = lib/libiamrpc.la proto/libiamproto.la $(PROTOBUF_C_LIBS)
+dist_check_SCRIPTS += tests/integration/durability.sh
+TESTS += tests/integration/durability.sh
