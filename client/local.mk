@@ -1,1 +1,22 @@
-# client
+# client/: libiam (the C client library, public header iam.h, iam.pc) and
+# iamctl (the CLI), both generic over the protobuf descriptors.
+lib_LTLIBRARIES += client/libiam.la
+include_HEADERS += client/iam.h
+pkgconfig_DATA += client/iam.pc
+EXTRA_DIST += client/libiam.sym client/iam.pc.in
+client_libiam_la_SOURCES = client/iam.h client/libiam_internal.h \
+	client/libiam_client.c client/libiam_call.c
+client_libiam_la_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(JANSSON_CFLAGS)
+client_libiam_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 -no-undefined \
+	-Wl,--version-script=$(srcdir)/client/libiam.sym
+client_libiam_la_LIBADD = lib/libiampbjson.la proto/libiamproto.la \
+	lib/libiamutil.la $(PROTOBUF_C_LIBS) $(JANSSON_LIBS)
+EXTRA_client_libiam_la_DEPENDENCIES = client/libiam.sym
+
+bin_PROGRAMS += client/iamctl
+client_iamctl_SOURCES = client/iamctl.c client/iamctl.h client/iamctl_args.c \
+	client/iamctl_help.c client/iamctl_pages.c client/iamctl_policy.c
+client_iamctl_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(JANSSON_CFLAGS)
+client_iamctl_LDADD = client/libiam.la lib/libiampbjson.la proto/libiamproto.la \
+	lib/libiamutil.la $(PROTOBUF_C_LIBS) $(JANSSON_LIBS)
+client_iamctl_LDADD += lib/libiampolicy.la lib/libiamarn.la $(JANSSON_LIBS)

@@ -4,4 +4,5 @@ lib_libiamutil_la_SOURCES = \
 	lib/util/arena.c lib/util/arena.h
 lib_libiamutil_la_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
 lib_libiamutil_la_LIBADD = $(SODIUM_LIBS)
+lib_libiamutil_la_SOURCES += lib/util/isotime.c lib/util/isotime.h
 lib_libiamutil_la_SOURCES += lib/util/id.c lib/util/id.h lib/util/name.c lib/util/name.h

@@ -1,0 +1,363 @@
+/* iamctl: the command line of iamd, shaped like the AWS CLI:
+ *   iamctl [options] <service> <command> [parameters]
+ * Every command is an action of proto/api.proto, found and driven through
+ * the descriptors; the call goes through libiam; the answer is printed as the
+ * AWS CLI prints it, list calls paginated and merged as the AWS CLI does. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iam.h"
+#include "iamctl.h"
+
+int iamctl_policy_main(int argc, char **argv);
+
+/* --- commands ------------------------------------------------------------ */
+
+static bool has_field(const ProtobufCMessageDescriptor *d, const char *name,
+		      ProtobufCType type)
+{
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field_by_name(d, name);
+	return f && f->type == type && f->label != PROTOBUF_C_LABEL_REPEATED;
+}
+
+static int cmd_fill(const ProtobufCFieldDescriptor *req_f, struct iamctl_cmd *c)
+{
+	const ProtobufCMessageDescriptor *rq, *rs;
+
+	if (pbjson_action_find(req_f->name, &c->req_f, &c->resp_f) < 0 ||
+	    pbjson_name_to_aws(req_f->name, c->action, sizeof(c->action)) < 0 ||
+	    pbjson_name_to_kebab(req_f->name, c->name, sizeof(c->name)) < 0)
+		return -ENOENT;
+	c->service = pbjson_action_service(c->action);
+	rq = c->req_f->descriptor;
+	rs = c->resp_f->descriptor;
+	c->paginated = has_field(rq, "marker", PROTOBUF_C_TYPE_STRING) &&
+		       has_field(rq, "max_items", PROTOBUF_C_TYPE_INT32) &&
+		       has_field(rs, "marker", PROTOBUF_C_TYPE_STRING) &&
+		       has_field(rs, "is_truncated", PROTOBUF_C_TYPE_BOOL);
+	return 0;
+}
+
+int iamctl_cmd_find(const char *service, const char *name,
+		    struct iamctl_cmd *ret)
+{
+	char snake[PBJSON_NAME_MAX];
+	const ProtobufCFieldDescriptor *req_f;
+	struct iamctl_cmd c;
+
+	if (pbjson_name_from_kebab(name, snake, sizeof(snake)) < 0 ||
+	    pbjson_action_find(snake, &req_f, NULL) < 0 || cmd_fill(req_f, &c) < 0 ||
+	    strcmp(c.service, service) != 0)
+		return -ENOENT;
+	*ret = c;
+	return 0;
+}
+
+static int cmd_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const ProtobufCFieldDescriptor *const *)a)->name,
+		      (*(const ProtobufCFieldDescriptor *const *)b)->name);
+}
+
+int iamctl_cmd_at(const char *service, size_t i, struct iamctl_cmd *ret)
+{
+	size_t n = pbjson_action_count(), k = 0;
+	const ProtobufCFieldDescriptor **all = calloc(n ? n : 1, sizeof(*all));
+	int r = -ENOENT;
+
+	if (!all)
+		return -ENOMEM;
+	for (size_t j = 0; j < n; j++)
+		all[j] = pbjson_action_at(j);
+	qsort(all, n, sizeof(*all), cmd_cmp);
+	for (size_t j = 0; j < n; j++) {
+		struct iamctl_cmd c;
+		if (cmd_fill(all[j], &c) < 0 || strcmp(c.service, service) != 0)
+			continue;
+		if (k++ == i) {
+			*ret = c;
+			r = 0;
+			break;
+		}
+	}
+	free(all);
+	return r;
+}
+
+/* --- output -------------------------------------------------------------- */
+
+static void text_value(const json_t *v, FILE *out)
+{
+	if (json_is_string(v))
+		fputs(json_string_value(v), out);
+	else if (json_is_true(v))
+		fputs("True", out);
+	else if (json_is_false(v))
+		fputs("False", out);
+	else if (json_is_null(v))
+		fputs("None", out);
+	else if (json_is_integer(v))
+		fprintf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		fprintf(out, "%.17g", json_real_value(v));
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void text_format(const json_t *j, const char *ident, FILE *out);
+
+/* The AWS CLI's text output (awscli/text.py): a structure's scalars on one
+ * line, sorted by key, after its upper-cased name; then its lists and
+ * structures, each under its own name. */
+static void text_dict(const json_t *o, const char *ident, FILE *out)
+{
+	size_t n = json_object_size(o), k = 0, i;
+	const char **keys = calloc(n ? n : 1, sizeof(*keys));
+	const char *key;
+	json_t *v;
+	bool any = false;
+
+	if (!keys)
+		return;
+	json_object_foreach((json_t *)o, key, v)
+		keys[k++] = key;
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	for (i = 0; i < n; i++) {
+		v = json_object_get(o, keys[i]);
+		if (json_is_object(v) || json_is_array(v))
+			continue;
+		if (!any && ident) {
+			for (const char *p = ident; *p; p++)
+				fputc(*p >= 'a' && *p <= 'z' ? *p - 32 : *p, out);
+			fputc('\t', out);
+		} else if (any) {
+			fputc('\t', out);
+		}
+		text_value(v, out);
+		any = true;
+	}
+	if (any)
+		fputc('\n', out);
+	for (i = 0; i < n; i++) {
+		v = json_object_get(o, keys[i]);
+		if (json_is_object(v) || json_is_array(v))
+			text_format(v, keys[i], out);
+	}
+	free(keys);
+}
+
+static void text_format(const json_t *j, const char *ident, FILE *out)
+{
+	size_t i;
+	json_t *v;
+	bool scalars = true;
+
+	if (json_is_object(j)) {
+		text_dict(j, ident, out);
+		return;
+	}
+	if (!json_is_array(j)) {
+		text_value(j, out);
+		fputc('\n', out);
+		return;
+	}
+	json_array_foreach(j, i, v)
+		if (json_is_object(v) || json_is_array(v))
+			scalars = false;
+	if (scalars && json_array_size(j) > 0) {
+		if (ident) {
+			for (const char *p = ident; *p; p++)
+				fputc(*p >= 'a' && *p <= 'z' ? *p - 32 : *p, out);
+			fputc('\t', out);
+		}
+		json_array_foreach(j, i, v) {
+			if (i)
+				fputc('\t', out);
+			text_value(v, out);
+		}
+		fputc('\n', out);
+		return;
+	}
+	json_array_foreach(j, i, v)
+		text_format(v, ident, out);
+}
+
+static int print_result(const json_t *j, const struct iamctl_opts *o)
+{
+	char *s = NULL;
+
+	if (json_object_size(j) == 0)
+		return 0;   /* the AWS CLI prints nothing for an empty answer */
+	if (o->output && strcmp(o->output, "text") == 0) {
+		text_format(j, NULL, stdout);
+		return 0;
+	}
+	if (pbjson_dump(j, &s) < 0) {
+		fprintf(stderr, "iamctl: out of memory\n");
+		return IAMCTL_EXIT_CONNECT;
+	}
+	puts(s);
+	free(s);
+	return 0;
+}
+
+/* --- calls --------------------------------------------------------------- */
+
+static int report_error(int r, const struct iamctl_cmd *cmd, iam_error *e,
+			const struct iamctl_opts *o)
+{
+	if (e && strcmp(iam_error_code(e), "ParamValidation") == 0) {
+		fprintf(stderr, "\nParameter validation failed:\n%s\n",
+			iam_error_message(e));
+		return IAMCTL_EXIT_USAGE;
+	}
+	if (e) {
+		fprintf(stderr, "\nAn error occurred (%s) when calling the %s "
+			"operation: %s\n", iam_error_code(e), cmd->action,
+			iam_error_message(e));
+		if (o->debug && *iam_error_request_id(e))
+			fprintf(stderr, "RequestId: %s\n", iam_error_request_id(e));
+		return IAMCTL_EXIT_SERVICE;
+	}
+	fprintf(stderr, "\n%s when calling the %s operation on iamd at %s: %s\n",
+		r == -ETIMEDOUT ? "Read timeout" : "Connection failed",
+		cmd->action, o->socket ? o->socket : "$IAMD_SOCKET", strerror(-r));
+	return IAMCTL_EXIT_CONNECT;
+}
+
+int iamctl_call(iam_client *c, const struct iamctl_cmd *cmd,
+		const json_t *params, const struct iamctl_opts *o, json_t **ret)
+{
+	char *in = json_dumps(params, JSON_COMPACT | JSON_PRESERVE_ORDER), *out = NULL;
+	iam_error *e = NULL;
+	json_error_t je;
+	int r;
+
+	if (!in)
+		return report_error(-ENOMEM, cmd, NULL, o);
+	if (o->debug)
+		fprintf(stderr, "iamctl: calling %s %s\n", cmd->action, in);
+	r = iam_call_json(c, cmd->action, in, &out, &e);
+	free(in);
+	if (r < 0) {
+		r = report_error(r, cmd, e, o);
+		iam_error_free(e);
+		return r;
+	}
+	*ret = json_loads(out, 0, &je);
+	iam_free(out);
+	if (!*ret)
+		return report_error(-EPROTO, cmd, NULL, o);
+	return 0;
+}
+
+static int run_command(const struct iamctl_cmd *cmd, struct iamctl_opts *o)
+{
+	iam_client *c = NULL;
+	json_t *result = NULL;
+	int r;
+
+	r = iam_client_new(o->socket, &c);
+	if (r < 0) {
+		fprintf(stderr, "\nCould not connect to iamd at %s: %s\n",
+			o->socket ? o->socket : getenv("IAMD_SOCKET") ?
+			getenv("IAMD_SOCKET") : IAM_DEFAULT_SOCKET, strerror(-r));
+		return IAMCTL_EXIT_CONNECT;
+	}
+	if (o->timeout_ms >= 0)
+		iam_client_set_timeout(c, o->timeout_ms);
+	if (cmd->paginated && !o->no_paginate &&
+	    !json_object_get(o->params, "Marker")) {
+		r = iamctl_paginate(c, cmd, o, &result);
+	} else {
+		if (cmd->paginated && o->max_items > 0 &&
+		    !json_object_get(o->params, "MaxItems"))
+			json_object_set_new(o->params, "MaxItems",
+					    json_integer(o->max_items));
+		r = iamctl_call(c, cmd, o->params, o, &result);
+	}
+	if (r == 0)
+		r = print_result(result, o);
+	json_decref(result);
+	iam_client_free(c);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct iamctl_opts o = { .max_items = -1, .page_size = -1, .timeout_ms = -1 };
+	struct iamctl_cmd cmd;
+	const char *service = NULL;
+	int i, r;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("iamctl/%s\n", PACKAGE_VERSION);
+			return 0;
+		}
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			iamctl_help_top();
+			return 0;
+		}
+		r = iamctl_global_option(argc, argv, &i, &o);
+		if (r == 1)
+			continue;
+		if (r != 0)
+			return r;
+		if (strncmp(argv[i], "--", 2) == 0)
+			return iamctl_usage_error("Unknown options: %s", argv[i]);
+		service = argv[i++];
+		break;
+	}
+	if (!service)
+		return iamctl_usage_error("the following arguments are required: command");
+	if (strcmp(service, "help") == 0) {
+		iamctl_help_top();
+		return 0;
+	}
+	if (strcmp(service, "policy") == 0)
+		return iamctl_policy_main(argc - (i - 1), argv + (i - 1));
+	if (strcmp(service, "iam") != 0 && strcmp(service, "sts") != 0)
+		return iamctl_usage_error("argument command: Invalid choice, valid "
+					  "choices are:\n\niam | sts | policy | help");
+	while (i < argc && strncmp(argv[i], "--", 2) == 0) {
+		if (strcmp(argv[i], "--help") == 0)
+			return iamctl_help_service(service);
+		r = iamctl_global_option(argc, argv, &i, &o);
+		if (r == 0)
+			return iamctl_usage_error("Unknown options: %s", argv[i]);
+		if (r != 1)
+			return r;
+		i++;
+	}
+	if (i >= argc)
+		return iamctl_usage_error("the following arguments are required: operation");
+	if (strcmp(argv[i], "help") == 0)
+		return iamctl_help_service(service);
+	if (iamctl_cmd_find(service, argv[i], &cmd) < 0) {
+		iamctl_usage_error("argument operation: Invalid choice: '%s'. Run "
+				   "'iamctl %s help' for the valid choices.",
+				   argv[i], service);
+		return IAMCTL_EXIT_USAGE;
+	}
+	o.params = json_object();
+	if (!o.params)
+		return IAMCTL_EXIT_CONNECT;
+	r = iamctl_args_parse(&cmd, argc - i - 1, argv + i + 1, &o);
+	if (r == 0 && o.help)
+		iamctl_help_command(&cmd);
+	else if (r == 0 && o.skeleton)
+		r = iamctl_skeleton(&cmd);
+	else if (r == 0)
+		r = run_command(&cmd, &o);
+	json_decref(o.params);
+	return r;
+}
