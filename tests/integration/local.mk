@@ -19,3 +19,5 @@ tests_integration_iam_load_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_integration_iam_load_LDADD = lib/libiamrpc.la proto/libiamproto.la $(PROTOBUF_C_LIBS)
 dist_check_SCRIPTS += tests/integration/durability.sh
 TESTS += tests/integration/durability.sh
+dist_check_SCRIPTS += tests/integration/users.sh
+TESTS += tests/integration/users.sh
