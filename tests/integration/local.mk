@@ -21,3 +21,5 @@ dist_check_SCRIPTS += tests/integration/durability.sh
 TESTS += tests/integration/durability.sh
 dist_check_SCRIPTS += tests/integration/users.sh
 TESTS += tests/integration/users.sh
+dist_check_SCRIPTS += tests/integration/groups.sh
+TESTS += tests/integration/groups.sh
