@@ -265,6 +265,19 @@ static int run_command(const struct iamctl_cmd *cmd, struct iamctl_opts *o)
 	json_t *result = NULL;
 	int r;
 
+	/* the AWS CLI validates parameters before it sends anything */
+	{
+		ProtobufCMessage *m = NULL;
+		char *err = NULL;
+		r = pbjson_from_json(cmd->req_f->descriptor, o->params, NULL, &m, &err);
+		if (r < 0) {
+			fprintf(stderr, "\nParameter validation failed:\n%s\n",
+				err ? err : strerror(-r));
+			free(err);
+			return IAMCTL_EXIT_USAGE;
+		}
+		protobuf_c_message_free_unpacked(m, NULL);
+	}
 	r = iam_client_new(o->socket, &c);
 	if (r < 0) {
 		fprintf(stderr, "\nCould not connect to iamd at %s: %s\n",

@@ -129,9 +129,20 @@ const char *pbjson_action_service(const char *action)
 	return "iam";
 }
 
+static bool is_action(const ProtobufCFieldDescriptor *f)
+{
+	return (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+	       f->type == PROTOBUF_C_TYPE_MESSAGE && strcmp(f->name, "hello") != 0;
+}
+
 size_t pbjson_action_count(void)
 {
-	return iam__request__descriptor.n_fields - 2;   /* id, hello */
+	const ProtobufCMessageDescriptor *d = &iam__request__descriptor;
+	size_t n = 0;
+
+	for (unsigned j = 0; j < d->n_fields; j++)
+		n += is_action(&d->fields[j]);
+	return n;
 }
 
 const ProtobufCFieldDescriptor *pbjson_action_at(size_t i)
@@ -141,8 +152,7 @@ const ProtobufCFieldDescriptor *pbjson_action_at(size_t i)
 
 	for (size_t j = 0; j < d->n_fields; j++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[j];
-		if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
-		    strcmp(f->name, "hello") == 0)
+		if (!is_action(f))
 			continue;
 		if (k++ == i)
 			return f;
@@ -168,8 +178,7 @@ int pbjson_action_find(const char *action,
 	}
 	req = protobuf_c_message_descriptor_get_field_by_name(
 		&iam__request__descriptor, snake);
-	if (!req || !(req->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
-	    strcmp(snake, "hello") == 0)
+	if (!req || !is_action(req))
 		return -ENOENT;
 	resp = protobuf_c_message_descriptor_get_field(&iam__response__descriptor,
 						       req->id);

@@ -23,3 +23,13 @@ dist_check_SCRIPTS += tests/integration/users.sh
 TESTS += tests/integration/users.sh
 dist_check_SCRIPTS += tests/integration/groups.sh
 TESTS += tests/integration/groups.sh
+# client: libiam against a real iamd; iamctl's command line, output and errors
+check_PROGRAMS += tests/integration/test_libiam
+TESTS += tests/integration/test_libiam
+tests_integration_test_libiam_SOURCES = tests/integration/test_libiam.c
+tests_integration_test_libiam_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
+tests_integration_test_libiam_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_integration_test_libiam_LDADD = client/libiam.la proto/libiamproto.la \
+	$(PROTOBUF_C_LIBS)
+dist_check_SCRIPTS += tests/integration/iamctl.sh
+TESTS += tests/integration/iamctl.sh

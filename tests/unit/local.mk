@@ -21,3 +21,10 @@ TESTS += tests/unit/test_rpc
 tests_unit_test_rpc_SOURCES = tests/unit/test_rpc.c
 tests_unit_test_rpc_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_unit_test_rpc_LDADD = lib/libiamrpc.la proto/libiamproto.la $(PROTOBUF_C_LIBS)
+# client: lib/pbjson (AWS names, JSON <-> messages) and lib/util isotime
+check_PROGRAMS += tests/unit/test_pbjson
+TESTS += tests/unit/test_pbjson
+tests_unit_test_pbjson_SOURCES = tests/unit/test_pbjson.c
+tests_unit_test_pbjson_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_pbjson_LDADD = lib/libiampbjson.la proto/libiamproto.la \
+	lib/libiamutil.la $(PROTOBUF_C_LIBS) $(JANSSON_LIBS)
