@@ -39,7 +39,8 @@ int op_tag_user(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **re
 	Iam__Tag **tags = arena_alloc(c->arena, sizeof(*tags) * (cap ? cap : 1));
 	if (!tags)
 		return -ENOMEM;
-	memcpy(tags, u->tags, sizeof(*tags) * u->n_tags);
+	if (u->n_tags)
+		memcpy(tags, u->tags, sizeof(*tags) * u->n_tags);
 	for (size_t i = 0; i < req->n_tags; i++) {
 		size_t j;
 		for (j = 0; j < n; j++)
@@ -153,7 +154,7 @@ int op_list_user_tags(struct call *c, const ProtobufCMessage *m, ProtobufCMessag
 	size_t max = req->has_max_items ? (size_t)req->max_items : UTIL_MAX_ITEMS_DEFAULT;
 	size_t avail = start < u->n_tags ? u->n_tags - start : 0;
 	size_t n = avail < max ? avail : max;
-	resp->tags = u->tags + (start < u->n_tags ? start : 0);
+	resp->tags = n ? u->tags + start : NULL;
 	resp->n_tags = n;
 	resp->has_is_truncated = true;
 	resp->is_truncated = avail > max;

@@ -33,3 +33,5 @@ tests_integration_test_libiam_LDADD = client/libiam.la proto/libiamproto.la \
 	$(PROTOBUF_C_LIBS)
 dist_check_SCRIPTS += tests/integration/iamctl.sh
 TESTS += tests/integration/iamctl.sh
+dist_check_SCRIPTS += tests/integration/pagination.sh
+TESTS += tests/integration/pagination.sh
