@@ -24,7 +24,11 @@ int op_fail_store(struct call *c, int r)
 {
 	if (c->err)
 		return c->err;   /* already explained */
-	return call_fail(c, r, r == -ENOSPC ? "ServiceFailure" : NULL, NULL);
+	if (r == -ENOSPC)
+		return call_fail(c, r, "ServiceFailure",
+				 "The entity store is full (its map size or the disk); "
+				 "nothing of this request was applied.");
+	return call_fail(c, r, NULL, NULL);
 }
 
 int op_user_load(struct call *c, const char *name, Iam__User **ret)

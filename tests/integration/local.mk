@@ -35,3 +35,5 @@ dist_check_SCRIPTS += tests/integration/iamctl.sh
 TESTS += tests/integration/iamctl.sh
 dist_check_SCRIPTS += tests/integration/pagination.sh
 TESTS += tests/integration/pagination.sh
+dist_check_SCRIPTS += tests/integration/store_full.sh
+TESTS += tests/integration/store_full.sh
