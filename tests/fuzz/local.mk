@@ -1,1 +1,19 @@
-# tests/fuzz
+# tests/fuzz: libFuzzer targets for every parser of untrusted bytes
+# (./configure --enable-fuzzing CC=clang builds them); `make check` replays
+# each seed corpus tests/fuzz/corpus/NAME/ through replay_main.c.
+EXTRA_DIST += tests/fuzz/corpus
+
+# server: the api frame reader and Request decoding
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_frame
+tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz_frame.c
+tests_fuzz_fuzz_frame_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_frame_LDFLAGS = -fsanitize=fuzzer
+tests_fuzz_fuzz_frame_LDADD = lib/libiamrpc.la proto/libiamproto.la lib/libiamutil.la $(PROTOBUF_C_LIBS)
+endif
+check_PROGRAMS += tests/fuzz/replay_frame
+TESTS += tests/fuzz/replay_frame
+tests_fuzz_replay_frame_SOURCES = tests/fuzz/fuzz_frame.c tests/fuzz/replay_main.c
+tests_fuzz_replay_frame_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS_NAME='"frame"'
+tests_fuzz_replay_frame_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_fuzz_replay_frame_LDADD = lib/libiamrpc.la proto/libiamproto.la lib/libiamutil.la $(PROTOBUF_C_LIBS)
