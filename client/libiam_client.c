@@ -1,5 +1,7 @@
-/* libiam client: the connection to iamd (connect, Hello, framed send and
- * receive under one deadline per call), the typed call and the errors. */
+/* libiam client: the connection to iamd (connect, Hello, frames of lib/rpc
+ * sent and received with poll() under one deadline per call, so that a
+ * dead or frozen daemon never hangs the caller), the typed call and the
+ * errors. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,6 +16,7 @@
 
 #include "api.pb-c.h"
 #include "libiam_internal.h"
+#include "rpc/rpc.h"
 
 #define LIBIAM_PROTOCOL_VERSION 1
 #define LIBIAM_MAX_FRAME (64u << 20)    /* a response larger than this is an error */
@@ -101,53 +104,43 @@ static int read_all(int fd, uint8_t *p, size_t n, bool at_start, int64_t deadlin
 
 static int send_request(int fd, const Iam__Request *req, int64_t deadline)
 {
-	size_t n = protobuf_c_message_get_packed_size(&req->base);
-	uint8_t *buf;
+	struct rpc_buf out;
 	int r;
 
-	if (n > LIBIAM_MAX_FRAME)
-		return -EMSGSIZE;
-	buf = malloc(4 + n);
-	if (!buf)
-		return -ENOMEM;
-	buf[0] = (uint8_t)(n >> 24);
-	buf[1] = (uint8_t)(n >> 16);
-	buf[2] = (uint8_t)(n >> 8);
-	buf[3] = (uint8_t)n;
-	protobuf_c_message_pack(&req->base, buf + 4);
-	r = write_all(fd, buf, 4 + n, deadline);
-	free(buf);
+	rpc_buf_init(&out);
+	r = rpc_frame_pack(&out, &req->base);
+	if (r >= 0)
+		r = write_all(fd, rpc_buf_head(&out), rpc_buf_len(&out), deadline);
+	rpc_buf_release(&out);
 	return r;
 }
 
 static int recv_response(int fd, int64_t deadline, Iam__Response **ret)
 {
-	uint8_t hdr[4], *body = NULL;
-	uint32_t n;
-	Iam__Response *resp;
+	uint8_t hdr[RPC_HDR_LEN], *body = NULL;
+	uint32_t n = 0;
+	ProtobufCMessage *m = NULL;
 	int r;
 
-	r = read_all(fd, hdr, 4, true, deadline);
+	r = read_all(fd, hdr, sizeof(hdr), true, deadline);
 	if (r < 0)
 		return r;
-	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
-	    (uint32_t)hdr[2] << 8 | hdr[3];
-	if (n == 0)
-		return -EPROTO;
-	if (n > LIBIAM_MAX_FRAME)
-		return -EMSGSIZE;
+	/* the length is checked against the cap before anything is allocated */
+	r = rpc_frame_parse(hdr, sizeof(hdr), LIBIAM_MAX_FRAME, &n);
+	if (r < 0)
+		return r == -EBADMSG ? -EPROTO : r;
 	body = malloc(n);
 	if (!body)
 		return -ENOMEM;
 	r = read_all(fd, body, n, false, deadline);
 	if (r < 0)
 		goto out;
-	resp = iam__response__unpack(NULL, n, body);
-	if (!resp) {
+	r = rpc_msg_unpack(&iam__response__descriptor, NULL, body, n, &m);
+	if (r < 0) {
 		r = -EPROTO;
 		goto out;
 	}
-	*ret = resp;
+	*ret = (Iam__Response *)m;
 	r = 0;
 out:
 	free(body);

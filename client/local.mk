@@ -9,7 +9,7 @@ client_libiam_la_SOURCES = client/iam.h client/libiam_internal.h \
 client_libiam_la_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(JANSSON_CFLAGS)
 client_libiam_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 -no-undefined \
 	-Wl,--version-script=$(srcdir)/client/libiam.sym
-client_libiam_la_LIBADD = lib/libiampbjson.la proto/libiamproto.la \
+client_libiam_la_LIBADD = lib/libiampbjson.la lib/libiamrpc.la proto/libiamproto.la \
 	lib/libiamutil.la $(PROTOBUF_C_LIBS) $(JANSSON_LIBS)
 EXTRA_client_libiam_la_DEPENDENCIES = client/libiam.sym
 

@@ -1,4 +1,5 @@
 # docs/: how to run, configure and operate iamd; man pages.
 EXTRA_DIST += docs/README.md
 EXTRA_DIST += docs/development.md
-EXTRA_DIST += docs/entities.md
+dist_man_MANS += docs/iamctl.1
+EXTRA_DIST += docs/iamctl.md docs/libiam.md
