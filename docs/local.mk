@@ -3,3 +3,4 @@ EXTRA_DIST += docs/README.md
 EXTRA_DIST += docs/development.md
 dist_man_MANS += docs/iamctl.1
 EXTRA_DIST += docs/iamctl.md docs/libiam.md
+EXTRA_DIST += docs/entities.md
