@@ -4,3 +4,5 @@ EXTRA_DIST += docs/development.md
 dist_man_MANS += docs/iamctl.1
 EXTRA_DIST += docs/iamctl.md docs/libiam.md
 EXTRA_DIST += docs/entities.md
+dist_man_MANS += docs/iamd.8
+EXTRA_DIST += docs/iamd.md
