@@ -350,42 +350,63 @@ int policy_cond_value_parse(struct arena *a, enum cond_op op, bool vars,
 
 /* ---- deciding ---- */
 
-/* Does context value `s` satisfy the positive form of the operator against
- * policy value `v`? */
-static bool cmp_one(const struct evalctx *ec, enum cond_op op,
-		    const struct pval *v, const char *s, size_t n)
-{
-	double x;
-	int64_t t;
+/* Does context value `s` (already read into its type) satisfy the
+ * positive form of the operator against policy value `v`? */
+struct cval {
+	const char *s;
+	size_t n;
+	double num;
+	int64_t ms;
 	bool b;
 	struct ipnet ip;
+};
 
+static bool cmp_one(const struct evalctx *ec, enum cond_op op,
+		    const struct pval *v, const struct cval *x)
+{
 	switch (op) {
 	case OP_STR_EQ: case OP_STR_NE: case OP_STR_LIKE: case OP_STR_NLIKE:
 	case OP_BIN_EQ:
-		return policy_pat_match(ec, &v->pat, s, n, false, false);
+		return policy_pat_match(ec, &v->pat, x->s, x->n, false, false);
 	case OP_STR_EQ_IC: case OP_STR_NE_IC:
-		return policy_pat_match(ec, &v->pat, s, n, true, false);
+		return policy_pat_match(ec, &v->pat, x->s, x->n, true, false);
 	case OP_ARN_EQ: case OP_ARN_LIKE: case OP_ARN_NE: case OP_ARN_NLIKE:
-		return policy_pat_match(ec, &v->pat, s, n, false, true);
-	case OP_NUM_EQ: case OP_NUM_NE:
-		return parse_num(s, n, &x) == 0 && x == v->num;
-	case OP_NUM_LT: return parse_num(s, n, &x) == 0 && x < v->num;
-	case OP_NUM_LE: return parse_num(s, n, &x) == 0 && x <= v->num;
-	case OP_NUM_GT: return parse_num(s, n, &x) == 0 && x > v->num;
-	case OP_NUM_GE: return parse_num(s, n, &x) == 0 && x >= v->num;
-	case OP_DATE_EQ: case OP_DATE_NE:
-		return policy_parse_date(s, n, &t) == 0 && t == v->ms;
-	case OP_DATE_LT: return policy_parse_date(s, n, &t) == 0 && t < v->ms;
-	case OP_DATE_LE: return policy_parse_date(s, n, &t) == 0 && t <= v->ms;
-	case OP_DATE_GT: return policy_parse_date(s, n, &t) == 0 && t > v->ms;
-	case OP_DATE_GE: return policy_parse_date(s, n, &t) == 0 && t >= v->ms;
+		return policy_pat_match(ec, &v->pat, x->s, x->n, false, true);
+	case OP_NUM_EQ: case OP_NUM_NE: return x->num == v->num;
+	case OP_NUM_LT: return x->num < v->num;
+	case OP_NUM_LE: return x->num <= v->num;
+	case OP_NUM_GT: return x->num > v->num;
+	case OP_NUM_GE: return x->num >= v->num;
+	case OP_DATE_EQ: case OP_DATE_NE: return x->ms == v->ms;
+	case OP_DATE_LT: return x->ms < v->ms;
+	case OP_DATE_LE: return x->ms <= v->ms;
+	case OP_DATE_GT: return x->ms > v->ms;
+	case OP_DATE_GE: return x->ms >= v->ms;
+	case OP_BOOL: return x->b == v->b;
+	case OP_IP: case OP_NOT_IP: return ip_in(&v->ip, &x->ip);
+	default: return false;
+	}
+}
+
+/* Reads a context value for the operator; false when it cannot (then it
+ * matches no policy value). */
+static bool read_cval(enum cond_op op, const char *s, struct cval *x)
+{
+	x->s = s;
+	x->n = strlen(s);
+	switch (op) {
+	case OP_NUM_EQ: case OP_NUM_NE: case OP_NUM_LT: case OP_NUM_LE:
+	case OP_NUM_GT: case OP_NUM_GE:
+		return parse_num(s, x->n, &x->num) == 0;
+	case OP_DATE_EQ: case OP_DATE_NE: case OP_DATE_LT: case OP_DATE_LE:
+	case OP_DATE_GT: case OP_DATE_GE:
+		return policy_parse_date(s, x->n, &x->ms) == 0;
 	case OP_BOOL:
-		return parse_bool(s, n, &b) == 0 && b == v->b;
+		return parse_bool(s, x->n, &x->b) == 0;
 	case OP_IP: case OP_NOT_IP:
-		return policy_parse_ip(s, n, false, &ip) == 0 && ip_in(&v->ip, &ip);
+		return policy_parse_ip(s, x->n, false, &x->ip) == 0;
 	default:
-		return false;
+		return true;
 	}
 }
 
@@ -394,10 +415,12 @@ static bool cmp_one(const struct evalctx *ec, enum cond_op op,
 static bool match_value(const struct evalctx *ec, const struct pcond *c,
 			const char *s, bool neg)
 {
-	size_t n = strlen(s);
+	struct cval x;
 
+	if (!read_cval(c->op, s, &x))
+		return neg;
 	for (uint32_t i = 0; i < c->n_vals; i++)
-		if (cmp_one(ec, c->op, &c->vals[i], s, n))
+		if (cmp_one(ec, c->op, &c->vals[i], &x))
 			return !neg;
 	return neg;
 }

@@ -233,7 +233,7 @@ static int parse_top(struct pctx *c, const struct jv *root)
 		uint32_t i = 0;
 		r = 0;
 		for (const struct jv *s = stmts->child; s && r == 0; s = s->next, i++) {
-			policy_pathf(path, sizeof(path), "Statement[%u]", i);
+			policy_path_idx(path, sizeof(path), "Statement", i);
 			r = policy_stmt_parse(c, s, path, i, &p->stmts[i]);
 		}
 	}

@@ -7,6 +7,7 @@
 #include "policy/policy_int.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -51,7 +52,7 @@ bool policy_pat_match(const struct evalctx *ec, const struct ppat *pat,
 	if (pat->any)
 		return true;
 	if (!pat->n_parts)
-		return arn_glob_match(pat->c.p, pat->c.n, s, n, icase);
+		return ppat_match_c(pat, s, n, icase);
 	if (!ec->pol->v2012)
 		return false;
 	for (uint16_t i = 0; i < pat->n_parts; i++) {
@@ -145,14 +146,26 @@ static int setup_principal(struct evalctx *ec)
 	}
 	/* aws:PrincipalArn: for a role session, the role's ARN. */
 	if (ec->pr_kind == PR_SESSION) {
-		int k = snprintf(sc->derived, cap, "arn:%.*s:iam::%.*s:role/%.*s",
-				 (int)arn.partition.n, arn.partition.p,
-				 (int)arn.account.n, arn.account.p,
-				 (int)ec->pr_name_n, ec->pr_name);
-		if (k < 0 || (size_t)k >= cap)
+		size_t need = 4 + arn.partition.n + 6 + arn.account.n + 6 +
+			      ec->pr_name_n + 1;
+		char *o = sc->derived;
+		if (need > cap)
 			return -EINVAL;
+		memcpy(o, "arn:", 4);
+		o += 4;
+		memcpy(o, arn.partition.p, arn.partition.n);
+		o += arn.partition.n;
+		memcpy(o, ":iam::", 6);
+		o += 6;
+		memcpy(o, arn.account.p, arn.account.n);
+		o += arn.account.n;
+		memcpy(o, ":role/", 6);
+		o += 6;
+		memcpy(o, ec->pr_name, ec->pr_name_n);
+		o += ec->pr_name_n;
+		*o++ = '\0';
 		add_derived(ec, "aws:principalarn", sc->derived);
-		off = (size_t)k + 1;
+		off = (size_t)(o - sc->derived);
 	} else {
 		add_derived(ec, "aws:principalarn", p);
 	}
@@ -177,14 +190,26 @@ static int setup_principal(struct evalctx *ec)
 	return 0;
 }
 
+static void fmt(char *buf, size_t n, const char *f, ...)
+	__attribute__((format(printf, 3, 4)));
+static void fmt(char *buf, size_t n, const char *f, ...)
+{
+	va_list ap;
+
+	va_start(ap, f);
+	vsnprintf(buf, n, f, ap);
+	va_end(ap);
+}
+
 static void setup_clock(struct evalctx *ec)
 {
 	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	char *t = (char *)ec->sc->priv, *e = t + 32;
+	char *t = (char *)ec->sc->priv, *e = t + 64;
 	int64_t s, days, rem;
 	int y = 1970, m = 0;
 
-	if (ec->req->now_ms < 0)
+	/* Up to the end of year 9999. */
+	if (ec->req->now_ms < 0 || ec->req->now_ms > 253402300799999LL)
 		return;
 	s = ec->req->now_ms / 1000;
 	days = s / 86400;
@@ -202,10 +227,10 @@ static void setup_clock(struct evalctx *ec)
 			break;
 		days -= mdays[m] + leap;
 	}
-	snprintf(t, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m + 1,
+	fmt(t, 64, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m + 1,
 		 (int)days + 1, (int)(rem / 3600), (int)(rem / 60 % 60),
 		 (int)(rem % 60));
-	snprintf(e, 32, "%lld", (long long)s);
+	fmt(e, 64, "%lld", (long long)s);
 	add_derived(ec, "aws:currenttime", t);
 	add_derived(ec, "aws:epochtime", e);
 }
@@ -268,8 +293,8 @@ static bool stmt_applies(const struct evalctx *ec, const struct pstmt *st,
 
 	for (uint32_t i = 0; i < st->n_actions && !hit; i++)
 		hit = st->actions[i].any ||
-		      arn_glob_match(st->actions[i].c.p, st->actions[i].c.n,
-				     ec->action, ec->action_n, false);
+		      ppat_match_c(&st->actions[i], ec->action, ec->action_n,
+				   false);
 	if (hit == st->not_action)
 		return false;
 	if (st->has_resource) {

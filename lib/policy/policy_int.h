@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <string.h>
+
+#include "arn/arn.h"
 #include "policy/policy.h"
 
 struct arena;
@@ -54,7 +57,23 @@ struct ppat {
 	struct ppart *parts;
 	uint16_t n_parts;
 	bool any;                /* the pattern is a lone "*" */
+	/* Fast forms of a compiled chunk without variables. */
+	enum { PK_GLOB, PK_EXACT, PK_PREFIX } kind;
 };
+
+/* Matches a compiled pattern without variables. */
+static inline bool ppat_match_c(const struct ppat *pat, const char *s,
+				size_t n, bool icase)
+{
+	if (!icase) {
+		if (pat->kind == PK_EXACT)
+			return n == pat->c.n && memcmp(pat->c.p, s, n) == 0;
+		if (pat->kind == PK_PREFIX)
+			return n >= pat->c.n - 1 &&
+			       memcmp(pat->c.p, s, pat->c.n - 1) == 0;
+	}
+	return arn_glob_match(pat->c.p, pat->c.n, s, n, icase);
+}
 
 enum princ_kind {
 	PR_STAR, PR_ACCOUNT, PR_USER, PR_ROLE, PR_SESSION, PR_FEDUSER,
@@ -163,6 +182,9 @@ int policy_perr(struct pctx *c, unsigned line, unsigned col, const char *path,
 /* snprintf for JSON paths (truncation is fine). */
 void policy_pathf(char *buf, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Fast path builders: base + "." + key, base + "[idx]". */
+void policy_path_key(char *buf, size_t n, const char *base, const char *key);
+void policy_path_idx(char *buf, size_t n, const char *base, unsigned idx);
 int policy_check_dups(struct pctx *c, const struct jv *obj, const char *path);
 bool policy_key_is(const struct jv *v, const char *k);
 const char *policy_jv_type_name(enum jv_type t);

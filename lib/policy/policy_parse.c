@@ -22,6 +22,46 @@ void policy_pathf(char *buf, size_t n, const char *fmt, ...)
 	va_end(ap);
 }
 
+static size_t put(char *buf, size_t n, size_t at, const char *s, size_t len)
+{
+	if (at >= n)
+		return at;
+	if (len > n - 1 - at)
+		len = n - 1 - at;
+	memcpy(buf + at, s, len);
+	buf[at + len] = '\0';
+	return at + len;
+}
+
+void policy_path_key(char *buf, size_t n, const char *base, const char *key)
+{
+	size_t at = 0;
+
+	if (base != buf)
+		at = put(buf, n, 0, base, strlen(base));
+	else
+		at = strlen(buf);
+	if (key) {
+		at = put(buf, n, at, ".", 1);
+		put(buf, n, at, key, strlen(key));
+	}
+}
+
+void policy_path_idx(char *buf, size_t n, const char *base, unsigned idx)
+{
+	char num[16];
+	size_t at, k = sizeof(num);
+
+	at = base != buf ? put(buf, n, 0, base, strlen(base)) : strlen(buf);
+	num[--k] = ']';
+	do {
+		num[--k] = (char)('0' + idx % 10);
+		idx /= 10;
+	} while (idx);
+	num[--k] = '[';
+	put(buf, n, at, num + k, sizeof(num) - k);
+}
+
 int policy_perr(struct pctx *c, unsigned line, unsigned col, const char *path,
 		const char *fmt, ...)
 {
@@ -182,6 +222,11 @@ int policy_pat_compile(struct arena *a, const char *s, size_t n,
 		pat.c.p = out;
 		pat.c.n = (uint32_t)compile_piece(s, n, mode, 0, out);
 		pat.any = pat.c.n == 1 && out[0] == ARN_GLOB_STAR;
+		if (!arn_glob_is_wild(out, pat.c.n))
+			pat.kind = PK_EXACT;
+		else if (pat.c.n > 0 && out[pat.c.n - 1] == ARN_GLOB_STAR &&
+			 !arn_glob_is_wild(out, pat.c.n - 1))
+			pat.kind = PK_PREFIX;
 		*ret = pat;
 		return 0;
 	}
@@ -266,7 +311,7 @@ static int each_string(struct pctx *c, const struct jv *v, const char *path,
 	if (v->n == 0)
 		return policy_perr(c, v->line, v->col, path, "empty list");
 	for (const struct jv *e = v->child; e; e = e->next, k++) {
-		policy_pathf(p2, sizeof(p2), "%s[%zu]", path, k);
+		policy_path_idx(p2, sizeof(p2), path, (unsigned)k);
 		if (e->type != JV_STR)
 			return policy_perr(c, e->line, e->col, p2,
 				    "expected a string, not %s",
@@ -474,7 +519,7 @@ static int parse_principal(struct pctx *c, const struct jv *v,
 		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
 			if (policy_key_is(m, kinds[k].k))
 				break;
-		policy_pathf(p2, sizeof(p2), "%s.%s", path, m->key);
+		policy_path_key(p2, sizeof(p2), path, m->key);
 		if (k == sizeof(kinds) / sizeof(kinds[0]))
 			return policy_perr(c, m->kline, m->kcol, p2,
 				    "unknown principal type \"%s\"", m->key);
@@ -540,12 +585,12 @@ static int parse_cond_key(struct pctx *c, const struct jv *op_m,
 		return -ENOMEM;
 	e = key_m->type == JV_ARR ? key_m->child : key_m;
 	for (; e; e = key_m->type == JV_ARR ? e->next : NULL, k++) {
-		const char *s, *why = "invalid value";
-		size_t n;
+		const char *s = NULL, *why = "invalid value";
+		size_t n = 0;
 		if (key_m->type == JV_ARR)
-			policy_pathf(p2, sizeof(p2), "%s[%u]", path, k);
+			policy_path_idx(p2, sizeof(p2), path, (unsigned)k);
 		else
-			policy_pathf(p2, sizeof(p2), "%s", path);
+			policy_path_key(p2, sizeof(p2), path, NULL);
 		r = cond_value_text(c, e, p2, &s, &n);
 		if (r < 0)
 			return r;
@@ -574,7 +619,7 @@ static int parse_condition(struct pctx *c, const struct jv *v,
 	if ((r = policy_check_dups(c, v, path)) < 0)
 		return r;
 	for (const struct jv *m = v->child; m; m = m->next) {
-		policy_pathf(p2, sizeof(p2), "%s.%s", path, m->key);
+		policy_path_key(p2, sizeof(p2), path, m->key);
 		if (m->type != JV_OBJ)
 			return policy_perr(c, m->line, m->col, p2,
 				    "expected an object of condition keys, not %s",
@@ -593,7 +638,7 @@ static int parse_condition(struct pctx *c, const struct jv *v,
 		enum cond_op op;
 		enum cond_qual qual;
 		bool ife;
-		policy_pathf(p2, sizeof(p2), "%s.%s", path, m->key);
+		policy_path_key(p2, sizeof(p2), path, m->key);
 		if (policy_cond_op_lookup(m->key, m->klen, &op, &qual, &ife) < 0)
 			return policy_perr(c, m->kline, m->kcol, p2,
 				    "unknown condition operator \"%s\"", m->key);
@@ -609,7 +654,7 @@ static int parse_condition(struct pctx *c, const struct jv *v,
 			pc->op = op;
 			pc->qual = qual;
 			pc->if_exists = ife;
-			policy_pathf(p3, sizeof(p3), "%s.%s", p2, k->key);
+			policy_path_key(p3, sizeof(p3), p2, k->key);
 			r = parse_cond_key(c, m, k, p3, pc);
 			if (r < 0)
 				return r;
@@ -657,7 +702,7 @@ int policy_stmt_parse(struct pctx *c, const struct jv *v,
 				    m->key);
 		el[k] = m;
 	}
-#define PATH(k) (policy_pathf(p2, sizeof(p2), "%s.%s", path, stmt_keys[k]), p2)
+#define PATH(k) (policy_path_key(p2, sizeof(p2), path, stmt_keys[k]), p2)
 	if (el[K_SID]) {
 		if (el[K_SID]->type != JV_STR)
 			return policy_perr(c, el[K_SID]->line, el[K_SID]->col, PATH(K_SID),

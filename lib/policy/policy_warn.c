@@ -153,7 +153,7 @@ static int warn_statement(struct policy *p, uint32_t i)
 	char path[160];
 	int r = 0;
 
-	policy_pathf(path, sizeof(path), "Statement[%u]", i);
+	policy_path_idx(path, sizeof(path), "Statement", i);
 	if (!st->deny && st->not_principal)
 		r = policy_diag_add(a, p, st->line, st->col, path,
 				    "Allow with NotPrincipal grants access to every principal not listed, anonymous ones included");

@@ -29,3 +29,26 @@ tests_unit_test_policy_cond_SOURCES = tests/unit/test_policy_cond.c
 tests_unit_test_policy_cond_LDADD = lib/libiampolicy.la
 tests_unit_test_policy_eval_SOURCES = tests/unit/test_policy_eval.c
 tests_unit_test_policy_eval_LDADD = lib/libiampolicy.la
+
+# Fuzzing: fuzz_policy under --enable-fuzzing; its seed corpus is replayed
+# by `make check` through tests/fuzz/replay_main.c.
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_policy
+tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz_policy.c
+tests_fuzz_fuzz_policy_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_policy_LDFLAGS = -fsanitize=fuzzer
+tests_fuzz_fuzz_policy_LDADD = lib/libiampolicy.la
+endif
+check_PROGRAMS += tests/fuzz/replay_policy
+TESTS += tests/fuzz/replay_policy
+tests_fuzz_replay_policy_SOURCES = tests/fuzz/fuzz_policy.c tests/fuzz/replay_main.c
+tests_fuzz_replay_policy_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS_NAME='"policy"'
+tests_fuzz_replay_policy_LDADD = lib/libiampolicy.la
+
+# Benchmark (`make bench` runs every tests/bench/bench_* program).
+noinst_PROGRAMS += tests/bench/bench_policy
+tests_bench_bench_policy_SOURCES = tests/bench/bench_policy.c
+tests_bench_bench_policy_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_bench_bench_policy_LDFLAGS = $(AM_LDFLAGS) \
+	-Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
+tests_bench_bench_policy_LDADD = lib/libiampolicy.la $(JANSSON_LIBS)
