@@ -25,6 +25,16 @@ tests_unit_test_rpc_LDADD = lib/libiamrpc.la proto/libiamproto.la $(PROTOBUF_C_L
 check_PROGRAMS += tests/unit/test_pbjson
 TESTS += tests/unit/test_pbjson
 tests_unit_test_pbjson_SOURCES = tests/unit/test_pbjson.c
-tests_unit_test_pbjson_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(JANSSON_CFLAGS)
+nodist_tests_unit_test_pbjson_SOURCES = tests/unit/pbjson_test.pb-c.c \
+	tests/unit/pbjson_test.pb-c.h
+tests_unit_test_pbjson_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/tests/unit
+tests_unit_test_pbjson_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(JANSSON_CFLAGS) \
+	-Wno-missing-prototypes
+EXTRA_DIST += tests/unit/pbjson_test.proto
+BUILT_SOURCES += tests/unit/pbjson_test.pb-c.c tests/unit/pbjson_test.pb-c.h
+CLEANFILES += tests/unit/pbjson_test.pb-c.c tests/unit/pbjson_test.pb-c.h
+tests/unit/pbjson_test.pb-c.c tests/unit/pbjson_test.pb-c.h: $(srcdir)/tests/unit/pbjson_test.proto
+	$(AM_V_GEN)$(MKDIR_P) tests/unit && \
+	$(PROTOC_C) -I$(srcdir)/tests/unit --c_out=tests/unit $(srcdir)/tests/unit/pbjson_test.proto
 tests_unit_test_pbjson_LDADD = lib/libiampbjson.la proto/libiamproto.la \
 	lib/libiamutil.la $(PROTOBUF_C_LIBS) $(JANSSON_LIBS)

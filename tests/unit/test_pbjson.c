@@ -11,6 +11,7 @@
 #include "api.pb-c.h"
 #include "iam.pb-c.h"
 #include "pbjson/pbjson.h"
+#include "pbjson_test.pb-c.h"
 #include "util/isotime.h"
 #include "../tap.h"
 
@@ -423,6 +424,97 @@ static void test_fields(void)
 	TAP_IS_INT(pbjson_base64_decode("Y=Q=", &dec, &n), -EINVAL, "bad base64");
 }
 
+/* Shapes of tests/unit/pbjson_test.proto: every kind of member. */
+static void test_kitchen(void)
+{
+	const ProtobufCMessageDescriptor *d = &pbjsontest__kitchen__descriptor;
+	const char *in =
+		"{\"SecretAccessKey\": \"s3cr3t\", \"Enabled\": true, "
+		"\"Big\": 9007199254740993, \"Small\": 4294967295, \"Ratio\": 0.5, "
+		"\"QRCodePNG\": \"aGVsbG8=\", \"Status\": \"Inactive\", "
+		"\"SummaryMap\": {\"Users\": 5, \"Groups\": 2}, "
+		"\"Inners\": [{\"Name\": \"a\", \"Values\": [\"x\", \"y\"]}], "
+		"\"OneB\": {\"Name\": \"b\"}, \"Numbers\": [1, -2, 3], "
+		"\"Expiration\": \"2024-01-02T03:04:05Z\", \"AccessKeyId\": \"AKIAEXAMPLE\"}";
+	ProtobufCMessage *m = NULL;
+	Pbjsontest__Kitchen *k;
+	const ProtobufCFieldDescriptor *numbers, *one_a, *one_b, *map;
+	char *err = NULL, *out = NULL;
+	int r;
+
+	r = pbjson_from_string(d, in, NULL, &m, &err);
+	if (!tap_ok(r == 0, "every kind of member decodes"))
+		printf("# %s\n", err ? err : "?");
+	free(err);
+	if (r < 0)
+		return;
+	k = (Pbjsontest__Kitchen *)m;
+	tap_ok(k->has_big && k->big == 9007199254740993LL && k->has_small &&
+	       k->small == 4294967295u && k->ratio == 0.5 && k->enabled &&
+	       k->has_qr_code_png && k->qr_code_png.len == 5 &&
+	       memcmp(k->qr_code_png.data, "hello", 5) == 0 &&
+	       k->status == PBJSONTEST__STATUS_TYPE__Inactive &&
+	       k->n_summary_map == 2 && strcmp(k->summary_map[1]->key, "Groups") == 0 &&
+	       k->summary_map[1]->value == 2 &&
+	       k->choice_case == PBJSONTEST__KITCHEN__CHOICE_ONE_B &&
+	       strcmp(k->one_b->name, "b") == 0 && k->n_numbers == 3 &&
+	       k->numbers[1] == -2 && k->expiration == 1704164645 &&
+	       k->n_inners == 1 && k->inners[0]->n_values == 2,
+	       "int64, uint32, double, blob, enum, map, oneof, lists, timestamp land");
+
+	r = pbjson_to_string(m, PBJSON_TIME_Z, &out);
+	TAP_IS_STR(out, "{\n    \"SecretAccessKey\": \"s3cr3t\",\n    \"Enabled\": true,\n"
+		   "    \"Big\": 9007199254740993,\n    \"Small\": 4294967295,\n"
+		   "    \"Ratio\": 0.5,\n    \"QRCodePNG\": \"aGVsbG8=\",\n"
+		   "    \"Status\": \"Inactive\",\n    \"SummaryMap\": {\n"
+		   "        \"Users\": 5,\n        \"Groups\": 2\n    },\n"
+		   "    \"Inners\": [\n        {\n            \"Name\": \"a\",\n"
+		   "            \"Values\": [\n                \"x\",\n"
+		   "                \"y\"\n            ]\n        }\n    ],\n"
+		   "    \"OneB\": {\n        \"Name\": \"b\"\n    },\n"
+		   "    \"Numbers\": [\n        1,\n        -2,\n        3\n    ],\n"
+		   "    \"Expiration\": \"2024-01-02T03:04:05Z\",\n"
+		   "    \"AccessKeyId\": \"AKIAEXAMPLE\"\n}",
+		   "and encode back: maps as objects, blobs as base64, enums by name");
+	free(out);
+	out = NULL;
+	pbjson_to_string(m, PBJSON_REDACT, &out);
+	tap_ok(out && strstr(out, "\"SecretAccessKey\": \"HIDDEN_DUE_TO_SECURITY_REASONS\"") &&
+	       strstr(out, "\"QRCodePNG\": \"HIDDEN_DUE_TO_SECURITY_REASONS\"") &&
+	       strstr(out, "\"AccessKeyId\": \"AKIAEXAMPLE\"") && !strstr(out, "s3cr3t"),
+	       "PBJSON_REDACT hides secrets and keeps key ids");
+	free(out);
+
+	numbers = protobuf_c_message_descriptor_get_field_by_name(d, "numbers");
+	one_a = protobuf_c_message_descriptor_get_field_by_name(d, "one_a");
+	one_b = protobuf_c_message_descriptor_get_field_by_name(d, "one_b");
+	map = protobuf_c_message_descriptor_get_field_by_name(d, "summary_map");
+	tap_ok(pbjson_field_count(m, numbers) == 3 &&
+	       *(const int32_t *)pbjson_field_value(m, numbers, 2) == 3 &&
+	       pbjson_field_count(m, one_a) == 0 && pbjson_field_count(m, one_b) == 1 &&
+	       pbjson_field_is_map(map) &&
+	       !pbjson_field_is_map(protobuf_c_message_descriptor_get_field_by_name(d, "inners")),
+	       "descriptor walking: counts, values, oneof cases, maps");
+	protobuf_c_message_free_unpacked(m, NULL);
+
+	expect_error(d, "{\"Small\": -1}", "Invalid value for parameter Small, value: -1",
+		     "a negative uint32");
+	expect_error(d, "{\"Small\": 4294967296}", "parameter Small", "a uint32 too big");
+	expect_error(d, "{\"Status\": \"Bogus\"}", "Invalid value for parameter Status",
+		     "an unknown enum value");
+	expect_error(d, "{\"QRCodePNG\": \"!!!!\"}", "Invalid base64 for parameter QRCodePNG",
+		     "bad base64");
+	expect_error(d, "{\"OneA\": \"x\", \"OneB\": {}}", "only one member",
+		     "two members of a oneof");
+	expect_error(d, "{\"SummaryMap\": {\"Users\": \"five\"}}",
+		     "parameter SummaryMap.Users", "a map value of the wrong type");
+	expect_error(d, "{\"SummaryMap\": [1]}", "parameter SummaryMap", "a list for a map");
+	expect_error(d, "{\"Enabled\": \"true\"}", "valid types: boolean",
+		     "a string for a boolean");
+	expect_error(d, "{\"Inners\": [{\"Values\": [\"x\", 2]}]}",
+		     "parameter Inners[0].Values[1]", "a deep list element names its path");
+}
+
 int main(void)
 {
 	test_names();
@@ -432,5 +524,6 @@ int main(void)
 	test_response();
 	test_roundtrip_json();
 	test_fields();
+	test_kitchen();
 	return tap_done();
 }
