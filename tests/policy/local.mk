@@ -11,7 +11,8 @@ tests_policy_iamctl_policy_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 tests_policy_iamctl_policy_LDADD = lib/libiampolicy.la lib/libiamarn.la \
 	lib/libiamutil.la $(JANSSON_LIBS)
 
-POLICY_CASES = tests/policy/sample.jsonl
+POLICY_CASES = tests/policy/sample.jsonl tests/policy/aws-docs-evaluation.jsonl \
+	tests/policy/aws-docs-conditions.jsonl tests/policy/aws-docs-variables.jsonl
 TESTS += tests/policy/eval-cases.sh
 EXTRA_DIST += tests/policy/eval-cases.sh $(POLICY_CASES)
 
