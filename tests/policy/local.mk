@@ -56,3 +56,4 @@ tests_bench_bench_policy_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 tests_bench_bench_policy_LDFLAGS = $(AM_LDFLAGS) \
 	-Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
 tests_bench_bench_policy_LDADD = lib/libiampolicy.la $(JANSSON_LIBS)
+EXTRA_DIST += docs/policy.md
