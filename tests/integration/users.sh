@@ -218,4 +218,12 @@ is "$(j '["User"]["UserId"]')" "$BOB_ID" "users survive a restart"
 run "$IAMCTL" sts get-caller-identity
 is "$(j '["Account"]')" "$A" "the account survives a restart"
 ok "iamd stops" iamd_stop
+IAMD_ACCOUNT_ID=999999999999
+if iamd_start 2>/dev/null; then
+	fail "a different --account-id is refused on an existing store"
+	iamd_stop
+else
+	pass "a different --account-id is refused on an existing store"
+fi
+like "$(tail -n 3 "$IAMD_LOG")" "999999999999" "the log names the refused account id"
 done_testing
