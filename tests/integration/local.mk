@@ -31,9 +31,9 @@ tests_integration_test_libiam_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 tests_integration_test_libiam_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_integration_test_libiam_LDADD = client/libiam.la proto/libiamproto.la \
 	$(PROTOBUF_C_LIBS)
-dist_check_SCRIPTS += tests/integration/iamctl.sh
-TESTS += tests/integration/iamctl.sh
 dist_check_SCRIPTS += tests/integration/pagination.sh
 TESTS += tests/integration/pagination.sh
+dist_check_SCRIPTS += tests/integration/iamctl.sh
+TESTS += tests/integration/iamctl.sh
 dist_check_SCRIPTS += tests/integration/store_full.sh
 TESTS += tests/integration/store_full.sh
