@@ -69,4 +69,25 @@ if [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; then
 else
 	fail "the detached iamd stops on SIGTERM"
 fi
+
+# Socket activation: the listening socket comes from sd_listen_fds().
+if command -v systemd-socket-activate >/dev/null 2>&1 && [ -x "$IAMCTL" ]; then
+	sa=$TMP/sa.sock
+	systemd-socket-activate -l "$sa" "$IAMD" --foreground --state-dir "$TMP/sa-state" \
+		--runtime-dir "$TMP/sa-run" >>"$IAMD_LOG" 2>&1 &
+	sapid=$!
+	i=0
+	while [ ! -f "$TMP/sa-run/iamd.pid" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
+	run env IAMD_SOCKET="$sa" "$IAMCTL" sts get-caller-identity
+	is "$RC" 0 "socket activation: a call over the socket systemd passed"
+	like "$OUT" '"Arn": "arn:aws:iam::[0-9]{12}:root"' "socket activation: answered as root"
+	like "$(cat "$IAMD_LOG")" 'listening on the socket passed by systemd' \
+		"socket activation: iamd says it took the passed socket"
+	ok "socket activation: iamd does not bind RUNTIME/api.sock" test ! -e "$TMP/sa-run/api.sock"
+	kill -TERM "$sapid"
+	wait "$sapid"
+	is "$?" 0 "socket activation: SIGTERM exits 0"
+else
+	skip "socket activation" "systemd-socket-activate or iamctl missing"
+fi
 done_testing

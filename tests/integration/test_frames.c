@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,8 +32,9 @@
 #define MAX_CONNS 8
 #define MAX_FRAME (64 * 1024)
 
-static char tmpdir[128], sock_path[256], pid_path[256], log_path[256];
+static char tmpdir[64], sock_path[256], pid_path[256], log_path[256];
 static pid_t iamd_pid = -1;
+static int notify_fd = -1;   /* NOTIFY_SOCKET given to iamd, as systemd would */
 
 static uint64_t now_ms(void)
 {
@@ -60,10 +62,18 @@ static int iamd_start(void)
 	char state[256], run[256];
 	snprintf(state, sizeof(state), "%s/state", tmpdir);
 	snprintf(run, sizeof(run), "%s/run", tmpdir);
+	char notify_path[100];
+	snprintf(notify_path, sizeof(notify_path), "%s/notify.sock", tmpdir);
+	notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", notify_path);
+	if (notify_fd < 0 || bind(notify_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -1;
 	pid_t pid = fork();
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
+		setenv("NOTIFY_SOCKET", notify_path, 1);
 		int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		if (fd >= 0) {
 			dup2(fd, STDERR_FILENO);
@@ -99,6 +109,27 @@ static int iamd_start(void)
 		sleep_ms(50);
 	}
 	return -1;
+}
+
+/* The sd_notify() messages iamd sent so far, concatenated. */
+static void notify_read(char *out, size_t size, unsigned wait_ms)
+{
+	size_t len = strlen(out);
+	uint64_t end = now_ms() + wait_ms;
+	for (;;) {
+		struct pollfd p = { .fd = notify_fd, .events = POLLIN };
+		uint64_t now = now_ms();
+		if (poll(&p, 1, now < end ? (int)(end - now) : 0) <= 0)
+			return;
+		ssize_t n = recv(notify_fd, out + len, size - len - 2, 0);
+		if (n <= 0)
+			return;
+		len += (size_t)n;
+		out[len++] = '\n';
+		out[len] = '\0';
+		wait_ms = 50;   /* more may follow at once */
+		end = now_ms() + wait_ms;
+	}
 }
 
 static int conn_open(void)
@@ -264,6 +295,23 @@ static void test_hostile(int b)
 	n = iam__request__pack(&hr, buf + 4);
 	buf[3] = (uint8_t)n;
 	hostile(b, true, buf, n + 4, false, "second Hello");
+
+	/* GetUser above its own cap (8 KiB) but under --max-frame */
+	{
+		static char name[20000];
+		memset(name, 'a', sizeof(name) - 1);
+		Iam__Request gr = IAM__REQUEST__INIT;
+		Iam__GetUserRequest gu = IAM__GET_USER_REQUEST__INIT;
+		gu.user_name = name;
+		gr.op_case = IAM__REQUEST__OP_GET_USER;
+		gr.get_user = &gu;
+		struct rpc_buf big;
+		rpc_buf_init(&big);
+		rpc_frame_pack(&big, &gr.base);
+		hostile(b, true, rpc_buf_head(&big), rpc_buf_len(&big), false,
+			"GetUser frame above the op's cap");
+		rpc_buf_release(&big);
+	}
 
 	/* an op number the server does not know: id=5, field 999 (empty) */
 	static const uint8_t unknown[] = { 0, 0, 0, 5, 0x08, 0x05, 0xba, 0x3e, 0x00 };
@@ -529,6 +577,9 @@ static void test_sigterm(void)
 		printf("#   status 0x%x\n", st);
 	}
 	iamd_pid = -1;
+	char notes[2048] = "";
+	notify_read(notes, sizeof(notes), 500);
+	tap_ok(strstr(notes, "STOPPING=1") != NULL, "sigterm: sd_notify STOPPING=1");
 	struct stat sb;
 	tap_ok(stat(pid_path, &sb) < 0 && stat(sock_path, &sb) < 0,
 	       "sigterm: pid file and socket removed");
@@ -583,6 +634,10 @@ int main(void)
 		printf("Bail out! iamd did not start (log: %s)\n", log_path);
 		return 99;
 	}
+	char notes[2048] = "";
+	notify_read(notes, sizeof(notes), 2000);
+	tap_ok(strstr(notes, "READY=1") != NULL, "sd_notify READY=1");
+	tap_ok(strstr(notes, "STATUS=serving ") != NULL, "sd_notify STATUS=serving ...");
 	int b = conn_open();
 	tap_ok(b >= 0, "connect");
 	/* Hello answers the version, the server and the default account */
