@@ -113,6 +113,12 @@ int pbjson_to_string(const ProtobufCMessage *m, unsigned flags, char **ret);
 /* A JSON value as the AWS CLI prints it (4-space indent). Caller free()s. */
 int pbjson_dump(const json_t *j, char **ret);
 
+/* Text -> member types (see pbjson_coerce.c): takes the reference to `j`
+ * and returns the value to use instead; the object form converts its
+ * members in place and returns `o`. */
+json_t *pbjson_coerce_field(const ProtobufCFieldDescriptor *f, json_t *j);
+json_t *pbjson_coerce_object(const ProtobufCMessageDescriptor *d, json_t *o);
+
 /* Base64 (RFC 4648 with padding). Encoded text is malloc'd, NUL-ended. */
 int pbjson_base64_encode(const uint8_t *p, size_t n, char **ret);
 int pbjson_base64_decode(const char *s, uint8_t **ret, size_t *ret_len);

@@ -515,6 +515,31 @@ static void test_kitchen(void)
 		     "parameter Inners[0].Values[1]", "a deep list element names its path");
 }
 
+static void test_coerce(void)
+{
+	json_t *j = json_loads("{\"Small\": \"7\", \"Enabled\": \"TRUE\", \"Big\": \"-5\", "
+			       "\"Ratio\": \"0.25\", \"Numbers\": \"5\", \"Expiration\": \"60\", "
+			       "\"Inners\": {\"Name\": [\"a\", \"b\"], \"Values\": \"x\"}, "
+			       "\"SummaryMap\": {\"Users\": \"3\"}, \"Status\": \"Active\", "
+			       "\"AccessKeyId\": \"12\"}", 0, NULL);
+	char *s = NULL;
+
+	pbjson_coerce_object(&pbjsontest__kitchen__descriptor, j);
+	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	TAP_IS_STR(s, "{\"Small\":7,\"Enabled\":true,\"Big\":-5,\"Ratio\":0.25,"
+		   "\"Numbers\":[5],\"Expiration\":60,\"Inners\":[{\"Name\":\"a,b\","
+		   "\"Values\":[\"x\"]}],\"SummaryMap\":{\"Users\":3},\"Status\":\"Active\","
+		   "\"AccessKeyId\":\"12\"}",
+		   "text leaves become the members' types; strings stay strings");
+	free(s);
+	json_decref(j);
+	j = json_loads("{\"Small\": \"seven\"}", 0, NULL);
+	pbjson_coerce_object(&pbjsontest__kitchen__descriptor, j);
+	tap_ok(json_is_string(json_object_get(j, "Small")),
+	       "a value that does not convert is left for validation to name");
+	json_decref(j);
+}
+
 int main(void)
 {
 	test_names();
@@ -525,5 +550,6 @@ int main(void)
 	test_roundtrip_json();
 	test_fields();
 	test_kitchen();
+	test_coerce();
 	return tap_done();
 }
