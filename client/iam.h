@@ -45,6 +45,10 @@ struct ProtobufCMessage;                /* from <protobuf-c/protobuf-c.h> */
  * daemon that does not answer within the default timeout), -EPROTO (not
  * iamd), -ENAMETOOLONG, -ENOMEM. */
 IAM_EXPORT int iam_client_new(const char *socket_path, iam_client **ret);
+/* The same with the deadline of the connection, of Hello and of each later
+ * call set to `timeout_ms` (<= 0: wait forever) instead of the default. */
+IAM_EXPORT int iam_client_new_with_timeout(const char *socket_path,
+					   int timeout_ms, iam_client **ret);
 /* Closes the connection and frees the handle. */
 IAM_EXPORT void iam_client_free(iam_client *c);
 /* The deadline of each later call, in milliseconds (<= 0: wait forever). */

@@ -278,15 +278,14 @@ static int run_command(const struct iamctl_cmd *cmd, struct iamctl_opts *o)
 		}
 		protobuf_c_message_free_unpacked(m, NULL);
 	}
-	r = iam_client_new(o->socket, &c);
+	r = iam_client_new_with_timeout(o->socket, o->timeout_ms >= 0 ? o->timeout_ms :
+					IAM_DEFAULT_TIMEOUT_MS, &c);
 	if (r < 0) {
 		fprintf(stderr, "\nCould not connect to iamd at %s: %s\n",
 			o->socket ? o->socket : getenv("IAMD_SOCKET") ?
 			getenv("IAMD_SOCKET") : IAM_DEFAULT_SOCKET, strerror(-r));
 		return IAMCTL_EXIT_CONNECT;
 	}
-	if (o->timeout_ms >= 0)
-		iam_client_set_timeout(c, o->timeout_ms);
 	if (cmd->paginated && !o->no_paginate &&
 	    !json_object_get(o->params, "Marker")) {
 		r = iamctl_paginate(c, cmd, o, &result);

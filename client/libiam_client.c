@@ -279,6 +279,12 @@ out:
 
 IAM_EXPORT int iam_client_new(const char *socket_path, iam_client **ret)
 {
+	return iam_client_new_with_timeout(socket_path, IAM_DEFAULT_TIMEOUT_MS, ret);
+}
+
+IAM_EXPORT int iam_client_new_with_timeout(const char *socket_path,
+					   int timeout_ms, iam_client **ret)
+{
 	iam_client *c;
 	const char *path = socket_path;
 	int r;
@@ -294,7 +300,7 @@ IAM_EXPORT int iam_client_new(const char *socket_path, iam_client **ret)
 		return -ENOMEM;
 	c->fd = -1;
 	c->next_id = 1;
-	c->timeout_ms = IAM_DEFAULT_TIMEOUT_MS;
+	c->timeout_ms = timeout_ms;
 	c->path = strdup(path);
 	if (!c->path) {
 		r = -ENOMEM;

@@ -182,6 +182,15 @@ is "$(count "$OUT")" 5 "--marker makes one call, --max-items is then MaxItems"
 run "$IAMCTL" iam list-users --path-prefix /pg/ --starting-token bogus
 is "$RC" 252 "a bad --starting-token exits 252"
 
+# --- a frozen daemon: the read timeout ends the wait -------------------------
+kill -STOP "$IAMD_PID"
+start=$(date +%s)
+run "$IAMCTL" --cli-read-timeout 1 iam list-users --path-prefix /pg/
+end=$(date +%s)
+kill -CONT "$IAMD_PID"
+is "$RC" 255 "a frozen daemon exits 255 after --cli-read-timeout"
+ok "within a few seconds ($((end - start)) s)" test $((end - start)) -le 4
+
 # --- policy is dispatched, not parsed here ------------------------------------
 run "$IAMCTL" policy
 unlike "$ERR" 'Invalid choice' "iamctl policy goes to the policy tools"

@@ -277,6 +277,10 @@ int main(void)
 	tap_ok(r == -ETIMEDOUT && now_s() - t0 < 3.0 && e == NULL,
 	       "a frozen daemon times out after the deadline (%d, %.2fs)", r,
 	       now_s() - t0);
+	t0 = now_s();
+	r = iam_client_new_with_timeout(sock, 300, &c2);
+	tap_ok(r == -ETIMEDOUT && now_s() - t0 < 3.0,
+	       "and a new client's Hello times out too (%d)", r);
 	kill(iamd_pid, SIGCONT);
 	r = iam_call_json(c, "ListUsers", "{}", &out, &e);
 	tap_ok(r == 0, "once it thaws, the next call works on a new connection");
