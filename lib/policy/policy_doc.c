@@ -271,8 +271,10 @@ int policy_parse_opts(const char *json, size_t len,
 	unsigned el = 0, ec = 0;
 	int r;
 
-	size = policy_size(json, len, opts->type == POLICY_IDENTITY ||
-				      opts->type == POLICY_BOUNDARY);
+	/* Characters never outnumber bytes: count only when it matters. */
+	size = len <= limit ? len :
+	       policy_size(json, len, opts->type == POLICY_IDENTITY ||
+					opts->type == POLICY_BOUNDARY);
 	if (size > limit) {
 		if (reterr) {
 			memset(reterr, 0, sizeof(*reterr));
@@ -302,6 +304,7 @@ int policy_parse_opts(const char *json, size_t len,
 	c.p = p;
 	c.err = reterr;
 	c.name = p->name;
+	c.path_idx = -1;
 	r = policy_json_parse(a, json, len, &root, &el, &ec, emsg, sizeof(emsg));
 	if (r == -EINVAL) {
 		policy_perr(&c, el, ec, "", "invalid JSON: %s", emsg);

@@ -175,6 +175,7 @@ struct pctx {
 	struct policy_diag *err;
 	const char *name;
 	bool failed;
+	long path_idx;     /* >= 0: the error's path ends in "[path_idx]" */
 };
 /* Records the first error of a parse; always returns -EINVAL. */
 int policy_perr(struct pctx *c, unsigned line, unsigned col, const char *path,

@@ -148,6 +148,10 @@ static int parse_string(struct jp *p, const char **ret, size_t *retn)
 		if (p->i >= p->len)
 			return fail(p, "unterminated string");
 		unsigned char c = (unsigned char)p->s[p->i];
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			p->i++;
+			continue;
+		}
 		if (c == '"')
 			break;
 		if (c < 0x20)

@@ -65,7 +65,7 @@ void policy_path_idx(char *buf, size_t n, const char *base, unsigned idx)
 int policy_perr(struct pctx *c, unsigned line, unsigned col, const char *path,
 		const char *fmt, ...)
 {
-	char msg[200];
+	char msg[200], full[160];
 	va_list ap;
 
 	if (c->failed || !c->err)
@@ -73,18 +73,22 @@ int policy_perr(struct pctx *c, unsigned line, unsigned col, const char *path,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (c->path_idx >= 0 && path) {
+		policy_path_idx(full, sizeof(full), path, (unsigned)c->path_idx);
+		path = full;
+	}
 	c->err->code = "MalformedPolicyDocument";
 	c->err->line = line;
 	c->err->col = col;
-	snprintf(c->err->path, sizeof(c->err->path), "%s", path ? path : "");
+	policy_pathf(c->err->path, sizeof(c->err->path), "%s", path ? path : "");
 	if (line)
-		snprintf(c->err->message, sizeof(c->err->message),
+		policy_pathf(c->err->message, sizeof(c->err->message),
 			 "policy %s: %s%s(line %u, column %u): %s",
 			 c->name, path && *path ? path : "",
 			 path && *path ? " " : "", line, col, msg);
 	else
-		snprintf(c->err->message, sizeof(c->err->message),
-			 "policy %s: %s", c->name, msg);
+		policy_pathf(c->err->message, sizeof(c->err->message),
+			     "policy %s: %s", c->name, msg);
 out:
 	c->failed = true;
 	return -EINVAL;
@@ -298,7 +302,6 @@ typedef int (*str_fn)(struct pctx *c, const struct jv *v, const char *path,
 static int each_string(struct pctx *c, const struct jv *v, const char *path,
 		       str_fn fn, void *arg)
 {
-	char p2[160];
 	size_t k = 0;
 	int r;
 
@@ -311,15 +314,17 @@ static int each_string(struct pctx *c, const struct jv *v, const char *path,
 	if (v->n == 0)
 		return policy_perr(c, v->line, v->col, path, "empty list");
 	for (const struct jv *e = v->child; e; e = e->next, k++) {
-		policy_path_idx(p2, sizeof(p2), path, (unsigned)k);
+		/* The element's path is only built for an error. */
+		c->path_idx = (long)k;
 		if (e->type != JV_STR)
-			return policy_perr(c, e->line, e->col, p2,
+			return policy_perr(c, e->line, e->col, path,
 				    "expected a string, not %s",
 				    policy_jv_type_name(e->type));
-		r = fn(c, e, p2, arg);
+		r = fn(c, e, path, arg);
 		if (r < 0)
 			return r;
 	}
+	c->path_idx = -1;
 	return 0;
 }
 
@@ -557,7 +562,6 @@ static int parse_cond_key(struct pctx *c, const struct jv *op_m,
 			  const struct jv *key_m, const char *path,
 			  struct pcond *pc)
 {
-	char p2[160];
 	const struct jv *e;
 	uint32_t k = 0;
 	char *lk;
@@ -587,11 +591,8 @@ static int parse_cond_key(struct pctx *c, const struct jv *op_m,
 	for (; e; e = key_m->type == JV_ARR ? e->next : NULL, k++) {
 		const char *s = NULL, *why = "invalid value";
 		size_t n = 0;
-		if (key_m->type == JV_ARR)
-			policy_path_idx(p2, sizeof(p2), path, (unsigned)k);
-		else
-			policy_path_key(p2, sizeof(p2), path, NULL);
-		r = cond_value_text(c, e, p2, &s, &n);
+		c->path_idx = key_m->type == JV_ARR ? (long)k : -1;
+		r = cond_value_text(c, e, path, &s, &n);
 		if (r < 0)
 			return r;
 		r = policy_cond_value_parse(c->a, pc->op, c->p->v2012, s, n,
@@ -599,10 +600,11 @@ static int parse_cond_key(struct pctx *c, const struct jv *op_m,
 		if (r == -ENOMEM)
 			return r;
 		if (r < 0)
-			return policy_perr(c, e->line, e->col, p2,
+			return policy_perr(c, e->line, e->col, path,
 				    "%.*s cannot read \"%s\": %s",
 				    (int)op_m->klen, op_m->key, s, why);
 	}
+	c->path_idx = -1;
 	return 0;
 }
 
