@@ -11,7 +11,9 @@
  *
  * allocs counts malloc/calloc/realloc calls per decision (the program is
  * linked with --wrap for them). Run pinned: taskset -c 0. */
+#define _GNU_SOURCE 1
 #include <errno.h>
+#include <sched.h>
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -279,6 +281,14 @@ int main(int argc, char **argv)
 	struct bcase *rq = calloc(1000, sizeof(*rq));
 
 	only = argc > 1 ? argv[1] : NULL;
+	/* One core, as `taskset -c 0` would (BENCH_NO_PIN=1 to leave it). */
+	if (!getenv("BENCH_NO_PIN")) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(0, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) < 0)
+			printf("# bench: could not pin to CPU 0\n");
+	}
 	if (!rq)
 		return 1;
 	/* (a) */
