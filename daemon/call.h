@@ -47,6 +47,8 @@ struct call {
 	struct store_txn *txn;    /* read or write, as op->flags say */
 	struct iamd *d;           /* daemon-wide configuration and handles */
 	ProtobufCAllocator pb;    /* allocates from arena: pass to *_unpack() */
+	void *op_state;           /* NULL at start: resource() may leave what it
+				   * loaded (arena memory) for handler() to reuse */
 	/* set by call_fail() */
 	int err;
 	const char *err_code;

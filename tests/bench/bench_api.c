@@ -6,7 +6,10 @@
  *               (tests/bench/run.sh starts iamd under taskset -c 0);
  *               p50 and p99 over BENCH_ROUNDS round trips (default 20000)
  *   throughput: 4 connections, 4 client processes (pinned to CPU 1 when
- *               there is one), for BENCH_SECONDS (default 2) each
+ *               there is one; BENCH_TPUT_CPU=-1 leaves them unpinned), for
+ *               BENCH_SECONDS (default 1)
+ * Floor and api runs alternate BENCH_REPEAT times (default 3); the best of
+ * each is reported, as other load on the machine disturbs both alike.
  *
  * Prints, each figure on a line of its own:
  *   bench: floor_echo p50_us=… p99_us=… ops_s=…
@@ -51,6 +54,14 @@ static double now_us(void)
 
 static void pin(int cpu)
 {
+	if (cpu < 0) {   /* any CPU */
+		cpu_set_t all;
+		CPU_ZERO(&all);
+		for (int i = 0; i < CPU_SETSIZE; i++)
+			CPU_SET(i, &all);
+		sched_setaffinity(0, sizeof(all), &all);
+		return;
+	}
 	cpu_set_t set;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
@@ -319,13 +330,18 @@ int main(void)
 	const char *sock = getenv("IAMD_SOCKET");
 	const char *user = getenv("BENCH_USER") ? getenv("BENCH_USER") : "bench";
 	int rounds = getenv("BENCH_ROUNDS") ? atoi(getenv("BENCH_ROUNDS")) : 20000;
-	double secs = getenv("BENCH_SECONDS") ? atof(getenv("BENCH_SECONDS")) : 2.0;
+	double secs = getenv("BENCH_SECONDS") ? atof(getenv("BENCH_SECONDS")) : 1.0;
+	int repeat = getenv("BENCH_REPEAT") ? atoi(getenv("BENCH_REPEAT")) : 3;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int tput_cpu = ncpu > 1 ? 1 : 0;
+	if (getenv("BENCH_TPUT_CPU"))   /* -1: unpinned */
+		tput_cpu = atoi(getenv("BENCH_TPUT_CPU"));
 	if (!sock)
 		die("IAMD_SOCKET is not set (run me through tests/bench/run.sh)");
 	if (rounds < 100)
 		rounds = 100;
+	if (repeat < 1)
+		repeat = 1;
 	signal(SIGPIPE, SIG_IGN);
 	api_prepare(sock, user);
 
@@ -343,28 +359,40 @@ int main(void)
 		echo_serve(lfd, 0);
 	close(lfd);
 
-	pin(0);
-	int fd = raw_connect(echo_path);
-	if (fd < 0)
-		die("cannot connect to the echo server");
-	struct lat floor = measure_latency(fd, rounds);
-	close(fd);
-	double floor_tput = measure_throughput(raw_connect, echo_path, tput_cpu, secs);
+	/* Interleaved repeats, best of each: other load on the machine hits
+	 * floor and api alike, and the best run is the least disturbed. */
+	struct lat floor = { 0 }, api = { 0 };
+	double floor_tput = 0, api_tput = 0;
+	for (int rep = 0; rep < repeat; rep++) {
+		pin(0);
+		int fd = raw_connect(echo_path);
+		if (fd < 0)
+			die("cannot connect to the echo server");
+		struct lat l = measure_latency(fd, rounds);
+		close(fd);
+		if (rep == 0 || l.p50 < floor.p50)
+			floor = l;
+		fd = api_connect(sock);
+		if (fd < 0)
+			die("cannot connect to iamd");
+		l = measure_latency(fd, rounds);
+		close(fd);
+		if (rep == 0 || l.p50 < api.p50)
+			api = l;
+		double t = measure_throughput(raw_connect, echo_path, tput_cpu, secs);
+		if (t > floor_tput)
+			floor_tput = t;
+		t = measure_throughput(api_connect, sock, tput_cpu, secs);
+		if (t > api_tput)
+			api_tput = t;
+	}
 	kill(echo, SIGKILL);
 	waitpid(echo, NULL, 0);
 	unlink(echo_path);
 
-	pin(0);
-	fd = api_connect(sock);
-	if (fd < 0)
-		die("cannot connect to iamd");
-	struct lat api = measure_latency(fd, rounds);
-	close(fd);
-	double api_tput = measure_throughput(api_connect, sock, tput_cpu, secs);
-
 	printf("# message sizes: request %zu bytes, answer %zu bytes; %d round trips; "
-	       "throughput: %d connections for %.1f s, clients on CPU %d\n",
-	       req_len, resp_len, rounds, NCONN, secs, tput_cpu);
+	       "throughput: %d connections for %.1f s, clients on CPU %d; best of %d\n",
+	       req_len, resp_len, rounds, NCONN, secs, tput_cpu, repeat);
 	printf("bench: floor_echo p50_us=%.2f p99_us=%.2f ops_s=%.0f\n",
 	       floor.p50, floor.p99, floor_tput);
 	printf("bench: api_getuser p50_us=%.2f p99_us=%.2f ops_s=%.0f floor_p50_us=%.2f ratio=%.2f\n",
