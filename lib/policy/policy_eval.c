@@ -308,6 +308,12 @@ static bool stmt_applies(const struct evalctx *ec, const struct pstmt *st,
 	*pm = M_DIRECT;
 	if (st->has_principal) {
 		*pm = principal_match(ec, st);
+		/* AWS: a Deny with NotPrincipal in a resource-based policy
+		 * always denies a principal that has a permissions boundary,
+		 * whatever NotPrincipal lists. */
+		if (*pm == M_NONE && st->deny && st->not_principal &&
+		    ec->has_boundary)
+			*pm = M_STAR;
 		if (*pm == M_NONE)
 			return false;
 	}
@@ -471,6 +477,7 @@ int policy_eval(const struct policy_set *set, const struct policy_request *req,
 
 	if (setup(&ec, req, scratch) < 0)
 		return -EINVAL;
+	ec.has_boundary = set->boundary != NULL;
 	col.n_deny = 0;
 	memset(col.n_allow, 0, sizeof(col.n_allow));
 	for (size_t i = 0; i < set->n_identity; i++)
@@ -527,8 +534,9 @@ int policy_eval(const struct policy_set *set, const struct policy_request *req,
 			grants = boundary_ok && session_ok;
 			break;
 		case M_STAR:
-			grants = ec.pr_kind == PR_USER ? true :
-				 boundary_ok && session_ok;
+			/* "*" (or a NotPrincipal that does not list the
+			 * caller) names the caller itself. */
+			grants = true;
 			break;
 		default:
 			grants = false;

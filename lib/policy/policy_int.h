@@ -225,6 +225,7 @@ struct evalctx {
 	const char *pr_account;            /* the caller's account */
 	size_t pr_account_n;
 	enum princ_kind pr_kind;           /* PR_USER, PR_SESSION, ... */
+	bool has_boundary;                 /* the caller has a boundary */
 	const char *pr_name;               /* user or role name */
 	size_t pr_name_n;
 	const char *pr_session;            /* session name */

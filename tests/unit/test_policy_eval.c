@@ -112,6 +112,11 @@ static void not_principal(void)
 	const char *acct = TP_POLICY("{\"Effect\":\"Deny\",\"NotPrincipal\":{\"AWS\":\"arn:aws:iam::111122223333:root\"},\"Action\":\"s3:*\",\"Resource\":\"*\"}");
 	TAP_IS_INT(D(.identity = ALLOW_ALL_S3, .resource_policy = acct), ALLOW,
 		   "listing the account exempts its principals");
+	TAP_IS_INT(D(.principal = "arn:aws:iam::111122223333:user/bob", .identity = ALLOW_ALL_S3,
+		     .boundary = ALLOW_ALL_S3, .resource_policy = pol), EDENY,
+		   "Deny with NotPrincipal always denies a principal with a boundary");
+	TAP_IS_INT(D(.principal = SESSION, .resource_policy = RES_ALLOW("*"), .boundary = ALLOW_EC2),
+		   ALLOW, "a grant to \"*\" names the session itself");
 }
 
 static void explain(void)
