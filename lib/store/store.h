@@ -24,6 +24,16 @@ enum store_db {
 	STORE_DB_GROUP_IDS,      /* group id -> account "/" lower(name) */
 	STORE_DB_USER_GROUPS,    /* account "/" lower(user) "/" lower(group) -> "" */
 	STORE_DB_GROUP_USERS,    /* account "/" lower(group) "/" lower(user) -> "" */
+	STORE_DB_ROLES,          /* account "/" lower(name) -> RoleRecord */
+	STORE_DB_ROLE_IDS,       /* role id -> account "/" lower(name) */
+	STORE_DB_POLICIES,       /* account "/" lower(name) -> ManagedPolicyRecord
+				    (account "aws" holds AWS managed policies) */
+	STORE_DB_POLICY_IDS,     /* policy id -> account "/" lower(name) */
+	STORE_DB_INLINE_POLICIES,/* account "/" kind "/" lower(owner) "/" lower(policy)
+				    -> InlinePolicyRecord; kind: user|group|role */
+	STORE_DB_ATTACHMENTS,    /* account "/" kind "/" lower(owner) "/" policy ARN -> "" */
+	STORE_DB_POLICY_ATTACHMENTS, /* policy ARN "\n" kind "/" account "/" lower(owner) -> "" */
+	STORE_DB_LOCAL_BINDINGS, /* uid as 10 decimal digits -> LocalUserBinding */
 	STORE_DB__COUNT
 };
 

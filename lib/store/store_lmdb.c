@@ -33,6 +33,14 @@ static const char *const store_db_names[STORE_DB__COUNT] = {
 	[STORE_DB_GROUP_IDS] = "group_ids",
 	[STORE_DB_USER_GROUPS] = "user_groups",
 	[STORE_DB_GROUP_USERS] = "group_users",
+	[STORE_DB_ROLES] = "roles",
+	[STORE_DB_ROLE_IDS] = "role_ids",
+	[STORE_DB_POLICIES] = "policies",
+	[STORE_DB_POLICY_IDS] = "policy_ids",
+	[STORE_DB_INLINE_POLICIES] = "inline_policies",
+	[STORE_DB_ATTACHMENTS] = "attachments",
+	[STORE_DB_POLICY_ATTACHMENTS] = "policy_attachments",
+	[STORE_DB_LOCAL_BINDINGS] = "local_bindings",
 };
 
 struct store_cursor {
