@@ -29,10 +29,11 @@ enum store_db {
 	STORE_DB_POLICIES,       /* account "/" lower(name) -> ManagedPolicyRecord
 				    (account "aws" holds AWS managed policies) */
 	STORE_DB_POLICY_IDS,     /* policy id -> account "/" lower(name) */
-	STORE_DB_INLINE_POLICIES,/* account "/" kind "/" lower(owner) "/" lower(policy)
-				    -> InlinePolicyRecord; kind: user|group|role */
-	STORE_DB_ATTACHMENTS,    /* account "/" kind "/" lower(owner) "/" policy ARN -> "" */
-	STORE_DB_POLICY_ATTACHMENTS, /* policy ARN "\n" kind "/" account "/" lower(owner) -> "" */
+	STORE_DB_INLINE_POLICIES,/* owner id "/" lower(policy name) -> InlinePolicyRecord
+				    (owner id: AIDA... user, AGPA... group, AROA... role;
+				    ids survive renames, so keys need no moving) */
+	STORE_DB_ATTACHMENTS,    /* owner id "/" policy ARN -> "" */
+	STORE_DB_POLICY_ATTACHMENTS, /* policy ARN "\n" owner id -> "" */
 	STORE_DB_LOCAL_BINDINGS, /* uid as 10 decimal digits -> LocalUserBinding */
 	STORE_DB__COUNT
 };
