@@ -253,10 +253,14 @@ static int conn_read(struct conn *cn)
 			if (rpc_buf_len(&cn->in) > 0) {
 				if (conn_flush(cn) == 0)
 					conn_drop(cn, "connection closed inside a frame (truncated)");
-			} else {
-				conn_close(cn);
+				return -1;
 			}
-			return -1;
+			/* the peer is done sending (maybe only half-closed):
+			 * send what is answered, then close */
+			conn_set_reading(cn, false);
+			cn->draining = true;
+			conn_flush(cn);
+			return -1;   /* closed, or closes once flushed */
 		}
 		rpc_buf_commit(&cn->in, (size_t)n);
 		if (conn_process(cn) < 0)

@@ -429,6 +429,30 @@ static void test_pipeline(int b)
 	if (!tap_ok(r == 0, "pipeline: 20000 requests with back-pressure, all in order"))
 		printf("#   got %d answers\n", -1 - r);
 	tap_ok(served(b), "pipeline: the connection is still usable");
+
+	/* requests, then a half-close: the answers still come, then EOF */
+	int fd = conn_open();
+	tap_ok(fd >= 0 && hello(fd) == 0, "half-close: hello");
+	struct rpc_buf out;
+	rpc_buf_init(&out);
+	for (int i = 0; i < 3; i++) {
+		Iam__Request req;
+		Iam__GetCallerIdentityRequest g;
+		gci_request(&req, &g, 70 + (uint64_t)i);
+		rpc_frame_pack(&out, &req.base);
+	}
+	write_raw(fd, rpc_buf_head(&out), rpc_buf_len(&out));
+	rpc_buf_release(&out);
+	shutdown(fd, SHUT_WR);
+	int got = 0;
+	Iam__Response *resp;
+	while (got < 3 && (resp = recv_resp(fd)) != NULL) {
+		got += resp->id == 70 + (uint64_t)got;
+		iam__response__free_unpacked(resp, NULL);
+	}
+	TAP_IS_INT(got, 3, "half-close: the 3 requests sent before it are answered");
+	tap_ok(closed_within(fd, 3000), "half-close: then iamd closes");
+	close(fd);
 }
 
 static void test_idle(int b)
