@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "entity.h"
+#include "entity_policy.h"
 #include "ops.h"
 #include "store.pb-c.h"
 #include "util/arena.h"
@@ -287,12 +288,19 @@ int op_delete_group(struct call *c, const ProtobufCMessage *m, ProtobufCMessage 
 	Iam__DeleteGroupResponse *resp = arena_alloc(c->arena, sizeof(*resp));
 	Iam__Group *g;
 	bool members;
+	size_t attached;
 	if (!resp)
 		return -ENOMEM;
 	iam__delete_group_response__init(resp);
 	int r = group_load(c, req->group_name, &g);
 	if (r < 0)
 		return r;
+	r = entity_attached_count(c, g->group_id, &attached);
+	if (r < 0)
+		return op_fail_store(c, r);
+	if (attached > 0)
+		return call_fail(c, -ENOTEMPTY, "DeleteConflict",
+				 "Cannot delete entity, must detach all policies first.");
 	r = entity_group_has_members(c, g->group_name, &members);
 	if (r < 0)
 		return op_fail_store(c, r);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "entity.h"
+#include "entity_policy.h"
 #include "iamd.h"
 #include "ops.h"
 #include "store.pb-c.h"
@@ -368,13 +369,19 @@ int op_delete_user(struct call *c, const ProtobufCMessage *m, ProtobufCMessage *
 	const Iam__DeleteUserRequest *req = (const Iam__DeleteUserRequest *)m;
 	Iam__DeleteUserResponse *resp = arena_alloc(c->arena, sizeof(*resp));
 	Iam__User *u;
-	size_t groups;
+	size_t groups, attached;
 	if (!resp)
 		return -ENOMEM;
 	iam__delete_user_response__init(resp);
 	int r = op_user_load(c, req->user_name, &u);
 	if (r < 0)
 		return r;
+	r = entity_attached_count(c, u->user_id, &attached);
+	if (r < 0)
+		return op_fail_store(c, r);
+	if (attached > 0)
+		return call_fail(c, -ENOTEMPTY, "DeleteConflict",
+				 "Cannot delete entity, must detach all policies first.");
 	r = entity_user_groups_count(c, u->user_name, &groups);
 	if (r < 0)
 		return op_fail_store(c, r);
