@@ -103,11 +103,15 @@ int entity_user_put(struct call *c, const Iam__User *u, bool create)
 		      create ? STORE_NOOVERWRITE : 0);
 	if (r < 0)
 		return r;
-	return store_put(c->txn, STORE_DB_USER_IDS, u->user_id, strlen(u->user_id),
-			 key, klen, 0);
+	r = store_put(c->txn, STORE_DB_USER_IDS, u->user_id, strlen(u->user_id),
+		      key, klen, 0);
+	if (r < 0 || !create)
+		return r;
+	return entity_count_add(c, ENTITY_KIND_USER, 1);
 }
 
-int entity_user_del(struct call *c, const Iam__User *u)
+/* Removes the record and its id index; the count stays (renames). */
+static int entity_user_unlink(struct call *c, const Iam__User *u)
 {
 	char key[ENTITY_KEY_MAX];
 	size_t klen = entity_key(key, entity_account(c), u->user_name, NULL);
@@ -116,6 +120,12 @@ int entity_user_del(struct call *c, const Iam__User *u)
 		return r;
 	r = store_del(c->txn, STORE_DB_USER_IDS, u->user_id, strlen(u->user_id));
 	return r == -ENOENT ? 0 : r;
+}
+
+int entity_user_del(struct call *c, const Iam__User *u)
+{
+	int r = entity_user_unlink(c, u);
+	return r < 0 ? r : entity_count_add(c, ENTITY_KIND_USER, -1);
 }
 
 /* Counts keys under prefix, stopping at `stop`. */
@@ -241,7 +251,7 @@ int entity_user_rename(struct call *c, Iam__User *u, const char *new_name,
 			return r;
 	}
 	if (new_name) {
-		r = entity_user_del(c, u);
+		r = entity_user_unlink(c, u);
 		if (r < 0)
 			return r;
 		if (!entity_same_name(old, new_name) &&
@@ -293,11 +303,15 @@ int entity_group_put(struct call *c, const Iam__Group *g, bool create)
 		      create ? STORE_NOOVERWRITE : 0);
 	if (r < 0)
 		return r;
-	return store_put(c->txn, STORE_DB_GROUP_IDS, g->group_id, strlen(g->group_id),
-			 key, klen, 0);
+	r = store_put(c->txn, STORE_DB_GROUP_IDS, g->group_id, strlen(g->group_id),
+		      key, klen, 0);
+	if (r < 0 || !create)
+		return r;
+	return entity_count_add(c, ENTITY_KIND_GROUP, 1);
 }
 
-int entity_group_del(struct call *c, const Iam__Group *g)
+/* Removes the record and its id index; the count stays (renames). */
+static int entity_group_unlink(struct call *c, const Iam__Group *g)
 {
 	char key[ENTITY_KEY_MAX];
 	size_t klen = entity_key(key, entity_account(c), g->group_name, NULL);
@@ -306,6 +320,12 @@ int entity_group_del(struct call *c, const Iam__Group *g)
 		return r;
 	r = store_del(c->txn, STORE_DB_GROUP_IDS, g->group_id, strlen(g->group_id));
 	return r == -ENOENT ? 0 : r;
+}
+
+int entity_group_del(struct call *c, const Iam__Group *g)
+{
+	int r = entity_group_unlink(c, g);
+	return r < 0 ? r : entity_count_add(c, ENTITY_KIND_GROUP, -1);
 }
 
 int entity_group_rename(struct call *c, Iam__Group *g, const char *new_name,
@@ -322,7 +342,7 @@ int entity_group_rename(struct call *c, Iam__Group *g, const char *new_name,
 			return r;
 	}
 	if (new_name) {
-		r = entity_group_del(c, g);
+		r = entity_group_unlink(c, g);
 		if (r < 0)
 			return r;
 		if (!entity_same_name(old, new_name) &&

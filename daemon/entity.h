@@ -54,6 +54,36 @@ int entity_member_is(struct call *c, const char *user, const char *group);
 int entity_user_groups_count(struct call *c, const char *user, size_t *ret);
 int entity_group_has_members(struct call *c, const char *group, bool *ret);
 
+/* Account-wide counters and quotas (entity_count.c): the count of each kind
+ * in each account, kept in the meta database under "count/" ACCT "/" KIND
+ * and updated in the transaction that creates or deletes the entity.
+ * entity_user_put(create)/entity_user_del() and the group pair keep the user
+ * and group counters; the code that creates or deletes roles and customer
+ * managed policies calls entity_count_add(c, kind, +1 / -1) beside its put
+ * or del, then (on create) entity_count_check(). */
+enum entity_kind {
+	ENTITY_KIND_USER = 0,     /* quota UsersPerAccount 5000 */
+	ENTITY_KIND_GROUP,        /* GroupsPerAccount 300 */
+	ENTITY_KIND_ROLE,         /* RolesPerAccount 1000 */
+	ENTITY_KIND_POLICY,       /* customer managed: PoliciesPerAccount 1500 */
+	ENTITY_KIND__COUNT
+};
+
+/* Adds delta (a counter never goes below 0) in the caller's account. */
+int entity_count_add(struct call *c, enum entity_kind kind, int delta);
+/* The same in an explicit account and transaction (migrations, set-up);
+ * *ret (may be NULL) gets the new count. */
+int entity_count_txn_add(struct store_txn *t, const char *acct, enum entity_kind kind,
+			 int delta, uint64_t *ret);
+int entity_count_get(struct call *c, enum entity_kind kind, uint64_t *ret);
+uint32_t entity_count_quota(enum entity_kind kind);
+/* After a create counted: 0 while the count is within the quota, else
+ * call_fail(-EDQUOT, "LimitExceeded", "Cannot exceed quota for
+ * UsersPerAccount: 5000.") (the write transaction is then abandoned). */
+int entity_count_check(struct call *c, enum entity_kind kind);
+/* Recomputes every counter of every account from the records (migration). */
+int entity_count_rebuild(struct store_txn *t);
+
 /* Paging over keys under a prefix in one database, from an opaque marker.
  * visit() is called with the key's suffix after the prefix; it returns 1
  * when the entry matches (and, if `take`, it added it to its result), 0 when

@@ -93,7 +93,7 @@ int op_create_group(struct call *c, const ProtobufCMessage *m, ProtobufCMessage 
 	if (r == -EEXIST)
 		return call_fail(c, r, "EntityAlreadyExists", "Group with name %s already exists.",
 				 req->group_name);
-	if (r < 0)
+	if (r < 0 || (r = entity_count_check(c, ENTITY_KIND_GROUP)) < 0)
 		return op_fail_store(c, r);
 	resp->group = g;
 	*ret = &resp->base;

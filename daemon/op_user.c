@@ -155,7 +155,7 @@ int op_create_user(struct call *c, const ProtobufCMessage *m, ProtobufCMessage *
 	if (r == -EEXIST)
 		return call_fail(c, r, "EntityAlreadyExists", "User with name %s already exists.",
 				 req->user_name);
-	if (r < 0)
+	if (r < 0 || (r = entity_count_check(c, ENTITY_KIND_USER)) < 0)
 		return op_fail_store(c, r);
 	resp->user = u;
 	*ret = &resp->base;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api.pb-c.h"
+#include "entity.h"
 #include "ops.h"
 #include "store.pb-c.h"
 #include "store/store.h"
@@ -89,7 +90,7 @@ static const char meta_key[] = "meta";
  * then records the new version; if one fails, nothing of it is kept. */
 typedef int (*ops_migration_fn)(struct store_txn *t);
 static const ops_migration_fn migrations[] = {
-	NULL,   /* placeholder so the array is never empty; never called */
+	entity_count_rebuild,   /* 2: account counters "count/ACCT/KIND" (entity_count.c) */
 };
 
 static int ops_migrate(struct store_txn *t, uint32_t from, uint32_t to)

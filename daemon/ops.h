@@ -9,7 +9,8 @@ struct store;
 
 /* The schema version this build writes; ops_store_init() migrates older
  * stores up to it and refuses newer ones (-EPROTONOSUPPORT). */
-#define OPS_SCHEMA_VERSION 1
+#define OPS_SCHEMA_VERSION 2
+/* 1: users, groups, memberships. 2: account counters (entity_count.c). */
 
 /* On first start: the meta record (schema version) and the default account
  * (`configured` if not NULL, else a random 12-digit id). On later starts:

@@ -1,6 +1,6 @@
 # daemon/ops.mk: the operation handlers (IAMD_OPS_SOURCES += ...).
 IAMD_OPS_SOURCES += daemon/ops.c \
-	daemon/entity.c daemon/entity.h \
+	daemon/entity.c daemon/entity.h daemon/entity_count.c \
 	daemon/op_user.c daemon/op_user_tags.c daemon/op_group.c daemon/op_sts.c
 # managed policies, versions, attachments, AWS managed policies
 IAMD_OPS_SOURCES += daemon/entity_policy.c daemon/entity_policy.h
