@@ -132,28 +132,22 @@ out:
 	return resp;
 }
 
-/* Sets the Response's result oneof to `msg`: the field with the op's
- * number, found through the descriptor. */
-static int response_set_result(Iam__Response *resp, uint32_t number,
-			       ProtobufCMessage *msg)
+/* The handler's answer must be the message of the Response field with the
+ * op's number (found through the descriptor). */
+static bool result_fits(uint32_t number, const ProtobufCMessage *msg)
 {
 	const ProtobufCFieldDescriptor *f =
 		protobuf_c_message_descriptor_get_field(&iam__response__descriptor,
 							number);
-	if (!f || f->type != PROTOBUF_C_TYPE_MESSAGE ||
-	    !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
-	    f->descriptor != msg->descriptor)
-		return -EPROTOTYPE;
-	*(ProtobufCMessage **)((char *)resp + f->offset) = msg;
-	*(uint32_t *)((char *)resp + f->quantifier_offset) = number;
-	return 0;
+	return f && f->type == PROTOBUF_C_TYPE_MESSAGE &&
+	       (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+	       f->descriptor == msg->descriptor;
 }
 
 static int answer_hello(struct session *s, const Iam__Request *req,
 			struct rpc_buf *out)
 {
 	char request_id[37];
-	Iam__Response resp = IAM__RESPONSE__INIT;
 	Iam__HelloResponse hello = IAM__HELLO_RESPONSE__INIT;
 	char server[32] = "iamd/" PACKAGE_VERSION;
 	int r = call_request_id_new(request_id);
@@ -163,12 +157,8 @@ static int answer_hello(struct session *s, const Iam__Request *req,
 	hello.version = PROTOCOL_VERSION;
 	hello.server = server;
 	hello.account_id = s->d->account_id;
-	resp.has_id = true;
-	resp.id = req->id;
-	resp.request_id = request_id;
-	resp.result_case = IAM__RESPONSE__RESULT_HELLO;
-	resp.hello = &hello;
-	return rpc_frame_pack(out, &resp.base);
+	return rpc_frame_pack_response(out, req->id, NULL, request_id,
+				       IAM__RESPONSE__RESULT_HELLO, &hello.base);
 }
 
 static int answer_call(struct session *s, const Iam__Request *req,
@@ -183,7 +173,6 @@ static int answer_call(struct session *s, const Iam__Request *req,
 		.d = s->d,
 		.pb = s->pb,
 	};
-	Iam__Response resp = IAM__RESPONSE__INIT;
 	Iam__Status status = IAM__STATUS__INIT;
 	ProtobufCMessage *result;
 	int r = call_request_id_new(c.request_id);
@@ -192,7 +181,7 @@ static int answer_call(struct session *s, const Iam__Request *req,
 	caller_identify(s, &c.caller);
 
 	result = call_run(&c, msg);
-	if (result && response_set_result(&resp, op->number, result) < 0) {
+	if (result && !result_fits(op->number, result)) {
 		call_fail(&c, -EPROTOTYPE, "ServiceFailure", NULL);
 		iamd_log_call(LOG_ERR, &c, "%s: handler answered a %s, not the op's result",
 			      op->name, result->descriptor->name);
@@ -207,12 +196,11 @@ static int answer_call(struct session *s, const Iam__Request *req,
 		status.sender_fault = http < 500;
 		status.has_http_status = true;
 		status.http_status = http;
-		resp.status = &status;
 	}
-	resp.has_id = true;
-	resp.id = req->id;
-	resp.request_id = c.request_id;
-	return rpc_frame_pack(out, &resp.base);
+	/* Response {id, status, request_id, result}: the result is the field
+	 * with the op's number */
+	return rpc_frame_pack_response(out, req->id, result ? NULL : &status.base,
+				       c.request_id, op->number, result);
 }
 
 int dispatch_frame(struct session *s, const uint8_t *body, size_t len,

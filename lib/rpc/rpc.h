@@ -78,6 +78,22 @@ int rpc_frame_next(struct rpc_buf *b, uint32_t cap, const uint8_t **ret_body,
 /* Appends `msg` with its length prefix to `out`. */
 int rpc_frame_pack(struct rpc_buf *out, const ProtobufCMessage *msg);
 
+/* The answer envelope of api.proto (and of the keyd channel):
+ * Response {1: uint64 id, 3: Status status, 4: string request_id,
+ * N: the result, one field of a oneof}. rpc_frame_pack_response() appends it
+ * as one frame, byte for byte what protobuf-c would pack, without walking
+ * the envelope's descriptor: the oneof has one field per operation, and
+ * protobuf-c's pack visits every one of them. `status`, `request_id` and
+ * `result` may be NULL (absent); `result_number` is the result's field
+ * number (> 0 when `result` is set). */
+#define RPC_RESPONSE_ID 1u
+#define RPC_RESPONSE_STATUS 3u
+#define RPC_RESPONSE_REQUEST_ID 4u
+int rpc_frame_pack_response(struct rpc_buf *out, uint64_t id,
+			    const ProtobufCMessage *status,
+			    const char *request_id, uint32_t result_number,
+			    const ProtobufCMessage *result);
+
 /* Decodes `body` as a message of type `desc`, allocating from `alloc`
  * (NULL: malloc; then free with protobuf_c_message_free_unpacked()).
  * -EBADMSG if the bytes do not decode. */

@@ -126,6 +126,95 @@ int rpc_frame_pack(struct rpc_buf *out, const ProtobufCMessage *msg)
 	return 0;
 }
 
+static size_t varint_len(uint64_t v)
+{
+	size_t n = 1;
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static uint8_t *varint_put(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+/* a length-delimited field: tag, length, then the bytes */
+static size_t ld_len(uint32_t number, size_t len)
+{
+	return varint_len((uint64_t)number << 3 | 2) + varint_len(len) + len;
+}
+
+static uint8_t *ld_head(uint8_t *p, uint32_t number, size_t len)
+{
+	p = varint_put(p, (uint64_t)number << 3 | 2);
+	return varint_put(p, len);
+}
+
+int rpc_frame_pack_response(struct rpc_buf *out, uint64_t id,
+			    const ProtobufCMessage *status,
+			    const char *request_id, uint32_t result_number,
+			    const ProtobufCMessage *result)
+{
+	size_t status_len = status ? protobuf_c_message_get_packed_size(status) : 0;
+	size_t rid_len = request_id ? strlen(request_id) : 0;
+	size_t result_len = result ? protobuf_c_message_get_packed_size(result) : 0;
+	if (result && (result_number == 0 || result_number == RPC_RESPONSE_ID ||
+		       result_number == RPC_RESPONSE_STATUS ||
+		       result_number == RPC_RESPONSE_REQUEST_ID ||
+		       result_number > (1u << 29) - 1))
+		return -EINVAL;
+	size_t n = 1 + varint_len(id);
+	if (status)
+		n += ld_len(RPC_RESPONSE_STATUS, status_len);
+	if (request_id)
+		n += ld_len(RPC_RESPONSE_REQUEST_ID, rid_len);
+	if (result)
+		n += ld_len(result_number, result_len);
+	if (n > UINT32_MAX)
+		return -EMSGSIZE;
+	uint8_t *p;
+	int r = rpc_buf_reserve(out, RPC_HDR_LEN + n, &p);
+	if (r < 0)
+		return r;
+	uint8_t *start = p;
+	put_be32(p, (uint32_t)n);
+	p += RPC_HDR_LEN;
+	/* ascending field numbers, as protobuf-c packs them */
+	p = varint_put(p, RPC_RESPONSE_ID << 3 | 0);
+	p = varint_put(p, id);
+	bool result_done = !result;
+	if (!result_done && result_number < RPC_RESPONSE_STATUS) {
+		p = ld_head(p, result_number, result_len);
+		p += protobuf_c_message_pack(result, p);
+		result_done = true;
+	}
+	if (status) {
+		p = ld_head(p, RPC_RESPONSE_STATUS, status_len);
+		p += protobuf_c_message_pack(status, p);
+	}
+	if (request_id) {
+		p = ld_head(p, RPC_RESPONSE_REQUEST_ID, rid_len);
+		memcpy(p, request_id, rid_len);
+		p += rid_len;
+	}
+	if (!result_done) {
+		p = ld_head(p, result_number, result_len);
+		p += protobuf_c_message_pack(result, p);
+	}
+	if ((size_t)(p - start) != RPC_HDR_LEN + n)
+		return -EIO;
+	rpc_buf_commit(out, RPC_HDR_LEN + n);
+	return 0;
+}
+
 int rpc_msg_unpack(const ProtobufCMessageDescriptor *desc,
 		   ProtobufCAllocator *alloc, const uint8_t *body, size_t len,
 		   ProtobufCMessage **ret)

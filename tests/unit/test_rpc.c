@@ -127,8 +127,84 @@ static void test_fd(void)
 		   "connect to a missing socket: -ENOENT");
 }
 
+/* rpc_frame_pack_response() packs exactly what protobuf-c packs. */
+static void same_as_protobuf_c(const Iam__Response *resp, uint32_t number,
+			       const ProtobufCMessage *result, const char *name)
+{
+	struct rpc_buf mine, theirs;
+	rpc_buf_init(&mine);
+	rpc_buf_init(&theirs);
+	int r = rpc_frame_pack_response(&mine, resp->id,
+					resp->status ? &resp->status->base : NULL,
+					resp->request_id, number, result);
+	rpc_frame_pack(&theirs, &resp->base);
+	tap_ok(r == 0 && rpc_buf_len(&mine) == rpc_buf_len(&theirs) &&
+	       memcmp(rpc_buf_head(&mine), rpc_buf_head(&theirs), rpc_buf_len(&mine)) == 0,
+	       "pack_response: %s, byte for byte", name);
+	rpc_buf_release(&mine);
+	rpc_buf_release(&theirs);
+}
+
+static void test_pack_response(void)
+{
+	Iam__User u = IAM__USER__INIT;
+	u.user_name = "alice";
+	u.path = "/eng/";
+	u.arn = "arn:aws:iam::123456789012:user/eng/alice";
+	u.has_create_date = true;
+	u.create_date = 1700000000;
+	Iam__GetUserResponse gu = IAM__GET_USER_RESPONSE__INIT;
+	gu.user = &u;
+	Iam__Response resp = IAM__RESPONSE__INIT;
+	resp.has_id = true;
+	resp.id = 300;
+	resp.request_id = "0f8fad5b-d9cb-469f-a165-70867728950e";
+	resp.result_case = IAM__RESPONSE__RESULT_GET_USER;
+	resp.get_user = &gu;
+	same_as_protobuf_c(&resp, IAM__RESPONSE__RESULT_GET_USER, &gu.base, "a result");
+
+	Iam__Status st = IAM__STATUS__INIT;
+	st.code = "NoSuchEntity";
+	st.message = "The user with name bob cannot be found.";
+	st.has_sender_fault = st.has_http_status = true;
+	st.sender_fault = true;
+	st.http_status = 404;
+	Iam__Response err = IAM__RESPONSE__INIT;
+	err.has_id = true;
+	err.id = (uint64_t)1 << 63;
+	err.status = &st;
+	err.request_id = resp.request_id;
+	same_as_protobuf_c(&err, 0, NULL, "an error, a 64-bit id");
+
+	Iam__HelloResponse h = IAM__HELLO_RESPONSE__INIT;
+	h.has_version = true;
+	h.version = 1;
+	h.server = "iamd/0.1.0";
+	Iam__Response hr = IAM__RESPONSE__INIT;
+	hr.has_id = true;
+	hr.request_id = "r";
+	hr.result_case = IAM__RESPONSE__RESULT_HELLO;
+	hr.hello = &h;
+	same_as_protobuf_c(&hr, IAM__RESPONSE__RESULT_HELLO, &h.base,
+			   "Hello (field 2, before status), id 0");
+	Iam__DeleteUserResponse del = IAM__DELETE_USER_RESPONSE__INIT;
+	Iam__Response dr = IAM__RESPONSE__INIT;
+	dr.has_id = true;
+	dr.id = 1;
+	dr.result_case = IAM__RESPONSE__RESULT_DELETE_USER;
+	dr.delete_user = &del;
+	same_as_protobuf_c(&dr, IAM__RESPONSE__RESULT_DELETE_USER, &del.base,
+			   "an empty result, no request id");
+	struct rpc_buf b;
+	rpc_buf_init(&b);
+	TAP_IS_INT(rpc_frame_pack_response(&b, 1, NULL, NULL, RPC_RESPONSE_STATUS, &del.base),
+		   -EINVAL, "pack_response: a result on an envelope field number is refused");
+	rpc_buf_release(&b);
+}
+
 int main(void)
 {
+	test_pack_response();
 	test_parse();
 	test_buf_frames();
 	test_fd();
