@@ -60,7 +60,9 @@
 #   IAMD              $top_builddir/daemon/iamd
 #   IAMCTL            $top_builddir/client/iamctl
 #   IAMD_STATE_DIR    $TMP/state        IAMD_RUNTIME_DIR  $TMP/run
-#   IAMD_SOCKET       $IAMD_RUNTIME_DIR/api.sock (exported; iamctl reads it)
+#   IAMD_SOCKET       $IAMD_RUNTIME_DIR/api.sock (exported; iamctl reads it);
+#                     IAMD_SOCKET_OVERRIDE=PATH makes iamd_start pass
+#                     --socket PATH and sets IAMD_SOCKET to it
 #   IAMD_LOG          $TMP/iamd.log (appended to across restarts)
 #   IAMD_ACCOUNT_ID   passed as --account-id when set
 #
