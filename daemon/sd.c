@@ -39,6 +39,9 @@ static bool stderr_is_journal(void)
 
 void iamd_log_setup(bool journal, bool debug)
 {
+	/* --journal without a journal to write to would lose every line */
+	if (journal && access("/run/systemd/journal/socket", W_OK) < 0)
+		journal = false;
 	log_journal = journal || stderr_is_journal();
 	log_debug = debug;
 }
