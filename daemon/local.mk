@@ -14,5 +14,5 @@ daemon_iamd_SOURCES = $(IAMD_OPS_SOURCES) \
 daemon_iamd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(PROTOBUF_C_CFLAGS) \
 	$(LMDB_CFLAGS) $(SODIUM_CFLAGS) $(SYSTEMD_CFLAGS)
 daemon_iamd_LDADD = lib/libiamrpc.la lib/libiamstore.la proto/libiamproto.la \
-	lib/libiamutil.la \
+	lib/libiampolicy.la lib/libiamutil.la \
 	$(LIBEVENT_LIBS) $(PROTOBUF_C_LIBS) $(LMDB_LIBS) $(SODIUM_LIBS) $(SYSTEMD_LIBS)

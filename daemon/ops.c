@@ -8,6 +8,7 @@
 
 #include "api.pb-c.h"
 #include "entity.h"
+#include "op_policy.h"
 #include "ops.h"
 #include "store.pb-c.h"
 #include "store/store.h"
@@ -17,6 +18,10 @@
  * of up to 4 UTF-8 bytes each need about 80 KiB. */
 #define CAP_SMALL (8u * 1024)
 #define CAP_TAGS (128u * 1024)
+
+/* CreatePolicy and CreatePolicyVersion: a document of up to 131,072
+ * characters of U+0009-U+00FF (two UTF-8 bytes at most each), beside tags. */
+#define CAP_POLICY_DOC (512u * 1024)
 
 #define OP(num, nm, act, fl, cap, fn) \
 	{ num, nm, act, fl, cap, op_##fn##_resource, op_##fn }
@@ -55,6 +60,50 @@ const struct op ops_table[] = {
 	   "iam:RemoveUserFromGroup", OP_WRITE, CAP_SMALL, remove_user_from_group),
 	OP(IAM__REQUEST__OP_LIST_GROUPS_FOR_USER, "ListGroupsForUser", "iam:ListGroupsForUser", 0,
 	   CAP_SMALL, list_groups_for_user),
+
+	OP(IAM__REQUEST__OP_CREATE_POLICY, "CreatePolicy", "iam:CreatePolicy", OP_WRITE,
+	   CAP_POLICY_DOC, create_policy),
+	OP(IAM__REQUEST__OP_GET_POLICY, "GetPolicy", "iam:GetPolicy", 0, CAP_SMALL, get_policy),
+	OP(IAM__REQUEST__OP_LIST_POLICIES, "ListPolicies", "iam:ListPolicies", 0, CAP_SMALL,
+	   list_policies),
+	OP(IAM__REQUEST__OP_CREATE_POLICY_VERSION, "CreatePolicyVersion",
+	   "iam:CreatePolicyVersion", OP_WRITE, CAP_POLICY_DOC, create_policy_version),
+	OP(IAM__REQUEST__OP_GET_POLICY_VERSION, "GetPolicyVersion", "iam:GetPolicyVersion", 0,
+	   CAP_SMALL, get_policy_version),
+	OP(IAM__REQUEST__OP_LIST_POLICY_VERSIONS, "ListPolicyVersions", "iam:ListPolicyVersions",
+	   0, CAP_SMALL, list_policy_versions),
+	OP(IAM__REQUEST__OP_DELETE_POLICY_VERSION, "DeletePolicyVersion",
+	   "iam:DeletePolicyVersion", OP_WRITE, CAP_SMALL, delete_policy_version),
+	OP(IAM__REQUEST__OP_SET_DEFAULT_POLICY_VERSION, "SetDefaultPolicyVersion",
+	   "iam:SetDefaultPolicyVersion", OP_WRITE, CAP_SMALL, set_default_policy_version),
+	OP(IAM__REQUEST__OP_DELETE_POLICY, "DeletePolicy", "iam:DeletePolicy", OP_WRITE, CAP_SMALL,
+	   delete_policy),
+	OP(IAM__REQUEST__OP_TAG_POLICY, "TagPolicy", "iam:TagPolicy", OP_WRITE, CAP_TAGS,
+	   tag_policy),
+	OP(IAM__REQUEST__OP_UNTAG_POLICY, "UntagPolicy", "iam:UntagPolicy", OP_WRITE, CAP_TAGS,
+	   untag_policy),
+	OP(IAM__REQUEST__OP_LIST_POLICY_TAGS, "ListPolicyTags", "iam:ListPolicyTags", 0,
+	   CAP_SMALL, list_policy_tags),
+	OP(IAM__REQUEST__OP_ATTACH_USER_POLICY, "AttachUserPolicy", "iam:AttachUserPolicy",
+	   OP_WRITE, CAP_SMALL, attach_user_policy),
+	OP(IAM__REQUEST__OP_DETACH_USER_POLICY, "DetachUserPolicy", "iam:DetachUserPolicy",
+	   OP_WRITE, CAP_SMALL, detach_user_policy),
+	OP(IAM__REQUEST__OP_ATTACH_GROUP_POLICY, "AttachGroupPolicy", "iam:AttachGroupPolicy",
+	   OP_WRITE, CAP_SMALL, attach_group_policy),
+	OP(IAM__REQUEST__OP_DETACH_GROUP_POLICY, "DetachGroupPolicy", "iam:DetachGroupPolicy",
+	   OP_WRITE, CAP_SMALL, detach_group_policy),
+	OP(IAM__REQUEST__OP_ATTACH_ROLE_POLICY, "AttachRolePolicy", "iam:AttachRolePolicy",
+	   OP_WRITE, CAP_SMALL, attach_role_policy),
+	OP(IAM__REQUEST__OP_DETACH_ROLE_POLICY, "DetachRolePolicy", "iam:DetachRolePolicy",
+	   OP_WRITE, CAP_SMALL, detach_role_policy),
+	OP(IAM__REQUEST__OP_LIST_ATTACHED_USER_POLICIES, "ListAttachedUserPolicies",
+	   "iam:ListAttachedUserPolicies", 0, CAP_SMALL, list_attached_user_policies),
+	OP(IAM__REQUEST__OP_LIST_ATTACHED_GROUP_POLICIES, "ListAttachedGroupPolicies",
+	   "iam:ListAttachedGroupPolicies", 0, CAP_SMALL, list_attached_group_policies),
+	OP(IAM__REQUEST__OP_LIST_ATTACHED_ROLE_POLICIES, "ListAttachedRolePolicies",
+	   "iam:ListAttachedRolePolicies", 0, CAP_SMALL, list_attached_role_policies),
+	OP(IAM__REQUEST__OP_LIST_ENTITIES_FOR_POLICY, "ListEntitiesForPolicy",
+	   "iam:ListEntitiesForPolicy", 0, CAP_SMALL, list_entities_for_policy),
 };
 
 const size_t ops_table_len = sizeof(ops_table) / sizeof(ops_table[0]);
@@ -91,6 +140,7 @@ static const char meta_key[] = "meta";
 typedef int (*ops_migration_fn)(struct store_txn *t);
 static const ops_migration_fn migrations[] = {
 	entity_count_rebuild,   /* 2: account counters "count/ACCT/KIND" (entity_count.c) */
+	aws_managed_seed,       /* 3: AWS managed policies (aws_managed.c) */
 };
 
 static int ops_migrate(struct store_txn *t, uint32_t from, uint32_t to)
@@ -144,7 +194,10 @@ static int ops_store_create(struct store_txn *t, const char *configured, int64_t
 	int r = ops_put_msg(t, STORE_DB_META, meta_key, &meta.base);
 	if (r < 0)
 		return r;
-	return ops_put_msg(t, STORE_DB_ACCOUNTS, acct, &a.base);
+	r = ops_put_msg(t, STORE_DB_ACCOUNTS, acct, &a.base);
+	if (r < 0)
+		return r;
+	return aws_managed_seed(t);
 }
 
 int ops_store_init(struct store *s, const char *configured, int64_t now,

@@ -9,8 +9,9 @@ struct store;
 
 /* The schema version this build writes; ops_store_init() migrates older
  * stores up to it and refuses newer ones (-EPROTONOSUPPORT). */
-#define OPS_SCHEMA_VERSION 2
-/* 1: users, groups, memberships. 2: account counters (entity_count.c). */
+#define OPS_SCHEMA_VERSION 3
+/* 1: users, groups, memberships. 2: account counters (entity_count.c).
+ * 3: AWS managed policies seeded under account "aws" (aws_managed.c). */
 
 /* On first start: the meta record (schema version) and the default account
  * (`configured` if not NULL, else a random 12-digit id). On later starts:
