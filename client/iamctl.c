@@ -337,9 +337,10 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(service, "policy") == 0)
 		return iamctl_policy_main(argc - (i - 1), argv + (i - 1));
-	if (strcmp(service, "iam") != 0 && strcmp(service, "sts") != 0)
+	if (strcmp(service, "iam") != 0 && strcmp(service, "sts") != 0 &&
+	    strcmp(service, "iamd") != 0)
 		return iamctl_usage_error("argument command: Invalid choice, valid "
-					  "choices are:\n\niam | sts | policy | help");
+					  "choices are:\n\niam | sts | iamd | policy | help");
 	while (i < argc && strncmp(argv[i], "--", 2) == 0) {
 		if (strcmp(argv[i], "--help") == 0)
 			return iamctl_help_service(service);

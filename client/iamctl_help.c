@@ -38,18 +38,22 @@ static const char *shape_name(const ProtobufCFieldDescriptor *f)
 void iamctl_help_top(void)
 {
 	struct iamctl_cmd c;
-	size_t niam = 0, nsts = 0;
+	size_t niam = 0, nsts = 0, niamd = 0;
 
 	while (iamctl_cmd_at("iam", niam, &c) == 0)
 		niam++;
 	while (iamctl_cmd_at("sts", nsts, &c) == 0)
 		nsts++;
+	while (iamctl_cmd_at("iamd", niamd, &c) == 0)
+		niamd++;
 	printf("iamctl - the command line of iamd, identity and access management "
 	       "for Linux hosts\n\n"
 	       "usage: iamctl [options] <command> <subcommand> [parameters]\n\n"
 	       "Commands:\n"
 	       "  iam      AWS Identity and Access Management (%zu subcommands)\n"
 	       "  sts      AWS Security Token Service (%zu subcommands)\n"
+	       "  iamd     iamd's own actions: local uid bindings, Authorize "
+	       "(%zu subcommands)\n"
 	       "  policy   offline policy tools (iamctl policy help)\n"
 	       "  help     this text; 'iamctl <command> help' lists subcommands,\n"
 	       "           'iamctl <command> <subcommand> help' their parameters\n\n"
@@ -65,7 +69,7 @@ void iamctl_help_top(void)
 	       "  --version                iamctl's version\n\n"
 	       "Exit status: 0 success, 252 bad command line or parameters, 254 the "
 	       "service\nanswered with an error, 255 no answer from iamd.\n",
-	       niam, nsts, IAM_DEFAULT_SOCKET, IAM_DEFAULT_TIMEOUT_MS / 1000);
+	       niam, nsts, niamd, IAM_DEFAULT_SOCKET, IAM_DEFAULT_TIMEOUT_MS / 1000);
 }
 
 int iamctl_help_service(const char *service)
@@ -75,6 +79,9 @@ int iamctl_help_service(const char *service)
 	printf("%s\n\nAvailable commands (iamctl %s <command> help for their "
 	       "parameters):\n\n", strcmp(service, "sts") == 0 ?
 	       "AWS Security Token Service (sts)" :
+	       strcmp(service, "iamd") == 0 ?
+	       "iamd's own actions (iamd): local identities and authorization "
+	       "for local services" :
 	       "AWS Identity and Access Management (iam)", service);
 	for (size_t i = 0; iamctl_cmd_at(service, i, &c) == 0; i++)
 		printf("  o %s\n", c.name);

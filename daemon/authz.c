@@ -1,34 +1,428 @@
-/* authz: authorization of every call (authz.h). */
+/* authz: authorization of every call by IAM policy (authz.h). */
 #include "config.h"
 #include "authz.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
+#include "common.pb-c.h"
+#include "entity.h"
+#include "iamd.h"
+#include "iamd.pb-c.h"
+#include "principal.h"
+#include "sd.h"
+#include "store.pb-c.h"
+#include "store/store.h"
 #include "util/arena.h"
 
-/* "User: anonymous is not authorized to perform: iam:GetUser on resource:
- * arn:aws:iam::123456789012:user/alice", as AWS words an implicit deny. */
-static int deny(struct call *c, enum authz_decision decision,
-		const char *action, const char *resource,
-		struct authz_result *ret)
+static struct authz_cache *cache_of(struct iamd *d)
 {
-	const char *who = c->caller.kind == CALLER_ANONYMOUS || !c->caller.arn
-				  ? "anonymous" : c->caller.arn;
-	const char *msg;
-	if (decision == AUTHZ_DENY_EXPLICIT)
-		msg = arena_printf(c->arena,
-				   "User: %s is not authorized to perform: %s on resource: %s with an explicit deny",
-				   who, action, resource);
-	else
-		msg = arena_printf(c->arena,
-				   "User: %s is not authorized to perform: %s on resource: %s",
-				   who, action, resource);
-	if (!msg)
+	if (!d->authz && authz_cache_new(AUTHZ_CACHE_PRINCIPALS, &d->authz) < 0)
+		return NULL;
+	return d->authz;
+}
+
+struct policy_scratch *authz_scratch(struct call *c)
+{
+	struct authz_cache *ac = cache_of(c->d);
+	return ac ? authz_cache_scratch(ac) : NULL;
+}
+
+/* ---- the request context ---- */
+
+int authz_ctx_add_list(struct authz_ctx *x, const char *key,
+		       const char *const *values, size_t n)
+{
+	if (x->n >= AUTHZ_CTX_MAX)
+		return -E2BIG;
+	x->e[x->n].key = key;
+	x->e[x->n].values = values;
+	x->e[x->n].n_values = n;
+	x->n++;
+	return 0;
+}
+
+int authz_ctx_add(struct authz_ctx *x, const char *key, const char *value)
+{
+	if (x->n_vals >= AUTHZ_CTX_MAX)
+		return -E2BIG;
+	x->vals[x->n_vals] = value;
+	int r = authz_ctx_add_list(x, key, &x->vals[x->n_vals], 1);
+	if (r == 0)
+		x->n_vals++;
+	return r;
+}
+
+bool authz_ctx_has(const struct authz_ctx *x, const char *key)
+{
+	for (size_t i = 0; i < x->n; i++)
+		if (strcasecmp(x->e[i].key, key) == 0)
+			return true;
+	return false;
+}
+
+/* Adds unless the caller already gave the key (only checked when it gave
+ * any: the common case pays nothing). */
+static int ctx_put(struct authz_ctx *x, size_t given, const char *key, const char *value)
+{
+	for (size_t i = 0; i < given; i++)
+		if (strcasecmp(x->e[i].key, key) == 0)
+			return 0;
+	return authz_ctx_add(x, key, value);
+}
+
+static int ctx_put_list(struct authz_ctx *x, size_t given, const char *key,
+			const char *const *values, size_t n)
+{
+	for (size_t i = 0; i < given; i++)
+		if (strcasecmp(x->e[i].key, key) == 0)
+			return 0;
+	return authz_ctx_add_list(x, key, values, n);
+}
+
+static const ProtobufCFieldDescriptor *field(const ProtobufCMessage *m, const char *name,
+					     ProtobufCType type, bool repeated)
+{
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field_by_name(m->descriptor, name);
+	if (!f || f->type != type || (f->label == PROTOBUF_C_LABEL_REPEATED) != repeated)
+		return NULL;
+	return f;
+}
+
+static const char *string_field(const ProtobufCMessage *m, const char *name)
+{
+	const ProtobufCFieldDescriptor *f = field(m, name, PROTOBUF_C_TYPE_STRING, false);
+	return f ? *(const char *const *)((const char *)m + f->offset) : NULL;
+}
+
+/* aws:RequestTag/<key> and aws:TagKeys from a request's `tags` (Tag
+ * messages) or `tag_keys` (strings). */
+static int ctx_request_tags(struct call *c, const ProtobufCMessage *m,
+			    struct authz_ctx *x, size_t given)
+{
+	const ProtobufCFieldDescriptor *f = field(m, "tags", PROTOBUF_C_TYPE_MESSAGE, true);
+	int r;
+	if (f && f->descriptor == &iam__tag__descriptor) {
+		size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
+		Iam__Tag *const *tags = *(Iam__Tag *const *const *)((const char *)m + f->offset);
+		if (n == 0)
+			return 0;
+		const char **keys = arena_alloc(c->arena, n * sizeof(*keys));
+		if (!keys)
+			return -ENOMEM;
+		size_t nk = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (!tags[i]->key)
+				continue;
+			keys[nk++] = tags[i]->key;
+			char *k = arena_printf(c->arena, "aws:RequestTag/%s", tags[i]->key);
+			if (!k)
+				return -ENOMEM;
+			r = ctx_put(x, given, k, tags[i]->value ? tags[i]->value : "");
+			if (r < 0)
+				return r;
+		}
+		return ctx_put_list(x, given, "aws:TagKeys", keys, nk);
+	}
+	f = field(m, "tag_keys", PROTOBUF_C_TYPE_STRING, true);
+	if (f) {
+		size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
+		const char *const *keys = *(const char *const *const *)((const char *)m + f->offset);
+		if (n)
+			return ctx_put_list(x, given, "aws:TagKeys", keys, n);
+	}
+	return 0;
+}
+
+/* The actions for which AWS sets iam:PermissionsBoundary from the target
+ * user's or role's current boundary (the request carries none). */
+static bool boundary_of_target(const char *action)
+{
+	static const char *const names[] = {
+		"iam:AttachRolePolicy", "iam:AttachUserPolicy",
+		"iam:DeleteRolePermissionsBoundary", "iam:DeleteRolePolicy",
+		"iam:DeleteUserPermissionsBoundary", "iam:DeleteUserPolicy",
+		"iam:DetachRolePolicy", "iam:DetachUserPolicy",
+		"iam:PutRolePolicy", "iam:PutUserPolicy",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(action, names[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool is_attach_detach(const char *action)
+{
+	const char *colon = strchr(action, ':');
+	const char *a = colon ? colon + 1 : action;
+	return strncasecmp(a, "Attach", 6) == 0 || strncasecmp(a, "Detach", 6) == 0;
+}
+
+int authz_ctx_build(struct call *c, const struct principal *p, const char *action,
+		    const char *resource, const ProtobufCMessage *req,
+		    struct authz_ctx *x)
+{
+	size_t given = x->n;
+	unsigned uses = p ? p->uses : 0;
+	int r;
+
+	if (p)
+		for (size_t i = 0; i < p->n_ctx; i++)
+			if ((r = ctx_put_list(x, given, p->ctx[i].key, p->ctx[i].values,
+					      p->ctx[i].n_values)) < 0)
+				return r;
+	const char *boundary = NULL;
+	if (req) {
+		if ((r = ctx_request_tags(c, req, x, given)) < 0)
+			return r;
+		const char *pa = is_attach_detach(action) ? string_field(req, "policy_arn") : NULL;
+		if (pa && (r = ctx_put(x, given, "iam:PolicyARN", pa)) < 0)
+			return r;
+		boundary = string_field(req, "permissions_boundary");
+	}
+	bool want_target_boundary = !boundary && (uses & PRINCIPAL_USES_BOUNDARY_KEY) &&
+				    boundary_of_target(action);
+	bool want_tags = (uses & PRINCIPAL_USES_RESOURCE_TAG) && !c->has_resource_tags;
+	if ((want_target_boundary || want_tags) && c->txn && resource &&
+	    strcmp(resource, "*") != 0) {
+		struct Iam__Tag *const *tags;
+		size_t n;
+		const char *b;
+		r = principal_resource_info(c, resource, &tags, &n, &b);
+		if (r < 0)
+			return r;
+		if (want_target_boundary)
+			boundary = b;
+		if (want_tags) {
+			c->has_resource_tags = true;
+			c->resource_tags = tags;
+			c->n_resource_tags = n;
+		}
+	}
+	if (boundary && (r = ctx_put(x, given, "iam:PermissionsBoundary", boundary)) < 0)
+		return r;
+	if (uses & PRINCIPAL_USES_RESOURCE_TAG)
+		for (size_t i = 0; i < c->n_resource_tags; i++) {
+			const Iam__Tag *t = c->resource_tags[i];
+			if (!t->key)
+				continue;
+			char *k = arena_printf(c->arena, "aws:ResourceTag/%s", t->key);
+			if (!k)
+				return -ENOMEM;
+			if ((r = ctx_put(x, given, k, t->value ? t->value : "")) < 0)
+				return r;
+		}
+	return 0;
+}
+
+/* ---- principals ---- */
+
+int authz_principal_get(struct call *c, enum principal_kind kind, const char *account,
+			const char *name, const struct principal **ret)
+{
+	struct authz_cache *ac = cache_of(c->d);
+	char key[ENTITY_KEY_MAX + 2];
+	struct principal *p;
+	int r;
+
+	if (!ac)
 		return -ENOMEM;
-	ret->decision = decision;
+	key[0] = kind == PRINCIPAL_USER ? 'u' : kind == PRINCIPAL_ROLE ? 'r' : 'g';
+	key[1] = ':';
+	if (!entity_key(key + 2, account, name, NULL))
+		return -ENOENT;
+	p = authz_cache_get(ac, key, c->d->generation);
+	if (p) {
+		*ret = p;
+		return 0;
+	}
+	struct store_txn *own = NULL;
+	if (!c->txn) {
+		r = store_txn_begin(c->d->store, false, &own);
+		if (r < 0)
+			return r;
+		c->txn = own;
+	}
+	r = principal_load(c, kind, account, name, &p);
+	if (own) {
+		store_txn_abort(own);
+		c->txn = NULL;
+	}
+	if (r < 0)
+		return r;
+	r = authz_cache_put(ac, key, c->d->generation, p);
+	if (r < 0) {
+		principal_free(p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+/* ---- callers ---- */
+
+static int binding_lookup(struct iamd *d, uid_t uid, struct authz_binding *b)
+{
+	struct store_txn *t = NULL;
+	struct store_val v;
+	Iam__LocalUserBinding *lb = NULL;
+	Iam__UserRecord *ur = NULL;
+	char key[16], ukey[ENTITY_KEY_MAX];
+	int r;
+
+	snprintf(key, sizeof(key), "%010u", (unsigned)uid);
+	r = store_txn_begin(d->store, false, &t);
+	if (r < 0)
+		return r;
+	r = store_get(t, STORE_DB_LOCAL_BINDINGS, key, strlen(key), &v);
+	if (r == -ENOENT) {
+		r = authz_binding_set(b, uid, d->generation, NULL, NULL, NULL, NULL);
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	lb = iam__local_user_binding__unpack(NULL, v.len, v.data);
+	if (!lb || !lb->account_id || !lb->user_name || strlen(lb->account_id) != 12) {
+		r = -EIO;
+		goto out;
+	}
+	size_t kl = entity_key(ukey, lb->account_id, lb->user_name, NULL);
+	r = kl ? store_get(t, STORE_DB_USERS, ukey, kl, &v) : -ENOENT;
+	if (r == 0) {
+		ur = iam__user_record__unpack(NULL, v.len, v.data);
+		if (!ur || !ur->user || !ur->user->arn || !ur->user->user_id) {
+			r = -EIO;
+			goto out;
+		}
+	}
+	/* The user is gone, or a new user took its name: not the one bound. */
+	if (r == -ENOENT ||
+	    (lb->user_id && strcmp(lb->user_id, ur->user->user_id) != 0)) {
+		r = authz_binding_set(b, uid, d->generation, NULL, NULL, NULL, NULL);
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	r = authz_binding_set(b, uid, d->generation, lb->account_id, ur->user->user_name,
+			      ur->user->arn, ur->user->user_id);
+out:
+	store_txn_abort(t);
+	if (lb)
+		iam__local_user_binding__free_unpacked(lb, NULL);
+	if (ur)
+		iam__user_record__free_unpacked(ur, NULL);
+	return r;
+}
+
+int authz_caller_identify(struct iamd *d, uid_t uid, struct caller *ret)
+{
+	struct authz_cache *ac = cache_of(d);
+	if (!ac)
+		return -ENOMEM;
+	struct authz_binding *b = authz_cache_binding(ac, uid);
+	if (!b->valid || b->uid != uid || b->gen != d->generation) {
+		int r = binding_lookup(d, uid, b);
+		if (r < 0) {
+			ret->kind = CALLER_ANONYMOUS;
+			return r;
+		}
+	}
+	if (!b->bound) {
+		ret->kind = CALLER_ANONYMOUS;
+		return 0;
+	}
+	ret->kind = CALLER_USER;
+	ret->account_id = b->account;
+	ret->arn = b->user_arn;
+	ret->user_id = b->user_id;
+	ret->user_name = b->user_name;
+	return 0;
+}
+
+/* ---- deciding ---- */
+
+const char *authz_message(struct call *c, const char *who, const char *action,
+			  const char *resource, const struct policy_result *res)
+{
+	if (res->decision == POLICY_EXPLICIT_DENY) {
+		enum policy_layer l = res->n_matches ? res->matches[0].layer
+						     : POLICY_LAYER_IDENTITY;
+		const char *in = l == POLICY_LAYER_BOUNDARY ? "a permissions boundary" :
+				 l == POLICY_LAYER_RESOURCE ? "a resource-based policy" :
+				 l == POLICY_LAYER_SESSION ? "a session policy" :
+				 "an identity-based policy";
+		return arena_printf(c->arena,
+				    "User: %s is not authorized to perform: %s on resource: %s with an explicit deny in %s",
+				    who, action, resource, in);
+	}
+	const char *no = res->missing == POLICY_LAYER_BOUNDARY ? "permissions boundary" :
+			 res->missing == POLICY_LAYER_RESOURCE ? "resource-based policy" :
+			 res->missing == POLICY_LAYER_SESSION ? "session policy" :
+			 "identity-based policy";
+	return arena_printf(c->arena,
+			    "User: %s is not authorized to perform: %s on resource: %s because no %s allows the %s action",
+			    who, action, resource, no, action);
+}
+
+static int decide(enum authz_decision d, const char *msg,
+		  struct authz_result *ret)
+{
+	if (d != AUTHZ_ALLOW && !msg)
+		return -ENOMEM;
+	ret->decision = d;
 	ret->message = msg;
 	return 0;
+}
+
+static int check_user(struct call *c, const char *action, const char *resource,
+		      struct authz_result *ret)
+{
+	const struct principal *p;
+	struct authz_ctx x;
+	struct policy_result res;
+	struct policy_scratch *sc = authz_scratch(c);
+	int r;
+
+	if (!sc)
+		return -ENOMEM;
+	r = authz_principal_get(c, PRINCIPAL_USER, c->caller.account_id,
+				c->caller.user_name, &p);
+	if (r == -ENOENT) {   /* deleted since it was identified */
+		res = (struct policy_result){ .decision = POLICY_IMPLICIT_DENY };
+		return decide(AUTHZ_DENY_IMPLICIT,
+			      authz_message(c, c->caller.arn, action, resource, &res), ret);
+	}
+	if (r < 0)
+		return r;
+	x.n = 0;
+	x.n_vals = 0;
+	r = authz_ctx_build(c, p, action, resource, c->req, &x);
+	if (r < 0)
+		return r;
+	struct policy_set set = {
+		.identity = p->identity,
+		.n_identity = p->n_pols,
+		.boundary = p->boundary.pol,
+	};
+	struct policy_request req = {
+		.principal = c->caller.arn,
+		.action = action,
+		.resource = resource,
+		.context = x.e,
+		.n_context = x.n,
+		.now_ms = c->now * 1000,
+	};
+	r = policy_eval(&set, &req, sc, &res);
+	if (r < 0)
+		return r;
+	if (res.decision == POLICY_ALLOW)
+		return decide(AUTHZ_ALLOW, NULL, ret);
+	return decide(res.decision == POLICY_EXPLICIT_DENY ? AUTHZ_DENY_EXPLICIT
+							       : AUTHZ_DENY_IMPLICIT,
+		      authz_message(c, c->caller.arn, action, resource, &res), ret);
 }
 
 int authz_check(struct call *c, const char *action, const char *resource,
@@ -38,21 +432,17 @@ int authz_check(struct call *c, const char *action, const char *resource,
 		resource = "*";
 	switch (c->caller.kind) {
 	case CALLER_ROOT:
-		ret->decision = AUTHZ_ALLOW;
-		ret->message = NULL;
-		return 0;
+		return decide(AUTHZ_ALLOW, NULL, ret);
 	case CALLER_USER:
 		/* AWS needs no permission for sts:GetCallerIdentity. */
-		if (strcmp(action, "sts:GetCallerIdentity") == 0) {
-			ret->decision = AUTHZ_ALLOW;
-			ret->message = NULL;
-			return 0;
-		}
-		/* Identity policies are evaluated here once lib/policy lands;
-		 * until then nothing allows a user anything. */
-		return deny(c, AUTHZ_DENY_IMPLICIT, action, resource, ret);
+		if (strcmp(action, "sts:GetCallerIdentity") == 0)
+			return decide(AUTHZ_ALLOW, NULL, ret);
+		return check_user(c, action, resource, ret);
 	case CALLER_ANONYMOUS:
 	default:
-		return deny(c, AUTHZ_DENY_IMPLICIT, action, resource, ret);
+		return decide(AUTHZ_DENY_IMPLICIT,
+			      arena_printf(c->arena,
+					   "User: anonymous is not authorized to perform: %s on resource: %s",
+					   action, resource), ret);
 	}
 }

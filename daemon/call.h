@@ -49,6 +49,15 @@ struct call {
 	ProtobufCAllocator pb;    /* allocates from arena: pass to *_unpack() */
 	void *op_state;           /* NULL at start: resource() may leave what it
 				   * loaded (arena memory) for handler() to reuse */
+	const ProtobufCMessage *req;  /* the decoded request (authz reads its
+				   * Tags, TagKeys, PolicyArn, PermissionsBoundary) */
+	/* aws:ResourceTag/<key>: resource() may set the target's tags here
+	 * when it loaded the target (has_resource_tags); otherwise authz
+	 * loads them itself from the resource ARN (users, roles, policies),
+	 * and only when the caller's policies use the key. */
+	bool has_resource_tags;
+	struct Iam__Tag *const *resource_tags;
+	size_t n_resource_tags;
 	/* set by call_fail() */
 	int err;
 	const char *err_code;

@@ -42,7 +42,7 @@ void session_fini(struct session *s)
 }
 
 /* uid 0 and the owner of the state directory are the account root; any
- * other uid is bound to nothing yet: anonymous. */
+ * other uid is the IAM user it is bound to, or anonymous. */
 static void caller_identify(const struct session *s, struct caller *ret)
 {
 	memset(ret, 0, sizeof(*ret));
@@ -55,7 +55,11 @@ static void caller_identify(const struct session *s, struct caller *ret)
 		ret->arn = s->root_arn;
 		ret->user_id = s->d->account_id;
 	} else {
-		ret->kind = CALLER_ANONYMOUS;
+		/* A uid bound to an IAM user acts as that user (authz.h). */
+		int r = authz_caller_identify(s->d, s->uid, ret);
+		if (r < 0)
+			iamd_log_limited(LOG_ERR, "uid %u: cannot read its binding: %s",
+					 (unsigned)s->uid, strerror(-r));
 	}
 }
 
@@ -112,6 +116,8 @@ static ProtobufCMessage *call_run(struct call *c, const ProtobufCMessage *req)
 	if (resp && c->txn && store_txn_is_write(c->txn)) {
 		r = store_txn_commit(c->txn);
 		c->txn = NULL;
+		if (r == 0)
+			c->d->generation++;   /* authz's caches are stale now */
 		if (r < 0) {
 			resp = NULL;
 			if (r == -ENOSPC)
@@ -172,6 +178,7 @@ static int answer_call(struct session *s, const Iam__Request *req,
 		.now = (int64_t)time(NULL),
 		.d = s->d,
 		.pb = s->pb,
+		.req = msg,
 	};
 	Iam__Status status = IAM__STATUS__INIT;
 	ProtobufCMessage *result;

@@ -7,6 +7,7 @@
 
 struct store;
 struct event_base;
+struct authz_cache;
 
 struct iamd_config {
 	const char *state_dir;        /* --state-dir: LMDB lives in STATE/db */
@@ -29,4 +30,9 @@ struct iamd {
 	char account_id[13];          /* the default account, 12 digits */
 	uid_t owner_uid;              /* owner of the state dir: account root too */
 	bool stopping;
+	/* Bumped by dispatch after every committed write: what authz cached
+	 * (compiled policy sets, uid bindings) is valid only at the
+	 * generation it was built at. */
+	uint64_t generation;
+	struct authz_cache *authz;    /* authz_cache.c; created on first use */
 };

@@ -391,6 +391,10 @@ int op_delete_user(struct call *c, const ProtobufCMessage *m, ProtobufCMessage *
 	r = entity_user_del(c, u);
 	if (r < 0)
 		return op_fail_store(c, r);
+	/* its local uid bindings go with it (op_binding.c) */
+	r = op_binding_user_deleted(c, entity_account(c), u);
+	if (r < 0)
+		return op_fail_store(c, r);
 	*ret = &resp->base;
 	return 0;
 }

@@ -104,6 +104,23 @@ const struct op ops_table[] = {
 	   "iam:ListAttachedRolePolicies", 0, CAP_SMALL, list_attached_role_policies),
 	OP(IAM__REQUEST__OP_LIST_ENTITIES_FOR_POLICY, "ListEntitiesForPolicy",
 	   "iam:ListEntitiesForPolicy", 0, CAP_SMALL, list_entities_for_policy),
+	/* authz: the simulator, iamd's local bindings and Authorize */
+	OP(IAM__REQUEST__OP_SIMULATE_PRINCIPAL_POLICY, "SimulatePrincipalPolicy",
+	   "iam:SimulatePrincipalPolicy", 0, CAP_POLICY_DOC, simulate_principal_policy),
+	OP(IAM__REQUEST__OP_SIMULATE_CUSTOM_POLICY, "SimulateCustomPolicy",
+	   "iam:SimulateCustomPolicy", 0, CAP_POLICY_DOC, simulate_custom_policy),
+	OP(IAM__REQUEST__OP_GET_CONTEXT_KEYS_FOR_PRINCIPAL_POLICY,
+	   "GetContextKeysForPrincipalPolicy", "iam:GetContextKeysForPrincipalPolicy", 0,
+	   CAP_POLICY_DOC, get_context_keys_for_principal_policy),
+	OP(IAM__REQUEST__OP_GET_CONTEXT_KEYS_FOR_CUSTOM_POLICY, "GetContextKeysForCustomPolicy",
+	   "iam:GetContextKeysForCustomPolicy", 0, CAP_POLICY_DOC, get_context_keys_for_custom_policy),
+	OP(IAM__REQUEST__OP_CREATE_LOCAL_USER_BINDING, "CreateLocalUserBinding",
+	   "iamd:CreateLocalUserBinding", OP_WRITE, CAP_SMALL, create_local_user_binding),
+	OP(IAM__REQUEST__OP_DELETE_LOCAL_USER_BINDING, "DeleteLocalUserBinding",
+	   "iamd:DeleteLocalUserBinding", OP_WRITE, CAP_SMALL, delete_local_user_binding),
+	OP(IAM__REQUEST__OP_LIST_LOCAL_USER_BINDINGS, "ListLocalUserBindings",
+	   "iamd:ListLocalUserBindings", 0, CAP_SMALL, list_local_user_bindings),
+	OP(IAM__REQUEST__OP_AUTHORIZE, "Authorize", "iamd:Authorize", 0, CAP_POLICY_DOC, authorize),
 };
 
 const size_t ops_table_len = sizeof(ops_table) / sizeof(ops_table[0]);

@@ -56,5 +56,30 @@ OP_DECLARE(delete_group);
 OP_DECLARE(add_user_to_group);
 OP_DECLARE(remove_user_from_group);
 OP_DECLARE(list_groups_for_user);
+/* ---- authz: the simulator (op_simulate.c), local bindings
+ * (op_binding.c), Authorize (op_authorize.c) ---- */
+OP_DECLARE(simulate_principal_policy);
+OP_DECLARE(simulate_custom_policy);
+OP_DECLARE(get_context_keys_for_principal_policy);
+OP_DECLARE(get_context_keys_for_custom_policy);
+OP_DECLARE(create_local_user_binding);
+OP_DECLARE(delete_local_user_binding);
+OP_DECLARE(list_local_user_bindings);
+OP_DECLARE(authorize);
+/* DeleteUser: deletes the local bindings of user u of account acct. */
+int op_binding_user_deleted(struct call *c, const char *acct, const Iam__User *u);
+/* Shared by Authorize and the simulator: ContextEntries (typed, validated)
+ * into a context; one MatchedStatements entry (positions from the text);
+ * "allowed" | "explicitDeny" | "implicitDeny". */
+struct authz_ctx;
+struct Iam__ContextEntry;
+struct Iam__Statement;
+struct policy;
+int op_sim_context(struct call *c, struct Iam__ContextEntry *const *e, size_t n,
+		   struct authz_ctx *x);
+struct Iam__Statement *op_sim_statement(struct call *c, const char *id, const char *type,
+					const struct policy *pol, const char *text,
+					size_t len, uint32_t stmt);
+const char *op_sim_decision(int policy_decision);
 int op_get_caller_identity(struct call *c, const ProtobufCMessage *m,
 			   ProtobufCMessage **ret);

@@ -5,3 +5,7 @@ IAMD_OPS_SOURCES += daemon/ops.c \
 # managed policies, versions, attachments, AWS managed policies
 IAMD_OPS_SOURCES += daemon/entity_policy.c daemon/entity_policy.h daemon/aws_managed.c \
 	daemon/op_policy.h daemon/op_policy.c daemon/op_policy_version.c daemon/op_attach.c
+# authz: principals' policies, the authorization cache, local bindings,
+# Authorize, the simulator
+IAMD_OPS_SOURCES += daemon/principal.c daemon/principal.h daemon/authz_cache.c
+IAMD_OPS_SOURCES += daemon/op_binding.c daemon/op_authorize.c daemon/op_simulate.c

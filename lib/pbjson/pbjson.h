@@ -75,7 +75,8 @@ pbjson_field_by_aws_name(const ProtobufCMessageDescriptor *d, const char *aws);
 int pbjson_action_find(const char *action,
 		       const ProtobufCFieldDescriptor **ret_req,
 		       const ProtobufCFieldDescriptor **ret_resp);
-/* The AWS service of an action: "sts" or "iam". */
+/* The AWS service of an action: "sts", "iam", or "iamd" for iamd's own
+ * actions (op numbers 900-999, proto/iamd.proto). */
 const char *pbjson_action_service(const char *action);
 /* Every action's Request field, in number order (Hello excluded). */
 size_t pbjson_action_count(void);

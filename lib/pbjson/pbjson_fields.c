@@ -114,15 +114,28 @@ static const char *const sts_actions[] = {
 	"GetSessionToken", "GetWebIdentityToken",
 };
 
+/* iamd's own actions (proto/iamd.proto) have op numbers 900-999. */
+#define IAMD_OP_MIN 900
+#define IAMD_OP_MAX 999
+
 const char *pbjson_action_service(const char *action)
 {
-	char aws[PBJSON_NAME_MAX];
+	char aws[PBJSON_NAME_MAX], snake[PBJSON_NAME_MAX];
+	const ProtobufCFieldDescriptor *f;
 
 	if (strchr(action, '_') || (action[0] >= 'a' && action[0] <= 'z')) {
+		f = protobuf_c_message_descriptor_get_field_by_name(&iam__request__descriptor,
+								    action);
 		if (pbjson_name_to_aws(action, aws, sizeof(aws)) < 0)
 			return "iam";
 		action = aws;
+	} else {
+		f = pbjson_name_from_aws(action, snake, sizeof(snake)) < 0 ? NULL :
+		    protobuf_c_message_descriptor_get_field_by_name(&iam__request__descriptor,
+								    snake);
 	}
+	if (f && f->id >= IAMD_OP_MIN && f->id <= IAMD_OP_MAX)
+		return "iamd";
 	for (size_t i = 0; i < sizeof(sts_actions) / sizeof(sts_actions[0]); i++)
 		if (strcmp(action, sts_actions[i]) == 0)
 			return "sts";

@@ -5,6 +5,7 @@ lib_libiampolicy_la_SOURCES = \
 	lib/policy/policy.h lib/policy/policy_int.h \
 	lib/policy/policy_json.c lib/policy/policy_parse.c \
 	lib/policy/policy_doc.c lib/policy/policy_cond.c \
-	lib/policy/policy_eval.c lib/policy/policy_warn.c
+	lib/policy/policy_eval.c lib/policy/policy_warn.c \
+	lib/policy/policy_keys.c
 lib_libiampolicy_la_CFLAGS = $(AM_CFLAGS)
 lib_libiampolicy_la_LIBADD = lib/libiamarn.la lib/libiamutil.la

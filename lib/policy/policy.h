@@ -172,3 +172,27 @@ const char *policy_decision_name(enum policy_decision d);  /* "Allow"... */
 const char *policy_layer_name(enum policy_layer l);        /* "identity"... */
 const char *policy_type_name(enum policy_type t);
 int policy_type_from_name(const char *s, enum policy_type *ret);
+
+/* ---- context keys and statements in the text (policy_keys.c) ---- */
+
+/* Called once per reference to a context key: `key` (len bytes, not
+ * NUL-terminated, case as written) in statement `stmt` (0-based). A
+ * negative return stops the walk and is returned. */
+typedef int (*policy_key_fn)(const char *key, size_t len, size_t stmt,
+			     void *userdata);
+/* Walks the context keys a policy text references, in document order:
+ * each condition key (Condition.<operator>.<key>) and each policy variable
+ * ${key} (or ${key, 'default'}) in Resource, NotResource and condition
+ * values; repeated references are reported each time. Parse the policy
+ * first: returns -EINVAL when the text is not JSON, -ENOMEM. */
+int policy_keys_walk(const char *json, size_t len, policy_key_fn fn,
+		     void *userdata);
+/* Whether statement `stmt` names `action` (by Action or NotAction; its
+ * resources and conditions are not looked at). */
+bool policy_statement_has_action(const struct policy *p, size_t stmt,
+				 const char *action);
+/* Where the JSON object or array that starts at line:col (1-based, as
+ * policy_statement_info() reports a statement) ends: the line and column
+ * of its closing brace or bracket. -EINVAL when no block starts there. */
+int policy_text_block_end(const char *json, size_t len, unsigned line,
+			  unsigned col, unsigned *ret_line, unsigned *ret_col);
