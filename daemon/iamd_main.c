@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "authz.h"
 #include "iamd.h"
 #include "ops.h"
 #include "rpc/rpc.h"
@@ -490,6 +491,7 @@ int main(int argc, char **argv)
 		iamd_log(LOG_ERR, "event loop failed: %s", strerror(-r));
 out:
 	server_free(srv);
+	authz_cache_free(d.authz);   /* what authorization cached (authz.h) */
 	store_close(d.store);   /* every transaction has ended: a clean close */
 	if (ms.listen_fd >= 0)
 		close(ms.listen_fd);
