@@ -12,6 +12,7 @@
 
 #include "call.h"
 #include "iam.pb-c.h"
+#include "iam_role.pb-c.h"
 #include "store/store.h"
 
 /* account(12) "/" group(128) "/" user(64), with room to spare */
@@ -124,3 +125,36 @@ int entity_verr_fail(struct call *c, struct util_verr *e);
 /* AWS's rules for a list of tags in a request: count, keys, values, keys
  * unique ignoring case. */
 void entity_tags_check(Iam__Tag *const *tags, size_t n, struct util_verr *e);
+/* ---- roles, inline policies, tags of any entity (entity_role.c) ---- */
+
+/* AttachedPermissionsBoundary.PermissionsBoundaryType as AWS answers it. */
+#define ENTITY_BOUNDARY_TYPE "Policy"
+
+/* Roles: RoleRecord under account "/" lower(name), role_ids maps the AROA
+ * id to that key. Same contract as users; put(create) and del keep the
+ * account's role counter (ENTITY_KIND_ROLE). */
+char *entity_role_arn(struct call *c, const char *path, const char *name);
+int entity_role_get(struct call *c, const char *name, Iam__Role **ret);
+int entity_role_put(struct call *c, const Iam__Role *r, bool create);
+int entity_role_del(struct call *c, const Iam__Role *r);
+
+/* Whether an owner (user, group or role id) has any inline policy. */
+int entity_inline_any(struct call *c, const char *owner_id, bool *ret);
+
+/* Tags held in an entity's record (TagX, UntagX, ListXTags):
+ * merge: the request's tags replace those with the same key (ignoring case)
+ * and are appended otherwise; -EDQUOT when the result would hold more than
+ * UTIL_TAGS_MAX. untag: drops the tags whose keys are listed; returns 1
+ * when something was dropped, else 0. page: one page of a ListXTags answer
+ * from an opaque marker (-EINVAL with call_fail() done when it is not ours). */
+int entity_tags_merge(struct call *c, Iam__Tag ***tags, size_t *n,
+		      Iam__Tag *const *add, size_t n_add);
+int entity_tags_untag(Iam__Tag **tags, size_t *n, char *const *keys, size_t n_keys);
+struct entity_tag_page {
+	Iam__Tag **tags;
+	size_t n_tags;
+	bool truncated;
+	char *marker;
+};
+int entity_tags_page(struct call *c, Iam__Tag **tags, size_t n, const char *marker,
+		     bool has_max, int32_t max, struct entity_tag_page *ret);

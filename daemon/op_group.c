@@ -307,6 +307,13 @@ int op_delete_group(struct call *c, const ProtobufCMessage *m, ProtobufCMessage 
 	if (members)
 		return call_fail(c, -ENOTEMPTY, "DeleteConflict",
 				 "Cannot delete entity, must remove users from group first.");
+	bool inline_any;
+	r = entity_inline_any(c, g->group_id, &inline_any);
+	if (r < 0)
+		return op_fail_store(c, r);
+	if (inline_any)
+		return call_fail(c, -ENOTEMPTY, "DeleteConflict",
+				 "Cannot delete entity, must delete policies first.");
 	r = entity_group_del(c, g);
 	if (r < 0)
 		return op_fail_store(c, r);

@@ -140,15 +140,10 @@ int op_create_user(struct call *c, const ProtobufCMessage *m, ProtobufCMessage *
 	u->create_date = c->now;
 	u->n_tags = req->n_tags;
 	u->tags = req->tags;
-	if (req->permissions_boundary) {
-		Iam__AttachedPermissionsBoundary *pb = arena_alloc(c->arena, sizeof(*pb));
-		if (!pb)
-			return -ENOMEM;
-		iam__attached_permissions_boundary__init(pb);
-		pb->permissions_boundary_type = "PermissionsBoundaryPolicy";
-		pb->permissions_boundary_arn = entity_strdup(c, req->permissions_boundary);
-		u->permissions_boundary = pb;
-	}
+	/* the boundary must name an existing managed policy (op_boundary.c) */
+	r = op_boundary_move(c, NULL, req->permissions_boundary, &u->permissions_boundary);
+	if (r < 0)
+		return r;
 	if (!u->path || !u->user_name || !u->arn)
 		return -ENOMEM;
 	r = entity_user_put(c, u, true);
@@ -388,6 +383,18 @@ int op_delete_user(struct call *c, const ProtobufCMessage *m, ProtobufCMessage *
 	if (groups > 0)
 		return call_fail(c, -ENOTEMPTY, "DeleteConflict",
 				 "Cannot delete entity, must remove users from group first.");
+	bool inline_any;
+	r = entity_inline_any(c, u->user_id, &inline_any);
+	if (r < 0)
+		return op_fail_store(c, r);
+	if (inline_any)
+		return call_fail(c, -ENOTEMPTY, "DeleteConflict",
+				 "Cannot delete entity, must delete policies first.");
+	/* a boundary does not block the delete; its policy's count drops */
+	if (u->permissions_boundary &&
+	    (r = op_boundary_move(c, u->permissions_boundary->permissions_boundary_arn,
+				  NULL, NULL)) < 0)
+		return r;
 	r = entity_user_del(c, u);
 	if (r < 0)
 		return op_fail_store(c, r);

@@ -18,6 +18,9 @@
  * of up to 4 UTF-8 bytes each need about 80 KiB. */
 #define CAP_SMALL (8u * 1024)
 #define CAP_TAGS (128u * 1024)
+/* A policy document holds up to 131,072 characters of U+0009-U+00FF (two
+ * UTF-8 bytes at most each), beside tags. */
+#define CAP_POLICY (512u * 1024)
 
 /* CreatePolicy and CreatePolicyVersion: a document of up to 131,072
  * characters of U+0009-U+00FF (two UTF-8 bytes at most each), beside tags. */
@@ -121,6 +124,60 @@ const struct op ops_table[] = {
 	OP(IAM__REQUEST__OP_LIST_LOCAL_USER_BINDINGS, "ListLocalUserBindings",
 	   "iamd:ListLocalUserBindings", 0, CAP_SMALL, list_local_user_bindings),
 	OP(IAM__REQUEST__OP_AUTHORIZE, "Authorize", "iamd:Authorize", 0, CAP_POLICY_DOC, authorize),
+
+	OP(IAM__REQUEST__OP_CREATE_ROLE, "CreateRole", "iam:CreateRole", OP_WRITE, CAP_POLICY,
+	   create_role),
+	OP(IAM__REQUEST__OP_GET_ROLE, "GetRole", "iam:GetRole", 0, CAP_SMALL, get_role),
+	OP(IAM__REQUEST__OP_LIST_ROLES, "ListRoles", "iam:ListRoles", 0, CAP_SMALL, list_roles),
+	OP(IAM__REQUEST__OP_UPDATE_ROLE, "UpdateRole", "iam:UpdateRole", OP_WRITE, CAP_SMALL,
+	   update_role),
+	OP(IAM__REQUEST__OP_UPDATE_ROLE_DESCRIPTION, "UpdateRoleDescription",
+	   "iam:UpdateRoleDescription", OP_WRITE, CAP_SMALL, update_role_description),
+	OP(IAM__REQUEST__OP_UPDATE_ASSUME_ROLE_POLICY, "UpdateAssumeRolePolicy",
+	   "iam:UpdateAssumeRolePolicy", OP_WRITE, CAP_POLICY, update_assume_role_policy),
+	OP(IAM__REQUEST__OP_DELETE_ROLE, "DeleteRole", "iam:DeleteRole", OP_WRITE, CAP_SMALL,
+	   delete_role),
+	OP(IAM__REQUEST__OP_TAG_ROLE, "TagRole", "iam:TagRole", OP_WRITE, CAP_TAGS, tag_role),
+	OP(IAM__REQUEST__OP_UNTAG_ROLE, "UntagRole", "iam:UntagRole", OP_WRITE, CAP_TAGS,
+	   untag_role),
+	OP(IAM__REQUEST__OP_LIST_ROLE_TAGS, "ListRoleTags", "iam:ListRoleTags", 0, CAP_SMALL,
+	   list_role_tags),
+
+	OP(IAM__REQUEST__OP_PUT_USER_POLICY, "PutUserPolicy", "iam:PutUserPolicy", OP_WRITE,
+	   CAP_POLICY, put_user_policy),
+	OP(IAM__REQUEST__OP_GET_USER_POLICY, "GetUserPolicy", "iam:GetUserPolicy", 0, CAP_SMALL,
+	   get_user_policy),
+	OP(IAM__REQUEST__OP_DELETE_USER_POLICY, "DeleteUserPolicy", "iam:DeleteUserPolicy",
+	   OP_WRITE, CAP_SMALL, delete_user_policy),
+	OP(IAM__REQUEST__OP_LIST_USER_POLICIES, "ListUserPolicies", "iam:ListUserPolicies", 0,
+	   CAP_SMALL, list_user_policies),
+	OP(IAM__REQUEST__OP_PUT_GROUP_POLICY, "PutGroupPolicy", "iam:PutGroupPolicy", OP_WRITE,
+	   CAP_POLICY, put_group_policy),
+	OP(IAM__REQUEST__OP_GET_GROUP_POLICY, "GetGroupPolicy", "iam:GetGroupPolicy", 0,
+	   CAP_SMALL, get_group_policy),
+	OP(IAM__REQUEST__OP_DELETE_GROUP_POLICY, "DeleteGroupPolicy", "iam:DeleteGroupPolicy",
+	   OP_WRITE, CAP_SMALL, delete_group_policy),
+	OP(IAM__REQUEST__OP_LIST_GROUP_POLICIES, "ListGroupPolicies", "iam:ListGroupPolicies", 0,
+	   CAP_SMALL, list_group_policies),
+	OP(IAM__REQUEST__OP_PUT_ROLE_POLICY, "PutRolePolicy", "iam:PutRolePolicy", OP_WRITE,
+	   CAP_POLICY, put_role_policy),
+	OP(IAM__REQUEST__OP_GET_ROLE_POLICY, "GetRolePolicy", "iam:GetRolePolicy", 0, CAP_SMALL,
+	   get_role_policy),
+	OP(IAM__REQUEST__OP_DELETE_ROLE_POLICY, "DeleteRolePolicy", "iam:DeleteRolePolicy",
+	   OP_WRITE, CAP_SMALL, delete_role_policy),
+	OP(IAM__REQUEST__OP_LIST_ROLE_POLICIES, "ListRolePolicies", "iam:ListRolePolicies", 0,
+	   CAP_SMALL, list_role_policies),
+
+	OP(IAM__REQUEST__OP_PUT_USER_PERMISSIONS_BOUNDARY, "PutUserPermissionsBoundary",
+	   "iam:PutUserPermissionsBoundary", OP_WRITE, CAP_SMALL, put_user_permissions_boundary),
+	OP(IAM__REQUEST__OP_DELETE_USER_PERMISSIONS_BOUNDARY, "DeleteUserPermissionsBoundary",
+	   "iam:DeleteUserPermissionsBoundary", OP_WRITE, CAP_SMALL,
+	   delete_user_permissions_boundary),
+	OP(IAM__REQUEST__OP_PUT_ROLE_PERMISSIONS_BOUNDARY, "PutRolePermissionsBoundary",
+	   "iam:PutRolePermissionsBoundary", OP_WRITE, CAP_SMALL, put_role_permissions_boundary),
+	OP(IAM__REQUEST__OP_DELETE_ROLE_PERMISSIONS_BOUNDARY, "DeleteRolePermissionsBoundary",
+	   "iam:DeleteRolePermissionsBoundary", OP_WRITE, CAP_SMALL,
+	   delete_role_permissions_boundary),
 };
 
 const size_t ops_table_len = sizeof(ops_table) / sizeof(ops_table[0]);

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include "call.h"
 #include "iam.pb-c.h"
+#include "iam_role.pb-c.h"
 
 struct store;
 
@@ -81,5 +82,59 @@ struct Iam__Statement *op_sim_statement(struct call *c, const char *id, const ch
 					const struct policy *pol, const char *text,
 					size_t len, uint32_t stmt);
 const char *op_sim_decision(int policy_decision);
+
+/* ---- roles, inline policies, boundaries (op_role*.c, op_inline.c,
+ * op_boundary.c) ---- */
+struct util_verr;
+int op_fail_no_role(struct call *c, const char *name);
+/* The role, or NoSuchEntity recorded. */
+int op_role_load(struct call *c, const char *name, Iam__Role **ret);
+/* The existing role's ARN, or the ARN of `name` at path "/". */
+int op_resource_role(struct call *c, const char *name, const char **ret_arn);
+/* Validates a required roleName, then op_resource_role(). */
+int op_role_name_resource(struct call *c, const char *name, const char **ret);
+/* A PermissionsBoundary member (NULL is valid): 20-2048 characters
+ * (ValidationError at `field`), a managed policy ARN (InvalidInput "ARN ...
+ * is not valid."). */
+void op_boundary_check(const char *arn, const char *field, struct util_verr *e);
+/* Moves an entity's permissions boundary from old_arn to new_arn (either
+ * NULL: none): new_arn must name an existing attachable managed policy of
+ * the caller's account or of "aws" (else NoSuchEntity "Policy ARN does not
+ * exist or is not attachable." is recorded); both policies'
+ * PermissionsBoundaryUsageCount are updated in the call's transaction.
+ * *ret (may be NULL) gets what the entity stores: NULL when new_arn is. */
+int op_boundary_move(struct call *c, const char *old_arn, const char *new_arn,
+		     Iam__AttachedPermissionsBoundary **ret);
+/* A policy document member: 1-131072 characters of
+ * [\u0009\u000A\u000D\u0020-\u00FF] (ValidationError at `field`). */
+void op_policy_document_check(const char *doc, const char *field, bool required,
+			      struct util_verr *e);
+
+OP_DECLARE(create_role);
+OP_DECLARE(get_role);
+OP_DECLARE(list_roles);
+OP_DECLARE(update_role);
+OP_DECLARE(update_role_description);
+OP_DECLARE(update_assume_role_policy);
+OP_DECLARE(delete_role);
+OP_DECLARE(tag_role);
+OP_DECLARE(untag_role);
+OP_DECLARE(list_role_tags);
+OP_DECLARE(put_user_policy);
+OP_DECLARE(get_user_policy);
+OP_DECLARE(delete_user_policy);
+OP_DECLARE(list_user_policies);
+OP_DECLARE(put_group_policy);
+OP_DECLARE(get_group_policy);
+OP_DECLARE(delete_group_policy);
+OP_DECLARE(list_group_policies);
+OP_DECLARE(put_role_policy);
+OP_DECLARE(get_role_policy);
+OP_DECLARE(delete_role_policy);
+OP_DECLARE(list_role_policies);
+OP_DECLARE(put_user_permissions_boundary);
+OP_DECLARE(delete_user_permissions_boundary);
+OP_DECLARE(put_role_permissions_boundary);
+OP_DECLARE(delete_role_permissions_boundary);
 int op_get_caller_identity(struct call *c, const ProtobufCMessage *m,
 			   ProtobufCMessage **ret);

@@ -9,3 +9,6 @@ IAMD_OPS_SOURCES += daemon/entity_policy.c daemon/entity_policy.h daemon/aws_man
 # Authorize, the simulator
 IAMD_OPS_SOURCES += daemon/principal.c daemon/principal.h daemon/authz_cache.c
 IAMD_OPS_SOURCES += daemon/op_binding.c daemon/op_authorize.c daemon/op_simulate.c
+# roles, inline policies, permissions boundaries
+IAMD_OPS_SOURCES += daemon/entity_role.c daemon/op_role.c daemon/op_role_tags.c \
+	daemon/op_inline.c daemon/op_boundary.c

@@ -14,7 +14,11 @@
  *  - bytes fields are base64 in JSON (AWS "blob" members);
  *  - a repeated message whose type is named "...Entry" with fields key = 1
  *    and value = 2 is an AWS map: a JSON object;
- *  - enum values are written and read by their names in the .proto.
+ *  - enum values are written and read by their names in the .proto;
+ *  - a string field named *policy_document, or PolicyVersion's document,
+ *    holds a policy's JSON text: messages -> JSON embed it as the JSON value
+ *    it holds (botocore decodes policy documents), or as the string when it
+ *    is not JSON; PBJSON_DOC_TEXT keeps the text (CloudTrail does).
  *
  * Errors are negative errno; -EINVAL for input that does not fit the
  * message, with a message in *reterr (malloc'd, caller frees) naming the
@@ -53,6 +57,10 @@ bool pbjson_field_is_timestamp(const ProtobufCFieldDescriptor *f);
  * *password*, session_token and *_token, *_seed, *private_key*,
  * qr_code_png, saml_assertion. */
 bool pbjson_field_is_secret(const ProtobufCFieldDescriptor *f);
+/* A string field holding a policy document (see above); d is the message
+ * that holds f. */
+bool pbjson_field_is_document(const ProtobufCMessageDescriptor *d,
+			      const ProtobufCFieldDescriptor *f);
 /* A repeated message field that is an AWS map (see above). */
 bool pbjson_field_is_map(const ProtobufCFieldDescriptor *f);
 /* How many values `f` holds in `m`: 0 when absent, 1 for a set optional or
@@ -91,6 +99,8 @@ enum pbjson_flags {
 	PBJSON_REDACT    = 1u << 2,  /* secret fields as
 				      * "HIDDEN_DUE_TO_SECURITY_REASONS" */
 	PBJSON_CAMEL     = 1u << 3,  /* lowerCamelCase keys (CloudTrail) */
+	PBJSON_DOC_TEXT  = 1u << 4,  /* policy documents as their text, not
+				      * as the JSON they hold */
 };
 
 /* JSON object -> new message of type `d`, allocated from `alloc` (NULL:

@@ -122,6 +122,19 @@ static int encode_scalar(const ProtobufCFieldDescriptor *f, const void *v,
 	return 0;
 }
 
+/* A policy document: the JSON value its text holds (any JSON value, as
+ * botocore's json.loads takes it), else the text itself. */
+static int encode_document(const char *s, json_t **ret)
+{
+	json_t *j = s ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
+	if (!j)
+		j = utf8_string(s ? s : "", s ? strlen(s) : 0);
+	if (!j)
+		return -ENOMEM;
+	*ret = j;
+	return 0;
+}
+
 /* An AWS map: {"key": value, ...}. */
 static int encode_map(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
 		      size_t n, unsigned flags, json_t **ret)
@@ -161,6 +174,8 @@ static int encode_field(const ProtobufCMessage *m, const ProtobufCFieldDescripto
 	json_t *a, *v;
 	int r;
 
+	if (!(flags & PBJSON_DOC_TEXT) && pbjson_field_is_document(m->descriptor, f))
+		return encode_document(*(const char *const *)pbjson_field_value(m, f, 0), ret);
 	if (f->label != PROTOBUF_C_LABEL_REPEATED)
 		return encode_scalar(f, pbjson_field_value(m, f, 0), flags, ret);
 	if (pbjson_field_is_map(f))

@@ -38,6 +38,16 @@ bool pbjson_field_is_secret(const ProtobufCFieldDescriptor *f)
 	       strcmp(n, "saml_assertion") == 0;
 }
 
+bool pbjson_field_is_document(const ProtobufCMessageDescriptor *d,
+			      const ProtobufCFieldDescriptor *f)
+{
+	if (f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED)
+		return false;
+	return ends(f->name, "policy_document") ||
+	       (strcmp(f->name, "document") == 0 && d && d->short_name &&
+		strcmp(d->short_name, "PolicyVersion") == 0);
+}
+
 bool pbjson_field_is_map(const ProtobufCFieldDescriptor *f)
 {
 	const ProtobufCMessageDescriptor *d;

@@ -37,3 +37,8 @@ dist_check_SCRIPTS += tests/integration/iamctl.sh
 TESTS += tests/integration/iamctl.sh
 dist_check_SCRIPTS += tests/integration/store_full.sh
 TESTS += tests/integration/store_full.sh
+# roles, inline policies, permissions boundaries
+dist_check_SCRIPTS += tests/integration/roles.sh
+TESTS += tests/integration/roles.sh
+dist_check_SCRIPTS += tests/integration/inline_policies.sh
+TESTS += tests/integration/inline_policies.sh

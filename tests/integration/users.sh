@@ -87,12 +87,12 @@ run "$IAMCTL" iam create-user --user-name carol --tags 'Key=Café déjà,Value=�
 is "$RC" 0 "Unicode letters, digits and separators in tags"
 run "$IAMCTL" iam get-user --user-name carol
 is "$(j '["User"]["Tags"][0]["Key"]')" "Café déjà" "a Unicode tag key round-trips"
+# (boundaries that exist: tests/integration/boundaries.sh)
 run "$IAMCTL" iam create-user --user-name dave --permissions-boundary arn:aws:iam::$A:policy/Boundary
-is "$RC" 0 "create-user with a permissions boundary"
-is "$(j '["User"]["PermissionsBoundary"]["PermissionsBoundaryArn"]')" "arn:aws:iam::$A:policy/Boundary" \
-	"the boundary ARN is kept"
-is "$(j '["User"]["PermissionsBoundary"]["PermissionsBoundaryType"]')" "PermissionsBoundaryPolicy" \
-	"and its type"
+expect_err NoSuchEntity CreateUser "Policy arn:aws:iam::$A:policy/Boundary does not exist or is not attachable\\.$" \
+	"create-user with a boundary policy that does not exist"
+run "$IAMCTL" iam create-user --user-name dave
+is "$RC" 0 "create-user dave"
 run "$IAMCTL" iam create-user --user-name erin --permissions-boundary arn:aws:s3:::some-bucket-name
 expect_err InvalidInput CreateUser "ARN arn:aws:s3:::some-bucket-name is not valid\." "a boundary that is not a policy ARN"
 run "$IAMCTL" iam create-user

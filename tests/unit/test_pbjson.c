@@ -10,6 +10,8 @@
 
 #include "api.pb-c.h"
 #include "iam.pb-c.h"
+#include "iam_policy.pb-c.h"
+#include "iam_role.pb-c.h"
 #include "pbjson/pbjson.h"
 #include "pbjson_test.pb-c.h"
 #include "util/isotime.h"
@@ -540,6 +542,73 @@ static void test_coerce(void)
 	json_decref(j);
 }
 
+/* Policy documents print as the JSON they hold (botocore decodes them),
+ * the text when it is not JSON, and the text with PBJSON_DOC_TEXT. */
+static void test_documents(void)
+{
+	Iam__GetUserPolicyResponse gp = IAM__GET_USER_POLICY_RESPONSE__INIT;
+	Iam__Role role = IAM__ROLE__INIT;
+	Iam__GetRoleResponse gr = IAM__GET_ROLE_RESPONSE__INIT;
+	Iam__PolicyVersion pv = IAM__POLICY_VERSION__INIT;
+	Iam__GetPolicyVersionResponse gv = IAM__GET_POLICY_VERSION_RESPONSE__INIT;
+	Iam__User u = IAM__USER__INIT;
+	Iam__CreateUserResponse cu = IAM__CREATE_USER_RESPONSE__INIT;
+	char *s;
+
+	gp.user_name = "alice";
+	gp.policy_name = "p";
+	gp.policy_document = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":"
+			     "\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}";
+	s = dump(&gp.base, PBJSON_TOP_LISTS);
+	TAP_IS_STR(s, "{\n    \"UserName\": \"alice\",\n    \"PolicyName\": \"p\",\n"
+		   "    \"PolicyDocument\": {\n        \"Version\": \"2012-10-17\",\n"
+		   "        \"Statement\": [\n            {\n"
+		   "                \"Effect\": \"Allow\",\n"
+		   "                \"Action\": \"s3:*\",\n"
+		   "                \"Resource\": \"*\"\n            }\n        ]\n    }\n}",
+		   "PolicyDocument prints as a JSON object, keys in their order");
+	free(s);
+	s = dump(&gp.base, PBJSON_DOC_TEXT);
+	tap_ok(s && strstr(s, "\"PolicyDocument\": \"{\\\"Version\\\":"),
+	       "PBJSON_DOC_TEXT keeps the text");
+	free(s);
+	gp.policy_document = "not { json";
+	s = dump(&gp.base, 0);
+	tap_ok(s && strstr(s, "\"PolicyDocument\": \"not { json\""),
+	       "a document that is not JSON prints as its text");
+	free(s);
+
+	role.role_name = "r";
+	role.assume_role_policy_document = "{\"Statement\": []}";
+	gr.role = &role;
+	s = dump(&gr.base, 0);
+	tap_ok(s && strstr(s, "\"AssumeRolePolicyDocument\": {\n            \"Statement\": []"),
+	       "a nested AssumeRolePolicyDocument too");
+	free(s);
+
+	pv.document = "{\"Version\": \"2012-10-17\"}";
+	pv.version_id = "v1";
+	gv.policy_version = &pv;
+	s = dump(&gv.base, 0);
+	tap_ok(s && strstr(s, "\"Document\": {\n            \"Version\": \"2012-10-17\"\n"),
+	       "PolicyVersion's Document too");
+	free(s);
+
+	u.user_name = "document";
+	u.path = "{\"a\": 1}";
+	cu.user = &u;
+	s = dump(&cu.base, 0);
+	tap_ok(s && strstr(s, "\"Path\": \"{\\\"a\\\": 1}\""),
+	       "other string fields stay strings even when they hold JSON");
+	free(s);
+	tap_ok(!pbjson_field_is_document(&iam__user__descriptor,
+					 &iam__user__descriptor.fields[0]) &&
+	       pbjson_field_is_document(&iam__policy_version__descriptor,
+					protobuf_c_message_descriptor_get_field_by_name(
+						&iam__policy_version__descriptor, "document")),
+	       "pbjson_field_is_document: PolicyVersion.document yes, User.path no");
+}
+
 int main(void)
 {
 	test_names();
@@ -551,5 +620,6 @@ int main(void)
 	test_fields();
 	test_kitchen();
 	test_coerce();
+	test_documents();
 	return tap_done();
 }
