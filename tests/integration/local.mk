@@ -42,3 +42,8 @@ dist_check_SCRIPTS += tests/integration/roles.sh
 TESTS += tests/integration/roles.sh
 dist_check_SCRIPTS += tests/integration/inline_policies.sh
 TESTS += tests/integration/inline_policies.sh
+# managed policies, versions, AWS managed policies; attachments
+dist_check_SCRIPTS += tests/integration/managed_policies.sh
+TESTS += tests/integration/managed_policies.sh
+dist_check_SCRIPTS += tests/integration/attachments.sh
+TESTS += tests/integration/attachments.sh
