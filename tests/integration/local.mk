@@ -47,3 +47,10 @@ dist_check_SCRIPTS += tests/integration/managed_policies.sh
 TESTS += tests/integration/managed_policies.sh
 dist_check_SCRIPTS += tests/integration/attachments.sh
 TESTS += tests/integration/attachments.sh
+# authz: every call authorized by policy, local uid bindings, the simulator
+dist_check_SCRIPTS += tests/integration/authz.sh
+TESTS += tests/integration/authz.sh
+dist_check_SCRIPTS += tests/integration/bindings.sh
+TESTS += tests/integration/bindings.sh
+dist_check_SCRIPTS += tests/integration/simulate.sh
+TESTS += tests/integration/simulate.sh
