@@ -144,8 +144,8 @@ static int count_rebuild_kind(struct store_txn *t, enum entity_kind kind)
 	     r = store_cursor_next(cur, &k, NULL)) {
 		const char *slash = memchr(k.data, '/', k.len);
 		size_t alen = slash ? (size_t)(slash - (const char *)k.data) : 0;
-		if (!slash || alen == 0 || alen >= 20)
-			continue;   /* not an entity key: not ours to count */
+		if (!slash || alen != 12)
+			continue;   /* "aws/" (AWS managed policies) has no counter */
 		if (strlen(acct) != alen || memcmp(acct, k.data, alen) != 0) {
 			if (acct[0] && (r = count_txn_set(t, acct, kind, n)) < 0)
 				break;

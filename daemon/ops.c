@@ -178,6 +178,10 @@ const struct op ops_table[] = {
 	OP(IAM__REQUEST__OP_DELETE_ROLE_PERMISSIONS_BOUNDARY, "DeleteRolePermissionsBoundary",
 	   "iam:DeleteRolePermissionsBoundary", OP_WRITE, CAP_SMALL,
 	   delete_role_permissions_boundary),
+	OP(IAM__REQUEST__OP_GET_ACCOUNT_AUTHORIZATION_DETAILS, "GetAccountAuthorizationDetails",
+	   "iam:GetAccountAuthorizationDetails", 0, CAP_SMALL, get_account_authorization_details),
+	OP(IAM__REQUEST__OP_GET_ACCOUNT_SUMMARY, "GetAccountSummary", "iam:GetAccountSummary", 0,
+	   CAP_SMALL, get_account_summary),
 };
 
 const size_t ops_table_len = sizeof(ops_table) / sizeof(ops_table[0]);

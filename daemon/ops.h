@@ -136,5 +136,8 @@ OP_DECLARE(put_user_permissions_boundary);
 OP_DECLARE(delete_user_permissions_boundary);
 OP_DECLARE(put_role_permissions_boundary);
 OP_DECLARE(delete_role_permissions_boundary);
+/* account views (op_account.c) */
+OP_DECLARE(get_account_authorization_details);
+OP_DECLARE(get_account_summary);
 int op_get_caller_identity(struct call *c, const ProtobufCMessage *m,
 			   ProtobufCMessage **ret);

@@ -2,6 +2,8 @@
 IAMD_OPS_SOURCES += daemon/ops.c \
 	daemon/entity.c daemon/entity.h daemon/entity_count.c \
 	daemon/op_user.c daemon/op_user_tags.c daemon/op_group.c daemon/op_sts.c
+# account views: GetAccountAuthorizationDetails, GetAccountSummary
+IAMD_OPS_SOURCES += daemon/op_account.c
 # managed policies, versions, attachments, AWS managed policies
 IAMD_OPS_SOURCES += daemon/entity_policy.c daemon/entity_policy.h daemon/aws_managed.c \
 	daemon/op_policy.h daemon/op_policy.c daemon/op_policy_version.c daemon/op_attach.c

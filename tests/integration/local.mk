@@ -54,3 +54,6 @@ dist_check_SCRIPTS += tests/integration/bindings.sh
 TESTS += tests/integration/bindings.sh
 dist_check_SCRIPTS += tests/integration/simulate.sh
 TESTS += tests/integration/simulate.sh
+# account views: GetAccountAuthorizationDetails, GetAccountSummary, quotas
+dist_check_SCRIPTS += tests/integration/account_views.sh
+TESTS += tests/integration/account_views.sh
