@@ -107,11 +107,11 @@ int op_policy_own(struct call *c, const char *arn, const char *msg)
 	return call_fail(c, -EACCES, "AccessDenied", "%s", msg);
 }
 
-int op_policy_document_valid(struct call *c, const char *doc)
+int op_policy_document_valid(struct call *c, const char *name, const char *doc)
 {
 	struct policy *p = NULL;
 	struct policy_diag d;
-	struct policy_parse_opts o = { .type = POLICY_IDENTITY, .name = NULL,
+	struct policy_parse_opts o = { .type = POLICY_IDENTITY, .name = name,
 				       .max_size = POLICY_MAX_MANAGED };
 	int r = policy_parse_opts(doc, strlen(doc), &o, &p, &d);
 	policy_free(p);
@@ -229,7 +229,7 @@ int op_create_policy(struct call *c, const ProtobufCMessage *m, ProtobufCMessage
 	if (!resp)
 		return -ENOMEM;
 	iam__create_policy_response__init(resp);
-	int r = op_policy_document_valid(c, req->policy_document);
+	int r = op_policy_document_valid(c, req->policy_name, req->policy_document);
 	if (r < 0)
 		return r;
 	Iam__ManagedPolicyRecord *rec = policy_record_new(c, req);

@@ -31,10 +31,11 @@ int op_policy_load(struct call *c, const char *arn, enum op_policy_missing which
 /* AccessDenied `msg` when `arn` is not in the caller's account (an AWS
  * managed policy, which nobody may change here); 0 otherwise. */
 int op_policy_own(struct call *c, const char *arn, const char *msg);
-/* Parses `doc` as an identity policy of a managed policy: 0, or
+/* Parses `doc` as an identity policy of the managed policy `name` (named
+ * in messages): 0, or
  * MalformedPolicyDocument (with line and column) / LimitExceeded
  * "Cannot exceed quota for PolicySize: 6144" recorded. */
-int op_policy_document_valid(struct call *c, const char *doc);
+int op_policy_document_valid(struct call *c, const char *name, const char *doc);
 
 #define OP_POLICY_DECLARE(name)                                                \
 	int op_##name(struct call *c, const ProtobufCMessage *m,               \

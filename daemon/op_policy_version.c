@@ -105,7 +105,7 @@ int op_create_policy_version(struct call *c, const ProtobufCMessage *m, Protobuf
 			      "Cannot update policies outside your own account.");
 	if (r < 0 || (r = op_policy_load(c, req->policy_arn, OP_POLICY_NOT_FOUND, &rec)) < 0)
 		return r;
-	r = op_policy_document_valid(c, req->policy_document);
+	r = op_policy_document_valid(c, rec->policy->policy_name, req->policy_document);
 	if (r < 0)
 		return r;
 	if (rec->n_versions >= ENTITY_POLICY_VERSIONS_MAX)

@@ -84,6 +84,7 @@ expect_err ValidationError CreatePolicy "Value null at 'policyDocument' failed t
 run "$IAMCTL" iam create-policy --policy-name x --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*"'
 expect_err MalformedPolicyDocument CreatePolicy "" "a document that is not JSON"
 like "$ERR" 'line [0-9]+, column [0-9]+' "the message says where"
+like "$ERR" 'policy x: ' "and names the policy"
 run "$IAMCTL" iam create-policy --policy-name x --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}'
 expect_err MalformedPolicyDocument CreatePolicy "" "an identity policy with a Principal"
 BIG=$(python3 -c 'import json;print(json.dumps({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::b/%04d" % i for i in range(300)]}]}, separators=(",",":")))')
@@ -222,6 +223,12 @@ is "$(j '["PolicyVersion"]["IsDefaultVersion"]')" "true" "v3 is the default"
 run "$IAMCTL" iam get-policy-version --policy-arn "$P1" --version-id v1
 ok "v1 keeps its own document" same_json "$(doc_of)" "$D1"
 is "$(j '["PolicyVersion"]["IsDefaultVersion"]')" "false" "v1 is no longer the default"
+run "$IAMCTL" iam create-policy-version --policy-arn "$P1" --policy-document '{"Version":"2012-10-17","Statement":{}}'
+expect_err MalformedPolicyDocument CreatePolicyVersion "policy ReadThings: " "a malformed new version"
+run "$IAMCTL" iam create-policy-version --policy-arn "$P1" --policy-document "$BIG"
+expect_err LimitExceeded CreatePolicyVersion 'Cannot exceed quota for PolicySize: 6144' "an oversize new version"
+run "$IAMCTL" iam create-policy-version --policy-arn "arn:aws:iam::$A:policy/Nope" --policy-document "$D1"
+expect_err NoSuchEntity CreatePolicyVersion "Policy arn:aws:iam::$A:policy/Nope was not found\.$" "a new version of a missing policy"
 run "$IAMCTL" iam create-policy-version --policy-arn "$P1" --policy-document "$D1"
 run "$IAMCTL" iam create-policy-version --policy-arn "$P1" --policy-document "$D1"
 is "$(j '["PolicyVersion"]["VersionId"]')" "v5" "v4, then v5"
