@@ -152,11 +152,13 @@ is "$(py 'sorted(d["SummaryMap"])')" \
 DOC1='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}'
 DOC2='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}'
 ADMIN=arn:aws:iam::aws:policy/AdministratorAccess
+WANT_POLICIES=0
 # doc EXPR: the policy document at EXPR as an object (iamctl may print it
 # decoded or as the text the API carries)
 doc() { py "(lambda x: x if isinstance(x, dict) else json.loads(x))($1)"; }
 run "$IAMCTL" iam create-policy --policy-name S3Access --path /p/ --policy-document "$DOC1"
 if [ "$RC" = 0 ]; then
+	WANT_POLICIES=1
 	P_ARN=arn:aws:iam::$A:policy/p/S3Access
 	run "$IAMCTL" iam create-policy-version --policy-arn "$P_ARN" --policy-document "$DOC2" \
 		--set-as-default
@@ -201,6 +203,58 @@ if [ "$RC" = 0 ]; then
 	is "$(j '["SummaryMap"]["Policies"]')" "1" "a deleted policy is uncounted"
 else
 	skip "managed policies in the details" "CreatePolicy failed: $ERR"
+fi
+
+# --- roles, inline policies, boundaries ---
+TRUST='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+WANT_ROLES=0
+run "$IAMCTL" iam create-role --role-name app --path /svc/ --assume-role-policy-document "$TRUST" \
+	--tags Key=env,Value=prod
+if [ "$RC" = 0 ] && [ -n "${P_ARN:-}" ]; then
+	WANT_ROLES=1
+	ROLE_ID=$(j '["Role"]["RoleId"]')
+	run "$IAMCTL" iam put-role-permissions-boundary --role-name app --permissions-boundary "$P_ARN"
+	run "$IAMCTL" iam put-role-policy --role-name app --policy-name RoleInline --policy-document "$DOC1"
+	run "$IAMCTL" iam attach-role-policy --role-name app --policy-arn "$ADMIN"
+	run "$IAMCTL" iam put-user-policy --user-name bob --policy-name BobInline --policy-document "$DOC2"
+	run "$IAMCTL" iam put-group-policy --group-name devs --policy-name DevsInline --policy-document "$DOC1"
+	is "$RC" 0 "a role with a boundary, inline and attached policies; user and group inline policies"
+	details --filter Role
+	is "$(details_names)" "||app|" "--filter Role"
+	is "$(py 'd["RoleDetailList"][0]["RoleId"], d["RoleDetailList"][0]["Arn"], d["RoleDetailList"][0]["Path"]')" \
+		"('$ROLE_ID', 'arn:aws:iam::$A:role/svc/app', '/svc/')" "RoleId, Arn, Path"
+	is "$(doc 'd["RoleDetailList"][0]["AssumeRolePolicyDocument"]' | python3 -c 'import sys,ast;print(ast.literal_eval(sys.stdin.read())["Statement"][0]["Principal"]["Service"])')" \
+		"ec2.amazonaws.com" "AssumeRolePolicyDocument"
+	is "$(py '[p["PolicyName"] for p in d["RoleDetailList"][0]["RolePolicyList"]]')" "RoleInline" "RolePolicyList"
+	is "$(doc 'd["RoleDetailList"][0]["RolePolicyList"][0]["PolicyDocument"]' | python3 -c 'import sys,ast;print(ast.literal_eval(sys.stdin.read())["Statement"][0]["Action"])')" \
+		"s3:*" "with its PolicyDocument"
+	is "$(py '[p["PolicyArn"] for p in d["RoleDetailList"][0]["AttachedManagedPolicies"]]')" "$ADMIN" \
+		"a role's AttachedManagedPolicies"
+	is "$(j '["RoleDetailList"][0]["PermissionsBoundary"]["PermissionsBoundaryArn"]')" "$P_ARN" \
+		"a role's PermissionsBoundary"
+	is "$(py 'd["RoleDetailList"][0]["Tags"]')" "{'Key': 'env', 'Value': 'prod'}" "a role's Tags"
+	is "$(j '["RoleDetailList"][0]["RoleLastUsed"]')" "{}" "RoleLastUsed {} for a role never used"
+	details --filter User
+	is "$(py '[p["PolicyName"] for p in d["UserDetailList"][1]["UserPolicyList"]]')" "BobInline" "UserPolicyList"
+	is "$(doc 'd["UserDetailList"][1]["UserPolicyList"][0]["PolicyDocument"]' | python3 -c 'import sys,ast;print(ast.literal_eval(sys.stdin.read())["Statement"][0]["Action"])')" \
+		"s3:Get*" "with its PolicyDocument"
+	details --filter Group
+	is "$(py '[p["PolicyName"] for p in d["GroupDetailList"][0]["GroupPolicyList"]]')" "DevsInline" "GroupPolicyList"
+	details --filter AWSManagedPolicy LocalManagedPolicy
+	is "$(py 'd["Policies"][0]["PermissionsBoundaryUsageCount"], d["Policies"][1]["PolicyName"]')" \
+		"(1, 'AdministratorAccess')" "PermissionsBoundaryUsageCount; the role's AWS managed policy"
+	is "$(walk 1 --filter Role AWSManagedPolicy)" "||app|/|||AdministratorAccess/" "pages of 1: a role, then a policy"
+	summary
+	is "$(py 'd["SummaryMap"]["Roles"], d["SummaryMap"]["PolicyVersionsInUse"]')" "(1, 3)" \
+		"Roles 1; PolicyVersionsInUse counts the role's attachment"
+	run "$IAMCTL" iam create-role --role-name short-lived --assume-role-policy-document "$TRUST"
+	summary
+	is "$(j '["SummaryMap"]["Roles"]')" "2" "a created role is counted"
+	run "$IAMCTL" iam delete-role --role-name short-lived
+	summary
+	is "$(j '["SummaryMap"]["Roles"]')" "1" "a deleted role is uncounted"
+else
+	skip "roles in the details" "CreateRole failed or no managed policy: $ERR"
 fi
 
 # --- the UsersPerAccount quota: 5000 ---
@@ -260,8 +314,9 @@ print("\n".join(out), end="")' > "$TMP/meta.dump"
 		mdb_load -s meta -f "$TMP/meta.dump" "$DB"
 	iamd_start || bail_out "iamd did not restart"
 	summary
-	is "$(py 'd["SummaryMap"]["Users"], d["SummaryMap"]["Groups"]')" "(5000, 300)" \
-		"the migration counted every user and group again"
+	is "$(py 'd["SummaryMap"]["Users"], d["SummaryMap"]["Groups"], d["SummaryMap"]["Roles"]')" \
+		"(5000, 300, $WANT_ROLES)" "the migration counted every user, group and role again"
+	is "$(j '["SummaryMap"]["Policies"]')" "$WANT_POLICIES" "and every customer managed policy"
 	run "$IAMCTL" iam create-user --user-name after-migration
 	expect_err LimitExceeded CreateUser "UsersPerAccount: 5000" "and the quota holds after it"
 	ok "iamd stops" iamd_stop
