@@ -57,3 +57,5 @@ TESTS += tests/integration/simulate.sh
 # account views: GetAccountAuthorizationDetails, GetAccountSummary, quotas
 dist_check_SCRIPTS += tests/integration/account_views.sh
 TESTS += tests/integration/account_views.sh
+dist_check_SCRIPTS += tests/integration/boundaries.sh
+TESTS += tests/integration/boundaries.sh
