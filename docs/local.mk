@@ -6,3 +6,4 @@ EXTRA_DIST += docs/iamctl.md docs/libiam.md
 EXTRA_DIST += docs/entities.md
 dist_man_MANS += docs/iamd.8
 EXTRA_DIST += docs/iamd.md
+EXTRA_DIST += docs/authorization.md docs/local-identities.md
