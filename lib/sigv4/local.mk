@@ -1,0 +1,8 @@
+# lib/sigv4: AWS Signature Version 4, the pure parts (Authorization header,
+# canonical request, string to sign, signing); libsodium for the hashes.
+noinst_LTLIBRARIES += lib/libiamsigv4.la
+lib_libiamsigv4_la_SOURCES = lib/sigv4/sigv4.h lib/sigv4/sigv4_int.h \
+	lib/sigv4/sigv4_authz.c lib/sigv4/sigv4_canon.c \
+	lib/sigv4/sigv4_crypto.c lib/sigv4/sigv4_http.c
+lib_libiamsigv4_la_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
+lib_libiamsigv4_la_LIBADD = lib/libiamutil.la $(SODIUM_LIBS)

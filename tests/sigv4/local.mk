@@ -1,0 +1,21 @@
+# tests/sigv4: lib/sigv4 against AWS's SigV4 test suite (vectors/, a copy of
+# ../shared/conformance/sigv4 with its LICENSE and NOTICE) and its corners.
+EXTRA_DIST += tests/sigv4/vectors
+check_PROGRAMS += tests/sigv4/test_sigv4
+TESTS += tests/sigv4/test_sigv4
+tests_sigv4_test_sigv4_SOURCES = tests/sigv4/test_sigv4.c
+tests_sigv4_test_sigv4_LDADD = lib/libiamsigv4.la lib/libiamutil.la $(SODIUM_LIBS)
+
+# the fuzz target of lib/sigv4 (HTTP request text, Authorization header)
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_sigv4
+tests_fuzz_fuzz_sigv4_SOURCES = tests/fuzz/fuzz_sigv4.c
+tests_fuzz_fuzz_sigv4_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_sigv4_LDFLAGS = -fsanitize=fuzzer
+tests_fuzz_fuzz_sigv4_LDADD = lib/libiamsigv4.la lib/libiamutil.la $(SODIUM_LIBS)
+endif
+check_PROGRAMS += tests/fuzz/replay_sigv4
+TESTS += tests/fuzz/replay_sigv4
+tests_fuzz_replay_sigv4_SOURCES = tests/fuzz/fuzz_sigv4.c tests/fuzz/replay_main.c
+tests_fuzz_replay_sigv4_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS_NAME='"sigv4"'
+tests_fuzz_replay_sigv4_LDADD = lib/libiamsigv4.la lib/libiamutil.la $(SODIUM_LIBS)
