@@ -150,8 +150,7 @@ static bool result_fits(uint32_t number, const ProtobufCMessage *msg)
 	       f->descriptor == msg->descriptor;
 }
 
-static int answer_hello(struct session *s, const Iam__Request *req,
-			struct rpc_buf *out)
+static int answer_hello(struct session *s, uint64_t id, struct rpc_buf *out)
 {
 	char request_id[37];
 	Iam__HelloResponse hello = IAM__HELLO_RESPONSE__INIT;
@@ -163,18 +162,17 @@ static int answer_hello(struct session *s, const Iam__Request *req,
 	hello.version = PROTOCOL_VERSION;
 	hello.server = server;
 	hello.account_id = s->d->account_id;
-	return rpc_frame_pack_response(out, req->id, NULL, request_id,
+	return rpc_frame_pack_response(out, id, NULL, request_id,
 				       IAM__RESPONSE__RESULT_HELLO, &hello.base);
 }
 
-static int answer_call(struct session *s, const Iam__Request *req,
-		       const struct op *op, const ProtobufCMessage *msg,
-		       struct rpc_buf *out)
+static int answer_call(struct session *s, uint64_t id, const struct op *op,
+		       const ProtobufCMessage *msg, struct rpc_buf *out)
 {
 	struct call c = {
 		.arena = s->arena,
 		.op = op,
-		.id = req->id,
+		.id = id,
 		.now = (int64_t)time(NULL),
 		.d = s->d,
 		.pb = s->pb,
@@ -206,23 +204,65 @@ static int answer_call(struct session *s, const Iam__Request *req,
 	}
 	/* Response {id, status, request_id, result}: the result is the field
 	 * with the op's number */
-	return rpc_frame_pack_response(out, req->id, result ? NULL : &status.base,
+	return rpc_frame_pack_response(out, id, result ? NULL : &status.base,
 				       c.request_id, op->number, result);
+}
+
+/* The request's id, op number and op message (NULL when no op is set).
+ * The common envelope, {id, one op}, is read without protobuf-c walking the
+ * Request descriptor (one field per op): only the op's message is decoded.
+ * Anything else is decoded whole, with the same meaning. */
+static int request_decode(struct session *s, const uint8_t *body, size_t len,
+			  uint64_t *ret_id, uint32_t *ret_op,
+			  ProtobufCMessage **ret_msg)
+{
+	const ProtobufCFieldDescriptor *f;
+	const uint8_t *inner;
+	size_t inner_len;
+	uint64_t id;
+	ProtobufCMessage *m = NULL;
+	int r;
+	if (rpc_request_peek(&iam__request__descriptor, body, len, &id, &f,
+			     &inner, &inner_len) == 1) {
+		r = rpc_msg_unpack(f->descriptor, &s->pb, inner, inner_len, &m);
+		if (r < 0)
+			return r;
+		*ret_id = id;
+		*ret_op = f->id;
+		*ret_msg = m;
+		return 0;
+	}
+	Iam__Request *req;
+	r = rpc_msg_unpack(&iam__request__descriptor, &s->pb, body, len,
+			   (ProtobufCMessage **)&req);
+	if (r < 0)
+		return r;
+	if (req->op_case != IAM__REQUEST__OP__NOT_SET) {
+		f = protobuf_c_message_descriptor_get_field(&iam__request__descriptor,
+							    (unsigned)req->op_case);
+		m = f ? *(ProtobufCMessage **)((char *)req + f->offset) : NULL;
+	}
+	*ret_id = req->id;
+	*ret_op = (uint32_t)req->op_case;
+	*ret_msg = m;
+	return 0;
 }
 
 int dispatch_frame(struct session *s, const uint8_t *body, size_t len,
 		   struct rpc_buf *out)
 {
-	Iam__Request *req = NULL;
-	int r = rpc_msg_unpack(&iam__request__descriptor, &s->pb, body, len,
-			       (ProtobufCMessage **)&req);
+	uint64_t id = 0;
+	uint32_t opnum = 0;
+	ProtobufCMessage *msg = NULL;
+	const struct op *op = NULL;
+	int r = request_decode(s, body, len, &id, &opnum, &msg);
 	if (r < 0) {
 		iamd_log_limited(LOG_WARNING,
 				 "uid %u pid %d: malformed request (%zu bytes); closing",
 				 (unsigned)s->uid, (int)s->pid, len);
 		goto out;
 	}
-	if (req->op_case == IAM__REQUEST__OP_HELLO) {
+	if (opnum == IAM__REQUEST__OP_HELLO) {
 		if (s->hello_done) {
 			iamd_log_limited(LOG_WARNING, "uid %u pid %d: Hello twice; closing",
 					 (unsigned)s->uid, (int)s->pid);
@@ -230,20 +270,20 @@ int dispatch_frame(struct session *s, const uint8_t *body, size_t len,
 			goto out;
 		}
 		s->hello_done = true;
-		r = answer_hello(s, req, out);
+		r = answer_hello(s, id, out);
 		goto out;
 	}
 	if (!s->hello_done) {
 		iamd_log_limited(LOG_WARNING,
 				 "uid %u pid %d: first request is not Hello (op %u); closing",
-				 (unsigned)s->uid, (int)s->pid, (unsigned)req->op_case);
+				 (unsigned)s->uid, (int)s->pid, opnum);
 		r = -EPROTO;
 		goto out;
 	}
-	const struct op *op = req->op_case ? ops_find((uint32_t)req->op_case) : NULL;
+	op = opnum ? ops_find(opnum) : NULL;
 	if (!op) {
 		iamd_log_limited(LOG_WARNING, "uid %u pid %d: unknown op %u; closing",
-				 (unsigned)s->uid, (int)s->pid, (unsigned)req->op_case);
+				 (unsigned)s->uid, (int)s->pid, opnum);
 		r = -EOPNOTSUPP;
 		goto out;
 	}
@@ -254,17 +294,13 @@ int dispatch_frame(struct session *s, const uint8_t *body, size_t len,
 		r = -EMSGSIZE;
 		goto out;
 	}
-	const ProtobufCFieldDescriptor *f =
-		protobuf_c_message_descriptor_get_field(&iam__request__descriptor,
-							op->number);
-	ProtobufCMessage *msg = f ? *(ProtobufCMessage **)((char *)req + f->offset) : NULL;
 	if (!msg) {
 		iamd_log_limited(LOG_WARNING, "uid %u pid %d: %s without its message; closing",
 				 (unsigned)s->uid, (int)s->pid, op->name);
 		r = -EBADMSG;
 		goto out;
 	}
-	r = answer_call(s, req, op, msg, out);
+	r = answer_call(s, id, op, msg, out);
 	if (r < 0)
 		iamd_log(LOG_ERR, "cannot answer %s: %s", op->name, strerror(-r));
 out:

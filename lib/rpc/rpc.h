@@ -94,6 +94,23 @@ int rpc_frame_pack_response(struct rpc_buf *out, uint64_t id,
 			    const char *request_id, uint32_t result_number,
 			    const ProtobufCMessage *result);
 
+/* The request envelope of api.proto (and of the keyd channel):
+ * Request {1: uint64 id, oneof op {N: the operation's message}}.
+ * rpc_request_peek() reads such an envelope without protobuf-c walking its
+ * descriptor (one field per operation). It returns 1 when `body` holds
+ * exactly an optional id and one op field that `desc` declares as a message
+ * member of a oneof: *ret_id (0 when absent), *ret_field (the op's field),
+ * and the op message's bytes in *ret_inner (*ret_inner_len long), to decode with
+ * rpc_msg_unpack(field->descriptor, ...). It returns 0 for anything else
+ * (other or unknown fields, an op twice, bytes that are not protobuf):
+ * decode the whole body with rpc_msg_unpack(desc, ...) then, which gives
+ * the same meaning. Outputs are written only when it returns 1. */
+#define RPC_REQUEST_ID 1u
+int rpc_request_peek(const ProtobufCMessageDescriptor *desc,
+		     const uint8_t *body, size_t len, uint64_t *ret_id,
+		     const ProtobufCFieldDescriptor **ret_field,
+		     const uint8_t **ret_inner, size_t *ret_inner_len);
+
 /* Decodes `body` as a message of type `desc`, allocating from `alloc`
  * (NULL: malloc; then free with protobuf_c_message_free_unpacked()).
  * -EBADMSG if the bytes do not decode. */

@@ -202,8 +202,74 @@ static void test_pack_response(void)
 	rpc_buf_release(&b);
 }
 
+static int peek(const uint8_t *b, size_t n, uint64_t *id, uint32_t *op, size_t *ilen)
+{
+	const ProtobufCFieldDescriptor *f = NULL;
+	const uint8_t *inner = NULL;
+	int r = rpc_request_peek(&iam__request__descriptor, b, n, id, &f, &inner, ilen);
+	if (r == 1) {
+		*op = f->id;
+		if (inner < b || inner + *ilen > b + n)
+			return -1;
+	}
+	return r;
+}
+
+static void test_request_peek(void)
+{
+	uint64_t id = 0;
+	uint32_t op = 0;
+	size_t ilen = 0;
+	Iam__Request req = IAM__REQUEST__INIT;
+	Iam__GetUserRequest gu = IAM__GET_USER_REQUEST__INIT;
+	gu.user_name = "alice";
+	req.has_id = true;
+	req.id = 1234567890123ull;
+	req.op_case = IAM__REQUEST__OP_GET_USER;
+	req.get_user = &gu;
+	uint8_t b[256];
+	size_t n = iam__request__pack(&req, b);
+	TAP_IS_INT(peek(b, n, &id, &op, &ilen), 1, "peek: {id, GetUser}");
+	tap_ok(id == req.id && op == IAM__REQUEST__OP_GET_USER &&
+	       ilen == iam__get_user_request__get_packed_size(&gu),
+	       "peek: the id, the op and the op's bytes");
+	req.has_id = false;
+	n = iam__request__pack(&req, b);
+	id = 99;
+	TAP_IS_INT(peek(b, n, &id, &op, &ilen), 1, "peek: without an id");
+	TAP_IS_INT(id, 0, "peek: an absent id is 0");
+	/* id after the op, and the id twice: the last wins, as in protobuf */
+	const uint8_t late[] = { 0xca, 0x0c, 0x00, 0x08, 0x05, 0x08, 0x07 };
+	TAP_IS_INT(peek(late, sizeof(late), &id, &op, &ilen), 1, "peek: id after the op");
+	TAP_IS_INT(id, 7, "peek: the last id wins");
+	const uint8_t two_ops[] = { 0xca, 0x0c, 0x00, 0xca, 0x0c, 0x00 };
+	TAP_IS_INT(peek(two_ops, sizeof(two_ops), &id, &op, &ilen), 0,
+		   "peek: an op twice is left to protobuf-c");
+	const uint8_t unknown[] = { 0x08, 0x01, 0xba, 0x3e, 0x00 };
+	TAP_IS_INT(peek(unknown, sizeof(unknown), &id, &op, &ilen), 0,
+		   "peek: an unknown field is left to protobuf-c");
+	const uint8_t other[] = { 0x1a, 0x00, 0xca, 0x0c, 0x00 };
+	TAP_IS_INT(peek(other, sizeof(other), &id, &op, &ilen), 0,
+		   "peek: a field other than id and op is left to protobuf-c");
+	const uint8_t past_end[] = { 0xca, 0x0c, 0x05, 0x0a };
+	TAP_IS_INT(peek(past_end, sizeof(past_end), &id, &op, &ilen), 0,
+		   "peek: a length past the end is left to protobuf-c");
+	const uint8_t op_varint[] = { 0xc8, 0x0c, 0x01 };
+	TAP_IS_INT(peek(op_varint, sizeof(op_varint), &id, &op, &ilen), 0,
+		   "peek: an op with the wrong wire type is left to protobuf-c");
+	const uint8_t long_varint[] = { 0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					0xff, 0xff, 0xff, 0x7f, 0xca, 0x0c, 0x00 };
+	TAP_IS_INT(peek(long_varint, sizeof(long_varint), &id, &op, &ilen), 0,
+		   "peek: a varint beyond 64 bits is left to protobuf-c");
+	TAP_IS_INT(peek(b, 0, &id, &op, &ilen), 0, "peek: an empty body has no op");
+	const uint8_t id_only[] = { 0x08, 0x01 };
+	TAP_IS_INT(peek(id_only, sizeof(id_only), &id, &op, &ilen), 0,
+		   "peek: no op is left to protobuf-c");
+}
+
 int main(void)
 {
+	test_request_peek();
 	test_pack_response();
 	test_parse();
 	test_buf_frames();
