@@ -19,7 +19,7 @@ jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 # Debian packages the build, the tests and `run` need.
 packages=(build-essential autoconf automake libtool pkg-config
 	libevent-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev
-	libsodium-dev libsystemd-dev libjansson-dev
+	libsodium-dev libsystemd-dev libjansson-dev libseccomp-dev
 	clang python3 util-linux procps)
 
 log() { printf '%s\n' "dev.sh: $*" >&2; }

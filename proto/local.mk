@@ -2,6 +2,8 @@
 PROTO_SRCS = proto/common.proto proto/iam.proto proto/sts.proto \
 	proto/iam_role.proto proto/iam_policy.proto proto/iam_views.proto \
 	proto/iamd.proto proto/auth.proto proto/api.proto proto/store.proto
+# keyd.proto: the keyd channel (keyd links only its code: keyd/local.mk)
+PROTO_SRCS += proto/keyd.proto
 PROTO_GEN = $(PROTO_SRCS:.proto=.pb-c.c) $(PROTO_SRCS:.proto=.pb-c.h)
 EXTRA_DIST += $(PROTO_SRCS)
 BUILT_SOURCES += $(PROTO_GEN)

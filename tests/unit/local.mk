@@ -38,3 +38,26 @@ tests/unit/pbjson_test.pb-c.c tests/unit/pbjson_test.pb-c.h: $(srcdir)/tests/uni
 	$(PROTOC_C) -I$(srcdir)/tests/unit --c_out=tests/unit $(srcdir)/tests/unit/pbjson_test.proto
 tests_unit_test_pbjson_LDADD = lib/libiampbjson.la proto/libiamproto.la \
 	lib/libiamutil.la $(PROTOBUF_C_LIBS) $(JANSSON_LIBS)
+# keyd: derivations, SigV4, sealed tokens, the master key file and rotation,
+# the op table (linking keyd's non-main sources); keyd_links.sh: what the
+# iam-keyd binary links and includes
+check_PROGRAMS += tests/unit/test_keyd_crypto tests/unit/test_keyd_ring \
+	tests/unit/test_keyd_answer
+TESTS += tests/unit/test_keyd_crypto tests/unit/test_keyd_ring \
+	tests/unit/test_keyd_answer
+KEYD_TEST_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(SODIUM_CFLAGS)
+KEYD_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/keyd
+tests_unit_test_keyd_crypto_SOURCES = tests/unit/test_keyd_crypto.c
+tests_unit_test_keyd_crypto_CPPFLAGS = $(KEYD_TEST_CPPFLAGS)
+tests_unit_test_keyd_crypto_CFLAGS = $(KEYD_TEST_CFLAGS)
+tests_unit_test_keyd_crypto_LDADD = keyd/libiamkeyd.la
+tests_unit_test_keyd_ring_SOURCES = tests/unit/test_keyd_ring.c
+tests_unit_test_keyd_ring_CPPFLAGS = $(KEYD_TEST_CPPFLAGS)
+tests_unit_test_keyd_ring_CFLAGS = $(KEYD_TEST_CFLAGS)
+tests_unit_test_keyd_ring_LDADD = keyd/libiamkeyd.la
+tests_unit_test_keyd_answer_SOURCES = tests/unit/test_keyd_answer.c
+tests_unit_test_keyd_answer_CPPFLAGS = $(KEYD_TEST_CPPFLAGS)
+tests_unit_test_keyd_answer_CFLAGS = $(KEYD_TEST_CFLAGS)
+tests_unit_test_keyd_answer_LDADD = keyd/libiamkeyd.la
+dist_check_SCRIPTS += tests/unit/keyd_links.sh
+TESTS += tests/unit/keyd_links.sh

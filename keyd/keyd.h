@@ -1,0 +1,181 @@
+/* keyd: iam-keyd, the only holder of key material (docs/keyd.md). This
+ * header joins its parts; nothing outside keyd/ includes it except keyd's
+ * unit tests.
+ *
+ *   keyd_ring.c    the versioned master keys: file format, creation,
+ *                  rotation, sodium_malloc memory made read-only
+ *   keyd_crypto.c  derivations (access key and session secrets), SigV4
+ *                  signing keys and signatures, sealing and opening tokens
+ *                  (pure: keys, clock and nonces are passed in)
+ *   keyd_answer.c  the static op table {op, max_len, handler}: decoding,
+ *                  validation of every typed field, answers
+ *   keyd_loop.c    the epoll loop: listening socket, SO_PEERCRED,
+ *                  framing (lib/rpc), signals
+ *   keyd_sandbox.c non-dumpable, the seccomp allowlist
+ *   keyd_log.c     logging (stderr, journal priority prefixes)
+ *   keyd_main.c    options, directories, readiness
+ *
+ * Secrets (master keys, derived secrets, signing keys) live in sodium_malloc
+ * memory or on the stack, are wiped with sodium_memzero() on every path,
+ * compared with sodium_memcmp(), and never logged. Errors are negative
+ * errno: -EBADMSG a token or message that does not open, -ENOKEY a master
+ * key version not held, -EINVAL bad input, -E2BIG too large. */
+#pragma once
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <syslog.h>
+
+#include "keyd.pb-c.h"
+
+#define KEYD_PROTOCOL_VERSION 1
+#define KEYD_KEY_LEN 32                /* a master key, and each subkey */
+#define KEYD_MAX_VERSIONS 64
+#define KEYD_SECRET_LEN 40             /* a secret access key, characters */
+#define KEYD_SECRET_RAW 30             /* its bytes: 30 bytes = 40 base64 */
+#define KEYD_NONCE_LEN 24              /* XChaCha20-Poly1305 */
+#define KEYD_MAC_LEN 16
+#define KEYD_SEAL_HDR 5                /* kind byte, u32be key version */
+#define KEYD_SEALED_MAX_PLAIN (32u * 1024)
+#define KEYD_MASTER_FILE "master.key"
+#define KEYD_CREDENTIAL_NAME "iam-keyd.master"
+
+/* ---- keyd_ring.c ---- */
+
+/* One version of the master key and the subkeys derived from it at load
+ * (keyed BLAKE2b of the master over a fixed label). */
+struct keyd_key {
+	uint32_t version;
+	uint8_t master[KEYD_KEY_LEN];
+	uint8_t token_key[KEYD_KEY_LEN];     /* "iamd/session-token/v1" */
+	uint8_t message_key[KEYD_KEY_LEN];   /* "iamd/authz-message/v1" */
+};
+
+/* All versions held; lives in sodium_malloc memory (guard pages, mlock,
+ * wiped by sodium_free), read-only once keyd_ring_lock() ran. */
+struct keyd_ring {
+	uint32_t n;
+	uint32_t current;                    /* index of the highest version */
+	struct keyd_key keys[KEYD_MAX_VERSIONS];
+};
+
+/* The file: text lines "VERSION BASE64(32 bytes)", '#' comments; the
+ * highest version is the current one. */
+int keyd_ring_parse(const char *text, size_t len, struct keyd_ring **ret);
+/* Reads `path` (refused when group or others may read it, unless
+ * `any_mode`: systemd credentials). -ENOENT when it does not exist. */
+int keyd_ring_load(const char *path, bool any_mode, struct keyd_ring **ret);
+/* Creates `path` (mode 0600, O_EXCL) with a random version 1. */
+int keyd_ring_create(const char *path, struct keyd_ring **ret);
+/* Offline rotation: appends version max+1 (random) to `path`, written whole
+ * (temporary file, fsync, rename). */
+int keyd_ring_rotate(const char *path, uint32_t *ret_version);
+void keyd_ring_lock(struct keyd_ring *r);      /* sodium_mprotect_readonly */
+void keyd_ring_free(struct keyd_ring *r);      /* accepts NULL */
+const struct keyd_key *keyd_ring_find(const struct keyd_ring *r, uint32_t version);
+const struct keyd_key *keyd_ring_current(const struct keyd_ring *r);
+
+/* ---- keyd_crypto.c ---- */
+
+/* keyed BLAKE2b(master, "iamd/access-key/v1" || id), 30 bytes, base64. */
+int keyd_access_key_secret(const struct keyd_key *k, const char *access_key_id,
+			   char ret[KEYD_SECRET_LEN + 1]);
+/* keyed BLAKE2b(master, "iamd/session-secret/v1" || nonce || id). */
+int keyd_session_secret(const struct keyd_key *k, const uint8_t nonce[KEYD_NONCE_LEN],
+			const char *access_key_id, char ret[KEYD_SECRET_LEN + 1]);
+
+struct keyd_sigv4 {
+	const char *amz_date;                /* YYYYMMDDTHHMMSSZ */
+	const char *date;                    /* YYYYMMDD */
+	const char *region;
+	const char *service;
+	const uint8_t *creq_sha256;          /* 32 bytes */
+};
+/* The SigV4 signature of the string to sign built from `in`, with the
+ * signing key derived from `secret` (HMAC-SHA256 chain). */
+int keyd_sigv4_sign(const char *secret, size_t secret_len, const struct keyd_sigv4 *in,
+		    uint8_t ret[32]);
+/* Whether `sig` is that signature (constant-time comparison). */
+bool keyd_sigv4_check(const char *secret, size_t secret_len, const struct keyd_sigv4 *in,
+		      const uint8_t sig[32]);
+
+enum keyd_seal_kind {
+	KEYD_SEAL_SESSION = 0x01,            /* session tokens */
+	KEYD_SEAL_MESSAGE = 0x02,            /* encoded authorization messages */
+};
+/* Length of the base64 text (with its NUL) sealing `plain_len` bytes. */
+size_t keyd_sealed_b64_size(size_t plain_len);
+/* base64(kind || u32be version || nonce || XChaCha20-Poly1305(plain, ad =
+ * the first 5 bytes)) into out[cap] (keyd_sealed_b64_size()). */
+int keyd_seal(const struct keyd_key *k, enum keyd_seal_kind kind, const uint8_t *plain,
+	      size_t plain_len, const uint8_t nonce[KEYD_NONCE_LEN], char *out, size_t cap);
+/* Opens what keyd_seal() made: the plaintext into plain[cap], its length,
+ * the version and the nonce. -EBADMSG for anything that does not open
+ * (garbled, truncated, tampered, another kind, another master key),
+ * -ENOKEY for a version not held. */
+int keyd_open(const struct keyd_ring *ring, enum keyd_seal_kind kind, const char *b64,
+	      uint8_t *plain, size_t cap, size_t *ret_len, uint32_t *ret_version,
+	      uint8_t ret_nonce[KEYD_NONCE_LEN]);
+
+/* ---- keyd_answer.c ---- */
+
+/* One connection's protocol state. */
+struct keyd_session {
+	bool hello_done;
+	uid_t uid;
+	pid_t pid;
+	struct arena *arena;                 /* reset after every request */
+};
+
+struct rpc_buf;
+/* The largest request frame any op accepts. */
+#define KEYD_MAX_FRAME (64u * 1024)
+/* Answers the request in body[0, len) into `out`. 0 when answered;
+ * negative errno when the peer broke the protocol (malformed, not Hello
+ * first, Hello twice, unknown op, above the op's cap): close it. Logged. */
+int keyd_answer_frame(const struct keyd_ring *ring, struct keyd_session *s,
+		      const uint8_t *body, size_t len, struct rpc_buf *out);
+/* The op field number of a Request body, read from the wire format without
+ * decoding (so the op's cap is checked before anything is allocated).
+ * -EBADMSG unless the body is field 1 (varint) and exactly one
+ * length-delimited op field. */
+int keyd_request_peek_op(const uint8_t *p, size_t len, uint32_t *ret_op);
+/* The clock keyd judges expiry by: time(NULL), unless a test injects one
+ * (NULL: back to time()). */
+void keyd_answer_set_clock(int64_t (*now)(void));
+
+/* ---- keyd_loop.c ---- */
+
+struct keyd_loop_config {
+	int listen_fd;                       /* listening AF_UNIX stream socket */
+	int signal_fd;                       /* signalfd: SIGTERM, SIGINT */
+	uid_t allow_uid;                     /* the only peer uid served */
+	unsigned max_conns;
+	const struct keyd_ring *ring;
+};
+struct keyd_loop;
+/* Sets up the epoll instance (before the sandbox forbids epoll_create1). */
+int keyd_loop_new(const struct keyd_loop_config *cfg, struct keyd_loop **ret);
+/* Serves until SIGTERM/SIGINT. 0, or negative errno. */
+int keyd_loop_run(struct keyd_loop *l);
+void keyd_loop_free(struct keyd_loop *l);      /* accepts NULL */
+
+/* ---- keyd_sandbox.c ---- */
+
+/* Whether this build can install the seccomp filter (not under sanitizers,
+ * which make syscalls of their own). */
+bool keyd_sandbox_seccomp_available(void);
+/* Makes the process non-dumpable (and no core files). */
+int keyd_sandbox_nodump(void);
+/* Installs the allowlist (SCMP_ACT_KILL_PROCESS on anything else).
+ * `dir_fd` is the only directory unlinkat() may touch (-1: none). */
+int keyd_sandbox_seccomp(int dir_fd);
+
+/* ---- keyd_log.c ---- */
+
+void keyd_log_setup(bool debug);
+void keyd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* At most a few dozen lines per second: for what a peer can cause. */
+void keyd_log_limited(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
