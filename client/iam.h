@@ -53,6 +53,33 @@ IAM_EXPORT int iam_client_new_with_timeout(const char *socket_path,
 IAM_EXPORT void iam_client_free(iam_client *c);
 /* The deadline of each later call, in milliseconds (<= 0: wait forever). */
 IAM_EXPORT void iam_client_set_timeout(iam_client *c, int timeout_ms);
+/* SigV4 credentials: from now on every call is signed with them
+ * (docs/sigv4.md) and iamd runs it as the access key's user, or as the
+ * session of temporary credentials (session_token, may be NULL), instead
+ * of as the peer's uid. NULL access_key_id forgets them. The handle keeps
+ * copies; the secret is wiped from memory when replaced and when the
+ * handle is freed. -EINVAL for an empty or non-printable value. */
+IAM_EXPORT int iam_client_set_credentials(iam_client *c, const char *access_key_id,
+					  const char *secret_access_key,
+					  const char *session_token);
+/* The region named in each signature's scope (NULL: "us-east-1"); iamd
+ * accepts any. */
+IAM_EXPORT int iam_client_set_region(iam_client *c, const char *region);
+/* Finds credentials as the AWS CLI does and sets them (and the region):
+ * AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN unless
+ * `profile` (the CLI's --profile; NULL: none) is given, then the profile
+ * (`profile`, AWS_PROFILE, AWS_DEFAULT_PROFILE or "default") in
+ * ~/.aws/credentials (AWS_SHARED_CREDENTIALS_FILE), then in ~/.aws/config
+ * (AWS_CONFIG_FILE, section [profile NAME]). Returns 1 when credentials
+ * were found, 0 when there are none (calls stay unsigned: iamd knows the
+ * caller by its uid), or a negative errno with *reterr: -ENOENT
+ * ProfileNotFound (a named profile in neither file), -EINVAL
+ * PartialCredentials, -EOPNOTSUPP for a profile with role_arn (not yet). */
+IAM_EXPORT int iam_client_load_credentials(iam_client *c, const char *profile,
+					   iam_error **reterr);
+/* The access key id calls are signed with, or NULL. */
+IAM_EXPORT const char *iam_client_access_key_id(const iam_client *c);
+
 /* What the daemon said in Hello: its default account id ("123456789012")
  * and its name ("iamd/0.1.0"). Owned by the handle. */
 IAM_EXPORT const char *iam_client_account_id(const iam_client *c);

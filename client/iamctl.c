@@ -259,6 +259,32 @@ int iamctl_call(iam_client *c, const struct iamctl_cmd *cmd,
 	return 0;
 }
 
+/* The AWS CLI's credentials (environment, then profile files), unless
+ * --no-sign-request; none found: the call goes unsigned (the peer's uid). */
+static int use_credentials(iam_client *c, const struct iamctl_opts *o)
+{
+	iam_error *e = NULL;
+	int r;
+	if (o->no_sign)
+		return 0;
+	if (o->region && iam_client_set_region(c, o->region) < 0) {
+		fprintf(stderr, "\nProvided region_name '%s' doesn't match a supported "
+			"format.\n", o->region);
+		return IAMCTL_EXIT_CONNECT;
+	}
+	r = iam_client_load_credentials(c, o->profile, &e);
+	if (r < 0) {
+		fprintf(stderr, "\n%s\n", e ? iam_error_message(e) : strerror(-r));
+		iam_error_free(e);
+		return IAMCTL_EXIT_CONNECT;
+	}
+	if (o->debug)
+		fprintf(stderr, "iamctl: %s%s\n", r > 0 ? "signing with access key " :
+			"no credentials found: calls go unsigned",
+			r > 0 ? iam_client_access_key_id(c) : "");
+	return 0;
+}
+
 static int run_command(const struct iamctl_cmd *cmd, struct iamctl_opts *o)
 {
 	iam_client *c = NULL;
@@ -286,6 +312,9 @@ static int run_command(const struct iamctl_cmd *cmd, struct iamctl_opts *o)
 			getenv("IAMD_SOCKET") : IAM_DEFAULT_SOCKET, strerror(-r));
 		return IAMCTL_EXIT_CONNECT;
 	}
+	r = use_credentials(c, o);
+	if (r != 0)
+		goto out;
 	if (cmd->paginated && !o->no_paginate &&
 	    !json_object_get(o->params, "Marker")) {
 		r = iamctl_paginate(c, cmd, o, &result);
@@ -298,6 +327,7 @@ static int run_command(const struct iamctl_cmd *cmd, struct iamctl_opts *o)
 	}
 	if (r == 0)
 		r = print_result(result, o);
+out:
 	json_decref(result);
 	iam_client_free(c);
 	return r;

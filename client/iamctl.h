@@ -39,6 +39,9 @@ struct iamctl_opts {
 	long long max_items;         /* -1: unset */
 	long long page_size;         /* -1: unset */
 	const char *starting_token;
+	const char *profile;         /* --profile: credentials (docs/sigv4.md) */
+	const char *region;          /* --region: the signature's scope */
+	bool no_sign;                /* --no-sign-request: the uid speaks */
 	json_t *params;              /* the request's members, AWS names */
 };
 

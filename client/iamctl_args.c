@@ -423,11 +423,11 @@ int iamctl_global_option(int argc, char **argv, int *i, struct iamctl_opts *o)
 {
 	const char *a = argv[*i];
 	static const char *const ignored_with_value[] = {
-		"--region", "--profile", "--endpoint-url", "--ca-bundle",
+		"--endpoint-url", "--ca-bundle",
 		"--cli-connect-timeout", "--color", "--cli-binary-format",
 	};
 	static const char *const ignored_flags[] = {
-		"--no-cli-pager", "--no-verify-ssl", "--no-sign-request",
+		"--no-cli-pager", "--no-verify-ssl",
 		"--cli-auto-prompt", "--no-cli-auto-prompt",
 	};
 	const char *val = NULL;
@@ -459,6 +459,16 @@ int iamctl_global_option(int argc, char **argv, int *i, struct iamctl_opts *o)
 			return iamctl_usage_error("argument --cli-read-timeout: invalid "
 						  "int value: '%s'", val);
 		o->timeout_ms = (int)v * 1000;
+		return 1;
+	}
+	if ((t = TAKE("--profile")) != 0 || (t = TAKE("--region")) != 0) {
+		if (t < 0)
+			return iamctl_usage_error("argument %s: expected one argument", a);
+		*(strcmp(a, "--profile") == 0 ? &o->profile : &o->region) = val;
+		return 1;
+	}
+	if (strcmp(a, "--no-sign-request") == 0) {
+		o->no_sign = true;
 		return 1;
 	}
 	if (strcmp(a, "--no-paginate") == 0) {

@@ -17,6 +17,7 @@
 #include "api.pb-c.h"
 #include "libiam_internal.h"
 #include "rpc/rpc.h"
+#include "util/arena.h"
 
 #define LIBIAM_PROTOCOL_VERSION 1
 #define LIBIAM_MAX_FRAME (64u << 20)    /* a response larger than this is an error */
@@ -324,6 +325,9 @@ IAM_EXPORT void iam_client_free(iam_client *c)
 	free(c->path);
 	free(c->account_id);
 	free(c->server);
+	libiam_credentials_clear(c);
+	free(c->region);
+	arena_free(c->arena);
 	free(c);
 }
 
@@ -404,6 +408,7 @@ int libiam_call(iam_client *c, const ProtobufCFieldDescriptor *req_f,
 		ProtobufCMessage **ret_resp, iam_error **reterr)
 {
 	Iam__Request env = IAM__REQUEST__INIT;
+	Iam__SigV4Auth auth = IAM__SIG_V4_AUTH__INIT;
 	Iam__Response *resp = NULL;
 	const Iam__Status *st;
 	int64_t deadline;
@@ -418,6 +423,11 @@ int libiam_call(iam_client *c, const ProtobufCFieldDescriptor *req_f,
 	}
 	env.op_case = (Iam__Request__OpCase)req_f->id;
 	*(const ProtobufCMessage **)((char *)&env + req_f->offset) = req;
+	r = libiam_sign(c, req_f, req, &auth);
+	if (r < 0)
+		return r;
+	if (r > 0)
+		env.sigv4 = &auth;
 	deadline = deadline_of(c);
 	r = roundtrip(c, &env, deadline, &resp);
 	if (r < 0) {

@@ -3,7 +3,10 @@
 #include <protobuf-c/protobuf-c.h>
 #include <stdint.h>
 
+#include "api.pb-c.h"
 #include "iam.h"
+
+struct arena;
 
 struct iam_client {
 	int fd;                  /* -1 when not connected */
@@ -12,6 +15,12 @@ struct iam_client {
 	int timeout_ms;          /* <= 0: no deadline */
 	char *account_id;        /* from HelloResponse */
 	char *server;
+	/* SigV4 credentials (libiam_sign.c); NULL: the peer's uid speaks */
+	char *access_key_id;
+	char *secret;            /* wiped when replaced or freed */
+	char *session_token;
+	char *region;            /* NULL: us-east-1 */
+	struct arena *arena;     /* the signature's strings, per call */
 };
 
 struct iam_error {
@@ -34,3 +43,11 @@ int libiam_error_new(const char *code, const char *message,
 int libiam_call(iam_client *c, const ProtobufCFieldDescriptor *req_f,
 		const ProtobufCFieldDescriptor *resp_f, const ProtobufCMessage *req,
 		ProtobufCMessage **ret_resp, iam_error **reterr);
+
+/* Signs the call of `req` (field `req_f` of Request.op) into *auth when
+ * the handle holds credentials: 1 when signed, 0 when there are none;
+ * strings in c->arena, valid until the next call. */
+int libiam_sign(iam_client *c, const ProtobufCFieldDescriptor *req_f,
+		const ProtobufCMessage *req, Iam__SigV4Auth *auth);
+/* Wipes and frees the credentials. */
+void libiam_credentials_clear(iam_client *c);

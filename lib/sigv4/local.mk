@@ -3,6 +3,7 @@
 noinst_LTLIBRARIES += lib/libiamsigv4.la
 lib_libiamsigv4_la_SOURCES = lib/sigv4/sigv4.h lib/sigv4/sigv4_int.h \
 	lib/sigv4/sigv4_authz.c lib/sigv4/sigv4_canon.c \
-	lib/sigv4/sigv4_crypto.c lib/sigv4/sigv4_http.c
+	lib/sigv4/sigv4_crypto.c lib/sigv4/sigv4_http.c \
+	lib/sigv4/sigv4_api.c
 lib_libiamsigv4_la_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
-lib_libiamsigv4_la_LIBADD = lib/libiamutil.la $(SODIUM_LIBS)
+lib_libiamsigv4_la_LIBADD = $(SODIUM_LIBS)

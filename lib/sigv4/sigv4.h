@@ -190,3 +190,42 @@ struct sigv4_http {
  * "MalformedRequest") on a bad request line or header line. */
 int sigv4_http_parse(struct arena *a, const char *text, size_t len,
 		     struct sigv4_http *ret, struct sigv4_error *reterr);
+
+/* --- the api socket's signed call (docs/sigv4.md) ----------------------- */
+
+#define SIGV4_API_HOST "iamd"
+#define SIGV4_API_ACTION_HEADER "x-iamd-action"
+#define SIGV4_API_MAX_HEADERS 4
+
+/* What an api-socket call signs: POST / with no query, the headers
+ * host:iamd, x-amz-date, x-amz-security-token (with a session) and
+ * x-iamd-action:<action>, and the SHA-256 of the op message's bytes. */
+struct sigv4_api_call {
+	const char *action;          /* the AWS action name: "GetUser" */
+	const char *amz_date;        /* "20150830T123600Z" */
+	const char *security_token;  /* NULL without a session */
+	const char *payload_hash;    /* hex SHA-256 of the op message bytes */
+};
+
+/* Fills *ret (its headers in hdrs) with the request of `call`. */
+void sigv4_api_request(const struct sigv4_api_call *call,
+		       struct sigv4_header hdrs[SIGV4_API_MAX_HEADERS],
+		       struct sigv4_request *ret);
+
+/* Client side: the Authorization value of `call` signed with the
+ * credentials (region: any; service: the action's, "iam", "sts" or
+ * "iamd"), in `a`. -EINVAL on a malformed input. */
+int sigv4_api_sign(struct arena *a, const struct sigv4_api_call *call,
+		   const char *access_key_id, const char *secret, size_t secret_len,
+		   const char *region, const char *service, char **ret_authz);
+
+/* Server side, before the secret: parses `authorization`, checks the date
+ * and scope (the scope's service must be `service`), that host, x-amz-date
+ * and x-iamd-action are signed, and hashes the canonical request of
+ * `call` over the signed headers into creq_hash. Errors as
+ * sigv4_authz_parse/sigv4_authz_check (+ SignatureDoesNotMatch "'x' must
+ * be a 'SignedHeader' ..."). */
+int sigv4_api_prepare(struct arena *a, const char *authorization,
+		      const struct sigv4_api_call *call, int64_t now,
+		      const char *service, struct sigv4_authz *ret_az,
+		      char creq_hash[SIGV4_HEX_LEN + 1], struct sigv4_error *reterr);

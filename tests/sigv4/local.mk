@@ -19,3 +19,7 @@ TESTS += tests/fuzz/replay_sigv4
 tests_fuzz_replay_sigv4_SOURCES = tests/fuzz/fuzz_sigv4.c tests/fuzz/replay_main.c
 tests_fuzz_replay_sigv4_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS_NAME='"sigv4"'
 tests_fuzz_replay_sigv4_LDADD = lib/libiamsigv4.la lib/libiamutil.la $(SODIUM_LIBS)
+
+# integration: credentials found as the AWS CLI finds them
+dist_check_SCRIPTS += tests/integration/sigv4_creds.sh
+TESTS += tests/integration/sigv4_creds.sh

@@ -467,6 +467,80 @@ static void test_helpers(void)
 		   "sha256 of nothing");
 }
 
+static void test_api(void)
+{
+	char hash[65], creq_hash[65];
+	char *authz = NULL;
+	struct sigv4_authz az;
+	struct sigv4_error e = { 0 };
+	sigv4_sha256_hex("\x0a\x05alice", 7, hash);
+	struct sigv4_api_call call = { .action = "GetUser", .amz_date = "20150830T123600Z",
+				       .payload_hash = hash };
+	int r = sigv4_api_sign(A, &call, "AKIAEXAMPLE", SECRET, strlen(SECRET), "eu-west-1",
+			       "iam", &authz);
+	TAP_IS_INT(r, 0, "api: a call signs");
+	tap_ok(authz && strstr(authz, "SignedHeaders=host;x-amz-date;x-iamd-action,") != NULL,
+	       "api: host, x-amz-date and x-iamd-action signed");
+	r = sigv4_api_prepare(A, authz, &call, NOW, "iam", &az, creq_hash, &e);
+	TAP_IS_INT(r, 0, "api: the server side prepares it");
+	r = sigv4_verify(&az, call.amz_date, creq_hash, SECRET, strlen(SECRET), &e);
+	TAP_IS_INT(r, 0, "api: and it verifies");
+	r = sigv4_verify(&az, call.amz_date, creq_hash, "x", 1, &e);
+	TAP_IS_INT(r, -EACCES, "api: another secret does not");
+	TAP_IS_STR(e.message, SIGV4_MSG_MISMATCH, "api: AWS's message");
+
+	struct sigv4_api_call other = call;
+	other.action = "DeleteUser";
+	r = sigv4_api_prepare(A, authz, &other, NOW, "iam", &az, creq_hash, &e);
+	r = r < 0 ? r : sigv4_verify(&az, call.amz_date, creq_hash, SECRET, strlen(SECRET), &e);
+	TAP_IS_INT(r, -EACCES, "api: the signature does not carry over to another action");
+	char h2[65];
+	sigv4_sha256_hex("\x0a\x05alicf", 7, h2);
+	other = call;
+	other.payload_hash = h2;
+	r = sigv4_api_prepare(A, authz, &other, NOW, "iam", &az, creq_hash, &e);
+	r = r < 0 ? r : sigv4_verify(&az, call.amz_date, creq_hash, SECRET, strlen(SECRET), &e);
+	TAP_IS_INT(r, -EACCES, "api: nor to other parameters");
+	other = call;
+	other.security_token = "FQoGZXIvYXdzEXAMPLE";
+	r = sigv4_api_prepare(A, authz, &other, NOW, "iam", &az, creq_hash, &e);
+	r = r < 0 ? r : sigv4_verify(&az, call.amz_date, creq_hash, SECRET, strlen(SECRET), &e);
+	TAP_IS_INT(r, 0, "api: an unsigned token header does not change the signature (post-sts-header-after)");
+	r = sigv4_api_prepare(A, authz, &call, NOW, "sts", &az, creq_hash, &e);
+	tap_ok(r == -EINVAL && strcmp(e.code, SIGV4_E_MISMATCH) == 0 &&
+	       strcmp(e.message, "Credential should be scoped to correct service: 'sts'.") == 0,
+	       "api: the scope must name the action's service");
+
+	other = call;
+	other.security_token = "FQoGZXIvYXdzEXAMPLE";
+	r = sigv4_api_sign(A, &other, "ASIAEXAMPLE", SECRET, strlen(SECRET), "us-east-1",
+			   "sts", &authz);
+	tap_ok(r == 0 && strstr(authz, "SignedHeaders=host;x-amz-date;x-amz-security-token;x-iamd-action,"),
+	       "api: a session's token is signed");
+	r = sigv4_api_prepare(A, authz, &other, NOW, "sts", &az, creq_hash, &e);
+	r = r < 0 ? r : sigv4_verify(&az, call.amz_date, creq_hash, SECRET, strlen(SECRET), &e);
+	TAP_IS_INT(r, 0, "api: with its token it verifies");
+	other.security_token = "FQoGZXIvYXdzEXAMPLF";
+	r = sigv4_api_prepare(A, authz, &other, NOW, "sts", &az, creq_hash, &e);
+	r = r < 0 ? r : sigv4_verify(&az, call.amz_date, creq_hash, SECRET, strlen(SECRET), &e);
+	TAP_IS_INT(r, -EACCES, "api: with another token it does not");
+
+	const char *noaction = "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20150830/us-east-1/iam/"
+			       "aws4_request, SignedHeaders=host;x-amz-date, Signature=00";
+	r = sigv4_api_prepare(A, noaction, &call, NOW, "iam", &az, creq_hash, &e);
+	tap_ok(r == -EINVAL && strcmp(e.code, SIGV4_E_MISMATCH) == 0, "api: x-iamd-action must be signed");
+	TAP_IS_STR(e.message, "'x-iamd-action' must be a 'SignedHeader' in the AWS Authorization.",
+		   "api: message naming it");
+	other = call;
+	other.amz_date = NULL;
+	r = sigv4_api_prepare(A, noaction, &other, NOW, "iam", &az, creq_hash, &e);
+	tap_ok(r == -EINVAL && strcmp(e.code, SIGV4_E_INCOMPLETE) == 0 &&
+	       strstr(e.message, "'X-Amz-Date' or a 'Date' header"), "api: no date is IncompleteSignature");
+	tap_ok(sigv4_api_sign(A, &call, "AKIA/X", SECRET, strlen(SECRET), "r", "iam", &authz) == -EINVAL,
+	       "api: a key id with a slash is refused");
+	arena_reset(A);
+}
+
 int main(void)
 {
 	const char *src = getenv("top_srcdir");
@@ -481,6 +555,7 @@ int main(void)
 	test_checks();
 	test_canonical_corners();
 	test_helpers();
+	test_api();
 	arena_free(A);
 	return tap_done();
 }
