@@ -23,3 +23,10 @@ tests_fuzz_replay_sigv4_LDADD = lib/libiamsigv4.la lib/libiamutil.la $(SODIUM_LI
 # integration: credentials found as the AWS CLI finds them
 dist_check_SCRIPTS += tests/integration/sigv4_creds.sh
 TESTS += tests/integration/sigv4_creds.sh
+
+# sigv4_tool: lib/sigv4 from the command line, for cross-checks with botocore
+check_PROGRAMS += tests/sigv4/sigv4_tool
+tests_sigv4_sigv4_tool_SOURCES = tests/sigv4/sigv4_tool.c
+tests_sigv4_sigv4_tool_LDADD = lib/libiamsigv4.la lib/libiamutil.la $(SODIUM_LIBS)
+dist_check_SCRIPTS += tests/integration/sigv4_botocore.sh
+TESTS += tests/integration/sigv4_botocore.sh
