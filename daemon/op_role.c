@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "entity.h"
+#include "entity_policy.h"
 #include "iamd.h"
 #include "ops.h"
 #include "policy/policy.h"
@@ -454,12 +455,19 @@ int op_delete_role(struct call *c, const ProtobufCMessage *m, ProtobufCMessage *
 	Iam__DeleteRoleResponse *resp = arena_alloc(c->arena, sizeof(*resp));
 	Iam__Role *role;
 	bool inline_any;
+	size_t attached;
 	if (!resp)
 		return -ENOMEM;
 	iam__delete_role_response__init(resp);
 	int r = op_role_load(c, req->role_name, &role);
 	if (r < 0)
 		return r;
+	r = entity_attached_count(c, role->role_id, &attached);
+	if (r < 0)
+		return op_fail_store(c, r);
+	if (attached > 0)
+		return call_fail(c, -ENOTEMPTY, "DeleteConflict",
+				 "Cannot delete entity, must detach all policies first.");
 	r = entity_inline_any(c, role->role_id, &inline_any);
 	if (r < 0)
 		return op_fail_store(c, r);

@@ -244,8 +244,14 @@ expect_err DeleteConflict DeleteRole 'Cannot delete entity, must delete policies
 run "$IAMCTL" iam get-role --role-name ops
 is "$RC" 0 "the role is still there"
 run "$IAMCTL" iam delete-role-policy --role-name ops --policy-name p
+run "$IAMCTL" iam attach-role-policy --role-name ops --policy-arn arn:aws:iam::aws:policy/IAMReadOnlyAccess
+is "$RC" 0 "a managed policy attached to ops"
 run "$IAMCTL" iam delete-role --role-name ops
-is "$RC" 0 "delete-role once the policy is gone"
+expect_err DeleteConflict DeleteRole 'Cannot delete entity, must detach all policies first\.$' \
+	"delete-role with an attached policy"
+run "$IAMCTL" iam detach-role-policy --role-name ops --policy-arn arn:aws:iam::aws:policy/IAMReadOnlyAccess
+run "$IAMCTL" iam delete-role --role-name ops
+is "$RC" 0 "delete-role once the policies are gone"
 is "$OUT" "" "prints nothing"
 run "$IAMCTL" iam get-role --role-name ops
 expect_err NoSuchEntity GetRole 'cannot be found' "the deleted role is gone"
