@@ -7,3 +7,4 @@ lib_libiamsigv4_la_SOURCES = lib/sigv4/sigv4.h lib/sigv4/sigv4_int.h \
 	lib/sigv4/sigv4_api.c
 lib_libiamsigv4_la_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
 lib_libiamsigv4_la_LIBADD = $(SODIUM_LIBS)
+EXTRA_DIST += docs/sigv4.md

@@ -1,0 +1,398 @@
+/* authn: SigV4 authentication of api-socket calls (authn.h). */
+#include "config.h"
+#include "authn.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api.pb-c.h"
+#include "dispatch.h"
+#include "iam_keys.pb-c.h"
+#include "iamd.h"
+#include "keyd.pb-c.h"
+#include "keyd_client.h"
+#include "sd.h"
+#include "sigv4/sigv4.h"
+#include "store.pb-c.h"
+#include "store/store.h"
+#include "util/arena.h"
+
+#define MSG_INVALID_TOKEN "The security token included in the request is invalid."
+#define MSG_EXPIRED_TOKEN "The security token included in the request is expired"
+#define MSG_MISSING "Request is missing Authentication Token"
+#define LAST_USED_SLOTS 1024
+#define LAST_USED_EVERY 60          /* seconds between writes per key */
+#define MAX_KEY_ID 128
+
+/* What the resume function needs: set by authn_sigv4_start, arena memory. */
+struct authn_state {
+	const char *access_key_id;
+	const char *service;
+	const char *region;
+	bool session;
+};
+
+/* The last AccessKeyLastUsed write per key (authn.h). */
+static struct {
+	char id[24];
+	int64_t at;
+} last_used[LAST_USED_SLOTS];
+
+/* Records the AWS error of a failed authentication with its HTTP status. */
+static int fail(struct call *c, int err, const char *code, const char *msg)
+{
+	call_fail(c, err, code, "%s", msg);
+	c->err_http = strcmp(code, SIGV4_E_INCOMPLETE) == 0 ? 400 : 403;
+	return c->err;
+}
+
+static int fail_sigv4(struct call *c, int r, const struct sigv4_error *e)
+{
+	if (r == -ENOMEM || !e->code)
+		return call_fail(c, r, "ServiceFailure", NULL);
+	return fail(c, -EACCES, e->code, e->message ? e->message : "");
+}
+
+/* protobuf wire format: a varint at p[*i, len). */
+static int varint(const uint8_t *p, size_t len, size_t *i, uint64_t *ret)
+{
+	uint64_t v = 0;
+	for (unsigned shift = 0; shift < 64 && *i < len; shift += 7) {
+		uint8_t b = p[(*i)++];
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*ret = v;
+			return 0;
+		}
+	}
+	return -EBADMSG;
+}
+
+int authn_op_bytes(const uint8_t *body, size_t len, uint32_t op,
+		   const uint8_t **ret, size_t *ret_len)
+{
+	const uint8_t *found = NULL;
+	size_t found_len = 0, i = 0;
+	unsigned n_op = 0, n_id = 0, n_auth = 0;
+	while (i < len) {
+		uint64_t tag, v;
+		if (varint(body, len, &i, &tag) < 0)
+			return -EBADMSG;
+		uint64_t field = tag >> 3;
+		unsigned wire = tag & 7;
+		if (field == 1 && wire == 0) {
+			if (varint(body, len, &i, &v) < 0)
+				return -EBADMSG;
+			n_id++;
+		} else if (wire == 2 && (field == 3 || field == op)) {
+			if (varint(body, len, &i, &v) < 0 || v > len - i)
+				return -EBADMSG;
+			if (field == op) {
+				found = body + i;
+				found_len = (size_t)v;
+				n_op++;
+			} else {
+				n_auth++;
+			}
+			i += (size_t)v;
+		} else {
+			return -EBADMSG;    /* anything else: not a signed call's shape */
+		}
+	}
+	if (n_op != 1 || n_auth != 1 || n_id > 1)
+		return -EBADMSG;
+	*ret = found;
+	*ret_len = found_len;
+	return 0;
+}
+
+static int unhex32(const char *s, uint8_t out[32])
+{
+	if (strnlen(s, 65) != 64)
+		return -EINVAL;
+	for (size_t i = 0; i < 64; i++) {
+		char ch = s[i];
+		int v = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+		if (v < 0)
+			return -EINVAL;
+		if (i % 2 == 0)
+			out[i / 2] = (uint8_t)(v << 4);
+		else
+			out[i / 2] |= (uint8_t)v;
+	}
+	return 0;
+}
+
+/* The stored record of an access key, or -ENOENT. */
+static int key_get(struct call *c, struct store_txn *t, const char *id,
+		   Iam__AccessKeyRecord **ret)
+{
+	struct store_val v;
+	int r = store_get(t, STORE_DB_ACCESS_KEYS, id, strlen(id), &v);
+	if (r < 0)
+		return r;
+	Iam__AccessKeyRecord *k = iam__access_key_record__unpack(&c->pb, v.len, v.data);
+	if (!k)
+		return -EIO;
+	*ret = k;
+	return 0;
+}
+
+/* The user whose id is `user_id` (a key's owner), or -ENOENT. */
+static int user_by_id(struct call *c, struct store_txn *t, const char *user_id,
+		      Iam__User **ret)
+{
+	struct store_val v;
+	int r = store_get(t, STORE_DB_USER_IDS, user_id, strlen(user_id), &v);
+	if (r < 0)
+		return r;
+	r = store_get(t, STORE_DB_USERS, v.data, v.len, &v);
+	if (r < 0)
+		return r;
+	Iam__UserRecord *rec = iam__user_record__unpack(&c->pb, v.len, v.data);
+	if (!rec || !rec->user)
+		return -EIO;
+	*ret = rec->user;
+	return 0;
+}
+
+/* AccessKeyLastUsed, at most once a minute per key (authn.h). */
+static void key_touch(struct call *c, const struct authn_state *st)
+{
+	size_t h = 5381;
+	for (const char *p = st->access_key_id; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	h %= LAST_USED_SLOTS;
+	if (strcmp(last_used[h].id, st->access_key_id) == 0 &&
+	    c->now - last_used[h].at < LAST_USED_EVERY && c->now >= last_used[h].at)
+		return;
+	struct store_txn *t = c->txn;
+	bool own = !t || !store_txn_is_write(t);
+	Iam__AccessKeyRecord *k;
+	uint8_t *buf = NULL;
+	int r = own ? store_txn_begin(c->d->store, true, &t) : 0;
+	if (r < 0)
+		goto out;
+	r = key_get(c, t, st->access_key_id, &k);
+	if (r < 0)
+		goto out;
+	k->has_last_used_date = true;
+	k->last_used_date = c->now;
+	k->last_used_service = (char *)st->service;
+	k->last_used_region = (char *)st->region;
+	size_t n = iam__access_key_record__get_packed_size(k);
+	buf = arena_alloc(c->arena, n ? n : 1);
+	if (!buf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	iam__access_key_record__pack(k, buf);
+	r = store_put(t, STORE_DB_ACCESS_KEYS, st->access_key_id,
+		      strlen(st->access_key_id), buf, n, 0);
+	if (r >= 0 && own) {
+		r = store_txn_commit(t);
+		t = NULL;
+	}
+out:
+	if (own)
+		store_txn_abort(t);
+	if (r < 0) {
+		iamd_log_call(LOG_WARNING, c, "access key %s: cannot record its last use: %s",
+			      st->access_key_id, strerror(-r));
+		return;
+	}
+	snprintf(last_used[h].id, sizeof(last_used[h].id), "%s", st->access_key_id);
+	last_used[h].at = c->now;
+}
+
+/* The session's claims (copied into the call's arena) as the caller. */
+static int caller_session(struct call *c, const struct authn_state *st,
+			  const Keyd__SessionClaims *claims)
+{
+	size_t n = keyd__session_claims__get_packed_size(claims);
+	uint8_t *buf = arena_alloc(c->arena, n ? n : 1);
+	if (!buf)
+		return call_fail(c, -ENOMEM, "ServiceFailure", NULL);
+	keyd__session_claims__pack(claims, buf);
+	Keyd__SessionClaims *copy = keyd__session_claims__unpack(&c->pb, n, buf);
+	if (!copy || !copy->access_key_id || strcmp(copy->access_key_id, st->access_key_id) != 0 ||
+	    !copy->account || !copy->principal_arn) {
+		iamd_log_call(LOG_WARNING, c, "session token of %s holds other claims",
+			      st->access_key_id);
+		return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
+	}
+	c->caller.kind = CALLER_SESSION;
+	c->caller.account_id = copy->account;
+	c->caller.arn = copy->principal_arn;
+	c->caller.user_id = copy->principal_id;
+	c->caller.user_name = copy->session_name;
+	c->caller.session = copy;
+	c->caller.access_key_id = st->access_key_id;
+	return CALL_PROCEED;
+}
+
+/* The long-term key's owner as the caller (read again: the key may have
+ * been deactivated or deleted while keyd checked). In the call's fresh
+ * transaction, or a read transaction of its own for an op without one. */
+static int caller_key_owner(struct call *c, const struct authn_state *st)
+{
+	struct store_txn *t = c->txn;
+	Iam__AccessKeyRecord *k;
+	Iam__User *u = NULL;
+	int r = t ? 0 : store_txn_begin(c->d->store, false, &t);
+	if (r < 0)
+		return call_fail(c, r, "ServiceFailure", NULL);
+	r = key_get(c, t, st->access_key_id, &k);
+	if (r == 0 && (!k->status || strcmp(k->status, "Active") != 0))
+		r = -ENOENT;
+	bool root = r == 0 && k->owner_id && k->account_id &&
+		    strcmp(k->owner_id, k->account_id) == 0;
+	if (r == 0 && !root)
+		r = k->owner_id ? user_by_id(c, t, k->owner_id, &u) : -ENOENT;
+	if (t != c->txn)
+		store_txn_abort(t);
+	if (r == -ENOENT)
+		return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
+	if (r < 0)
+		return call_fail(c, r, "ServiceFailure", NULL);
+	c->caller.account_id = k->account_id;
+	c->caller.access_key_id = st->access_key_id;
+	if (root) {
+		c->caller.kind = CALLER_ROOT;
+		c->caller.arn = arena_printf(c->arena, "arn:aws:iam::%s:root", k->account_id);
+		c->caller.user_id = k->account_id;
+		c->caller.user_name = NULL;
+	} else {
+		c->caller.kind = CALLER_USER;
+		c->caller.arn = u->arn;
+		c->caller.user_id = u->user_id;
+		c->caller.user_name = u->user_name;
+	}
+	if (!c->caller.arn)
+		return call_fail(c, -ENOMEM, "ServiceFailure", NULL);
+	key_touch(c, st);
+	return CALL_PROCEED;
+}
+
+static int verify_resume(struct call *c, void *state, const struct keyd_reply *rep,
+			 ProtobufCMessage **ret_resp)
+{
+	const struct authn_state *st = state;
+	if (rep->err)
+		return call_keyd_fail(c, rep);
+	switch (rep->code) {
+	case KEYD__CODE__OK:
+		break;
+	case KEYD__CODE__EXPIRED_TOKEN:
+		return fail(c, -EACCES, "ExpiredToken", MSG_EXPIRED_TOKEN);
+	case KEYD__CODE__INVALID_TOKEN:
+	case KEYD__CODE__UNKNOWN_KEY_VERSION:
+		iamd_log_call(LOG_NOTICE, c, "%s: keyd refused the credentials of %s (code %d)",
+			      c->op->name, st->access_key_id, (int)rep->code);
+		return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
+	default:
+		return call_keyd_fail(c, rep);
+	}
+	const Keyd__VerifySigV4Response *v = (const Keyd__VerifySigV4Response *)rep->result;
+	if (!v || !v->valid) {
+		iamd_log_call(LOG_NOTICE, c, "%s: signature of %s does not match",
+			      c->op->name, st->access_key_id);
+		return fail(c, -EACCES, SIGV4_E_MISMATCH, SIGV4_MSG_MISMATCH);
+	}
+	if (st->session)
+		return v->claims ? caller_session(c, st, v->claims)
+				 : fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
+	return caller_key_owner(c, st);
+}
+
+/* The long-term key's master key version, or the InvalidClientTokenId of
+ * an unknown or inactive key. */
+static int key_version(struct call *c, const char *id, uint32_t *ret)
+{
+	struct store_txn *t = NULL;
+	Iam__AccessKeyRecord *k;
+	int r = store_txn_begin(c->d->store, false, &t);
+	if (r < 0)
+		return call_fail(c, r, "ServiceFailure", NULL);
+	r = key_get(c, t, id, &k);
+	store_txn_abort(t);
+	if (r == -ENOENT || (r == 0 && (!k->status || strcmp(k->status, "Active") != 0)))
+		return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
+	if (r < 0)
+		return call_fail(c, r, "ServiceFailure", NULL);
+	*ret = k->key_version;
+	return 0;
+}
+
+int authn_sigv4_start(struct call *c, const Iam__SigV4Auth *auth, const uint8_t *body,
+		      size_t len)
+{
+	struct sigv4_api_call call = { 0 };
+	struct sigv4_authz az;
+	struct sigv4_error e = { 0 };
+	char hash[SIGV4_HEX_LEN + 1], creq_hash[SIGV4_HEX_LEN + 1], service[16];
+	uint8_t creq_bin[32], sig_bin[32];
+	const uint8_t *op_bytes;
+	size_t op_len;
+	int r;
+
+	if (!auth->authorization || !*auth->authorization)
+		return fail(c, -EACCES, SIGV4_E_MISSING, MSG_MISSING);
+	if (authn_op_bytes(body, len, c->op->number, &op_bytes, &op_len) < 0)
+		return fail(c, -EINVAL, SIGV4_E_INCOMPLETE,
+			    "A signed request holds its credentials and one operation, each once.");
+	const char *colon = strchr(c->op->action, ':');
+	snprintf(service, sizeof(service), "%.*s",
+		 (int)(colon ? colon - c->op->action : 0), c->op->action);
+	sigv4_sha256_hex(op_bytes, op_len, hash);
+	call.action = c->op->name;
+	call.amz_date = auth->amz_date;
+	call.security_token = auth->security_token && *auth->security_token ?
+			      auth->security_token : NULL;
+	call.payload_hash = hash;
+	r = sigv4_api_prepare(c->arena, auth->authorization, &call, c->now, service, &az,
+			      creq_hash, &e);
+	if (r < 0)
+		return fail_sigv4(c, r, &e);
+	if (unhex32(az.signature, sig_bin) < 0)
+		return fail(c, -EACCES, SIGV4_E_MISMATCH, SIGV4_MSG_MISMATCH);
+	unhex32(creq_hash, creq_bin);
+
+	struct authn_state *st = arena_zalloc(c->arena, sizeof(*st));
+	if (!st)
+		return call_fail(c, -ENOMEM, "ServiceFailure", NULL);
+	st->access_key_id = az.access_key_id;
+	st->service = arena_strdup(c->arena, service);
+	st->region = az.region;
+	Keyd__VerifySigV4Request v = KEYD__VERIFY_SIG_V4_REQUEST__INIT;
+	v.access_key_id = (char *)az.access_key_id;
+	v.amz_date = (char *)call.amz_date;
+	v.date = (char *)az.date;
+	v.region = (char *)az.region;
+	v.service = (char *)az.service;
+	v.has_canonical_request_sha256 = true;
+	v.canonical_request_sha256.data = creq_bin;
+	v.canonical_request_sha256.len = sizeof(creq_bin);
+	v.has_signature = true;
+	v.signature.data = sig_bin;
+	v.signature.len = sizeof(sig_bin);
+	if (strlen(az.access_key_id) > MAX_KEY_ID)
+		return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
+	if (strncmp(az.access_key_id, "ASIA", 4) == 0) {
+		if (!call.security_token)
+			return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
+		st->session = true;
+		v.session_token = (char *)call.security_token;
+	} else if (strncmp(az.access_key_id, "AKIA", 4) == 0 && !call.security_token) {
+		uint32_t version;
+		r = key_version(c, az.access_key_id, &version);
+		if (r < 0)
+			return r;
+		v.has_key_version = true;
+		v.key_version = version;
+	} else {
+		return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
+	}
+	return call_keyd(c, KEYD__REQUEST__OP_VERIFY_SIGV4, &v.base, verify_resume, st);
+}
