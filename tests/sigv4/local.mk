@@ -40,3 +40,8 @@ tests_sigv4_sigv4_rawcall_LDADD = lib/libiamsigv4.la lib/libiamrpc.la proto/libi
 	lib/libiamutil.la $(PROTOBUF_C_LIBS) $(SODIUM_LIBS)
 dist_check_SCRIPTS += tests/integration/sigv4_e2e.sh
 #TESTS += tests/integration/sigv4_e2e.sh
+
+# bench: the in-process cost of one SigV4 check (tests/bench/bench_sigv4.c)
+check_PROGRAMS += tests/bench/bench_sigv4
+tests_bench_bench_sigv4_SOURCES = tests/bench/bench_sigv4.c
+tests_bench_bench_sigv4_LDADD = lib/libiamsigv4.la lib/libiamutil.la $(SODIUM_LIBS)
