@@ -9,7 +9,9 @@
  *
  * A handler never checks permissions itself and never commits: it returns
  * >= 0 with *ret_resp set (memory from c->arena), or a negative errno after
- * call_fail() recorded the AWS error code and message. */
+ * call_fail() recorded the AWS error code and message, or CALL_PENDING
+ * after call_keyd() (dispatch.h): the call then waits for iam-keyd without
+ * blocking the loop and resumes in a fresh transaction. */
 #pragma once
 #include <protobuf-c/protobuf-c.h>
 #include <stdbool.h>
@@ -19,6 +21,9 @@
 struct arena;
 struct store_txn;
 struct iamd;
+struct session;
+struct keyd_reply;
+struct call;
 
 enum caller_kind {
 	CALLER_ANONYMOUS = 0,   /* a uid bound to nothing: denied everything */
@@ -36,6 +41,18 @@ struct caller {
 	const char *user_id;     /* the account id for root, AIDA... for a user */
 	const char *user_name;   /* NULL for root */
 };
+
+/* What a handler, a resume function or an authentication step returns
+ * besides >= 0 (done) and negative errno (failed): */
+#define CALL_PENDING 1            /* waiting for keyd (call_keyd(), dispatch.h) */
+#define CALL_PROCEED 2            /* a resume function of an authentication
+				   * step: go on with the pipeline (resource,
+				   * authorization, handler) */
+
+/* Continues a call when keyd answered (dispatch.h): runs in a FRESH
+ * transaction of the op's kind; `rep` is valid during the call only. */
+typedef int (*call_resume_fn)(struct call *c, void *state, const struct keyd_reply *rep,
+			      ProtobufCMessage **ret_resp);
 
 struct call {
 	struct arena *arena;      /* owns everything decoded and built for the call */
@@ -62,6 +79,13 @@ struct call {
 	int err;
 	const char *err_code;
 	const char *err_msg;
+	unsigned err_http;        /* when set, the HTTP status to answer with
+				   * instead of call_errno_code()'s */
+	/* waiting for keyd (dispatch.c): the call lives in the session's
+	 * arena until it is answered */
+	struct session *session;
+	call_resume_fn resume;
+	void *resume_state;
 };
 
 typedef int (*op_handler_fn)(struct call *c, const ProtobufCMessage *req,

@@ -11,6 +11,7 @@
 #include "authz.h"
 #include "call.h"
 #include "iamd.h"
+#include "keyd_client.h"
 #include "sd.h"
 #include "store/store.h"
 #include "util/arena.h"
@@ -37,6 +38,9 @@ int session_init(struct session *s, struct iamd *d, uid_t uid, gid_t gid,
 
 void session_fini(struct session *s)
 {
+	if (s->pending && s->d && s->d->keyd)
+		keyd_client_cancel(s->d->keyd, s->pending);
+	s->pending = NULL;
 	arena_free(s->arena);
 	s->arena = NULL;
 }
@@ -63,27 +67,49 @@ static void caller_identify(const struct session *s, struct caller *ret)
 	}
 }
 
-/* Runs the call: transaction, resource, authorization, handler, audit,
- * commit. Returns the handler's result message, or NULL with c->err set. */
-static ProtobufCMessage *call_run(struct call *c, const ProtobufCMessage *req)
+static int call_txn_begin(struct call *c)
+{
+	int r = store_txn_begin(c->d->store, c->op->flags & OP_WRITE, &c->txn);
+	if (r < 0) {
+		call_fail(c, r, "ServiceFailure", NULL);
+		iamd_log_call(LOG_ERR, c, "%s: cannot begin a transaction: %s",
+			      c->op->name, strerror(-r));
+	}
+	return r;
+}
+
+/* Runs the call from where it stands: from the start (c->resume NULL), or
+ * from the resume function that call_keyd() registered, with keyd's
+ * answer `rep`: transaction, [resume], resource, authorization, handler,
+ * audit, commit. CALL_PENDING when the call waits for keyd (no transaction
+ * held); else 0 and the call is over: *ret_resp is the result, or NULL
+ * with c->err set. */
+static int call_run(struct call *c, const struct keyd_reply *rep,
+		    ProtobufCMessage **ret_resp)
 {
 	const struct op *op = c->op;
+	const ProtobufCMessage *req = c->req;
 	ProtobufCMessage *resp = NULL;
 	const char *resource = "*";
 	struct authz_result az = { 0 };
 	int r;
 
-	if (!(op->flags & OP_NO_TXN)) {
-		r = store_txn_begin(c->d->store, op->flags & OP_WRITE, &c->txn);
-		if (r < 0) {
-			call_fail(c, r, "ServiceFailure", NULL);
-			iamd_log_call(LOG_ERR, c, "%s: cannot begin a transaction: %s",
-				      op->name, strerror(-r));
-			goto out;
-		}
+	if (!(op->flags & OP_NO_TXN) && call_txn_begin(c) < 0)
+		goto out;
+	if (c->resume) {
+		call_resume_fn resume = c->resume;
+		void *state = c->resume_state;
+		c->resume = NULL;
+		c->resume_state = NULL;
+		r = resume(c, state, rep, &resp);
+		if (r != CALL_PROCEED)
+			goto handled;
+		resp = NULL;   /* authenticated: the pipeline goes on */
 	}
 	if (op->resource) {
 		r = op->resource(c, req, &resource);
+		if (r == CALL_PENDING)
+			goto handled;
 		if (r < 0) {
 			if (!c->err)
 				call_fail(c, r, NULL, NULL);
@@ -102,7 +128,22 @@ static ProtobufCMessage *call_run(struct call *c, const ProtobufCMessage *req)
 		goto out;
 	}
 	r = op->handler(c, req, &resp);
-	if (r < 0 || !resp) {
+handled:
+	if (r == CALL_PENDING && c->resume) {
+		/* nothing written before an await is kept */
+		store_txn_abort(c->txn);
+		c->txn = NULL;
+		return CALL_PENDING;
+	}
+	if (c->resume) {
+		/* a keyd request was sent but the call did not wait for it */
+		keyd_client_cancel(c->d->keyd, c);
+		c->resume = NULL;
+		resp = NULL;
+		if (r >= 0)
+			r = -EIO;
+	}
+	if (r < 0 || r == CALL_PENDING || r == CALL_PROCEED || !resp) {
 		if (!c->err)
 			call_fail(c, r < 0 ? r : -EIO, NULL, NULL);
 		resp = NULL;
@@ -135,7 +176,8 @@ out:
 	if (c->err && strcmp(c->err_code, "ServiceFailure") == 0)
 		iamd_log_call(LOG_ERR, c, "%s failed: %s", op->name,
 			      strerror(-c->err));
-	return resp;
+	*ret_resp = resp;
+	return 0;
 }
 
 /* The handler's answer must be the message of the Response field with the
@@ -166,37 +208,24 @@ static int answer_hello(struct session *s, uint64_t id, struct rpc_buf *out)
 				       IAM__RESPONSE__RESULT_HELLO, &hello.base);
 }
 
-static int answer_call(struct session *s, uint64_t id, const struct op *op,
-		       const ProtobufCMessage *msg, struct rpc_buf *out)
+/* Appends the call's answer (result or status) to `out`. */
+static int call_answer(struct call *c, ProtobufCMessage *result, struct rpc_buf *out)
 {
-	struct call c = {
-		.arena = s->arena,
-		.op = op,
-		.id = id,
-		.now = (int64_t)time(NULL),
-		.d = s->d,
-		.pb = s->pb,
-		.req = msg,
-	};
+	const struct op *op = c->op;
 	Iam__Status status = IAM__STATUS__INIT;
-	ProtobufCMessage *result;
-	int r = call_request_id_new(c.request_id);
-	if (r < 0)
-		return r;
-	caller_identify(s, &c.caller);
-
-	result = call_run(&c, msg);
 	if (result && !result_fits(op->number, result)) {
-		call_fail(&c, -EPROTOTYPE, "ServiceFailure", NULL);
-		iamd_log_call(LOG_ERR, &c, "%s: handler answered a %s, not the op's result",
+		call_fail(c, -EPROTOTYPE, "ServiceFailure", NULL);
+		iamd_log_call(LOG_ERR, c, "%s: handler answered a %s, not the op's result",
 			      op->name, result->descriptor->name);
 		result = NULL;
 	}
 	if (!result) {
 		unsigned http = 500;
-		call_errno_code(c.err, &http);
-		status.code = (char *)c.err_code;
-		status.message = (char *)(c.err_msg ? c.err_msg : "");
+		call_errno_code(c->err, &http);
+		if (c->err_http)
+			http = c->err_http;
+		status.code = (char *)c->err_code;
+		status.message = (char *)(c->err_msg ? c->err_msg : "");
 		status.has_sender_fault = true;
 		status.sender_fault = http < 500;
 		status.has_http_status = true;
@@ -204,8 +233,98 @@ static int answer_call(struct session *s, uint64_t id, const struct op *op,
 	}
 	/* Response {id, status, request_id, result}: the result is the field
 	 * with the op's number */
-	return rpc_frame_pack_response(out, id, result ? NULL : &status.base,
-				       c.request_id, op->number, result);
+	return rpc_frame_pack_response(out, c->id, result ? NULL : &status.base,
+				       c->request_id, op->number, result);
+}
+
+/* Starts a call: 0 when answered into `out`, DISPATCH_PENDING when it
+ * waits for keyd (s->pending), negative errno when no answer could be made.
+ * The call lives in the session's arena. */
+static int call_start(struct session *s, uint64_t id, const struct op *op,
+		      const ProtobufCMessage *msg, struct rpc_buf *out)
+{
+	struct call *c = arena_zalloc(s->arena, sizeof(*c));
+	ProtobufCMessage *result = NULL;
+	if (!c)
+		return -ENOMEM;
+	c->arena = s->arena;
+	c->op = op;
+	c->id = id;
+	c->now = (int64_t)time(NULL);
+	c->d = s->d;
+	c->pb = s->pb;
+	c->req = msg;
+	c->session = s;
+	int r = call_request_id_new(c->request_id);
+	if (r < 0)
+		return r;
+	caller_identify(s, &c->caller);
+	/* AUTHN: a request carrying credentials (Request field 3) is
+	 * authenticated here, before the pipeline: send VerifySigV4 with
+	 * call_keyd() (its resume function fills c->caller and returns
+	 * CALL_PROCEED) and go on with `r = CALL_PENDING` as below. */
+	if (call_run(c, NULL, &result) == CALL_PENDING) {
+		s->pending = c;
+		s->out = out;
+		return DISPATCH_PENDING;
+	}
+	return call_answer(c, result, out);
+}
+
+/* keyd answered a suspended call (or its request failed): run it on. */
+static void call_keyd_done(void *userdata, const struct keyd_reply *rep)
+{
+	struct call *c = userdata;
+	struct session *s = c->session;
+	ProtobufCMessage *result = NULL;
+	if (call_run(c, rep, &result) == CALL_PENDING)
+		return;   /* waiting again */
+	int r = call_answer(c, result, s->out);
+	if (r < 0)
+		iamd_log(LOG_ERR, "cannot answer %s: %s", c->op->name, strerror(-r));
+	s->pending = NULL;
+	s->calls++;
+	arena_reset(s->arena);
+	if (s->resumed)
+		s->resumed(s, r < 0 ? r : 0, s->resumed_data);
+}
+
+int call_fail_unavailable(struct call *c, int err)
+{
+	call_fail(c, err < 0 ? err : -EAGAIN, "ServiceUnavailable",
+		  "The request has failed due to a temporary failure of the server.");
+	c->err_http = 503;
+	return c->err;
+}
+
+int call_keyd_fail(struct call *c, const struct keyd_reply *rep)
+{
+	if (rep->err) {
+		iamd_log_call(LOG_WARNING, c, "%s: keyd: %s", c->op->name, strerror(-rep->err));
+		return call_fail_unavailable(c, rep->err);
+	}
+	iamd_log_call(LOG_ERR, c, "%s: keyd refused (code %d): %s", c->op->name,
+		      (int)rep->code, rep->message ? rep->message : "");
+	return call_fail(c, -EIO, "ServiceFailure", NULL);
+}
+
+int call_keyd(struct call *c, uint32_t keyd_op, const ProtobufCMessage *msg,
+	      call_resume_fn resume, void *state)
+{
+	if (!c->session || !resume)
+		return call_fail(c, -EINVAL, "ServiceFailure", NULL);
+	int r = c->d->keyd ? keyd_client_send(c->d->keyd, keyd_op, msg, call_keyd_done, c)
+			   : -ENOTCONN;
+	if (r < 0) {
+		if (r == -EINVAL)
+			return call_fail(c, r, "ServiceFailure", NULL);
+		iamd_log_call(LOG_WARNING, c, "%s: keyd %s", c->op->name,
+			      r == -EAGAIN ? "queue full" : "not connected");
+		return call_fail_unavailable(c, r);
+	}
+	c->resume = resume;
+	c->resume_state = state;
+	return CALL_PENDING;
 }
 
 /* The request's id, op number and op message (NULL when no op is set).
@@ -300,7 +419,9 @@ int dispatch_frame(struct session *s, const uint8_t *body, size_t len,
 		r = -EBADMSG;
 		goto out;
 	}
-	r = answer_call(s, id, op, msg, out);
+	r = call_start(s, id, op, msg, out);
+	if (r == DISPATCH_PENDING)
+		return r;   /* the arena belongs to the waiting call */
 	if (r < 0)
 		iamd_log(LOG_ERR, "cannot answer %s: %s", op->name, strerror(-r));
 out:

@@ -2,18 +2,69 @@
  * call.h (decode, Hello, caller, transaction, resource, authorization,
  * handler, audit, commit, encode). Knows nothing of the event loop: the
  * server (server.c) hands it complete frames and sends what it appends to
- * the output buffer. Synchronous: when dispatch_frame() returns, the call
- * is over and its arena is reset. */
+ * the output buffer.
+ *
+ * Most calls are synchronous: when dispatch_frame() returns 0 the call is
+ * over and its arena is reset. A call that needs iam-keyd suspends
+ * instead (dispatch_frame() returns DISPATCH_PENDING) and is answered later
+ * from the event loop; the server stops reading that connection meanwhile,
+ * so answers stay in request order and the session's arena belongs to the
+ * suspended call.
+ *
+ * Awaiting keyd (for handlers, and for the SigV4 authentication step):
+ *
+ *   static int create_key_resume(struct call *c, void *state,
+ *                                const struct keyd_reply *rep,
+ *                                ProtobufCMessage **ret_resp)
+ *   {
+ *           if (rep->err || rep->code != KEYD__CODE__OK)
+ *                   return call_keyd_fail(c, rep);
+ *           ... c->txn is a FRESH transaction (read or write as the op's
+ *           flags say): re-read what you rely on, write, build the answer
+ *           from rep->result (valid during this call only) ...
+ *           return 0;
+ *   }
+ *
+ *   int op_create_access_key(struct call *c, const ProtobufCMessage *m,
+ *                            ProtobufCMessage **ret)
+ *   {
+ *           ... validate, read in c->txn ...
+ *           Keyd__CreateAccessKeyRequest kr = ...;
+ *           return call_keyd(c, KEYD__REQUEST__OP_CREATE_ACCESS_KEY,
+ *                            &kr.base, create_key_resume, state);
+ *   }
+ *
+ * call_keyd() sends the request (the message is packed at once: it may
+ * live on the stack) and returns CALL_PENDING, or a negative errno with
+ * ServiceUnavailable (503) recorded when keyd is down or its queue is
+ * full; the handler returns what it returns. Dispatch then ABORTS the
+ * call's transaction (nothing written before an await is kept: never hold
+ * an LMDB write transaction across an await) and suspends the call. When
+ * keyd answers (or the request times out, 2 s, or the connection to keyd
+ * is lost: rep->err), dispatch begins a fresh transaction and calls the
+ * resume function, which returns like a handler: >= 0 with *ret_resp,
+ * negative errno after call_fail(), or CALL_PENDING after another
+ * call_keyd() (a chain). `state` is the caller's (arena memory: it lives as
+ * long as the call).
+ *
+ * Authentication (SigV4): a step before the pipeline may do the same: it
+ * sends VerifySigV4 with call_keyd(); its resume function fills c->caller
+ * and returns CALL_PROCEED, and the pipeline (resource, authorization,
+ * handler) runs in the fresh transaction as if nothing had waited. See the
+ * AUTHN mark in dispatch.c (call_start). */
 #pragma once
 #include <protobuf-c/protobuf-c.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "call.h"
 #include "rpc/rpc.h"
 
 struct arena;
 struct iamd;
+struct call;
+struct keyd_reply;
 
 /* One connection's protocol state; owned by the server's connection. */
 struct session {
@@ -26,16 +77,40 @@ struct session {
 	bool hello_done;
 	uint64_t calls;           /* answered so far */
 	char root_arn[64];        /* arn:aws:iam::ACCOUNT:root */
+	/* a call waiting for keyd, answered into `out`; then dispatch calls
+	 * resumed(s, 0, resumed_data) (or a negative errno when the answer
+	 * could not be encoded: close the connection). Set by the server. */
+	struct call *pending;
+	struct rpc_buf *out;
+	void (*resumed)(struct session *s, int r, void *data);
+	void *resumed_data;
 };
 
 int session_init(struct session *s, struct iamd *d, uid_t uid, gid_t gid,
 		 pid_t pid);
+/* Forgets a pending call (its keyd request is cancelled). */
 void session_fini(struct session *s);         /* accepts a zeroed session */
 
 /* Handles the request in body[0, len) and appends its answer (one frame) to
- * `out`. Returns 0 when answered, or a negative errno when the peer broke
- * the protocol (malformed bytes, a first request that is not Hello, Hello
- * twice, an unknown op, a frame above the op's cap): the server then closes
- * the connection. The reason is logged here. */
+ * `out`. Returns 0 when answered, DISPATCH_PENDING when the call waits for
+ * keyd (it will be answered into `out`, then s->resumed() is called; do not
+ * dispatch another frame of this session before), or a negative errno when
+ * the peer broke the protocol (malformed bytes, a first request that is not
+ * Hello, Hello twice, an unknown op, a frame above the op's cap): the
+ * server then closes the connection. The reason is logged here. */
+#define DISPATCH_PENDING 1
 int dispatch_frame(struct session *s, const uint8_t *body, size_t len,
 		   struct rpc_buf *out);
+
+/* Sends keyd request `msg` of op `keyd_op` (KEYD__REQUEST__OP_*) for the
+ * call and suspends it until keyd answers; see above. CALL_PENDING, or a
+ * negative errno with ServiceUnavailable recorded. */
+int call_keyd(struct call *c, uint32_t keyd_op, const ProtobufCMessage *msg,
+	      call_resume_fn resume, void *state);
+/* Records why keyd could not serve the call: ServiceUnavailable (503) when
+ * it did not answer (down, timeout, lost connection), ServiceFailure
+ * otherwise. Returns the negative errno. */
+int call_keyd_fail(struct call *c, const struct keyd_reply *rep);
+/* ServiceUnavailable, 503: "The request has failed due to a temporary
+ * failure of the server." */
+int call_fail_unavailable(struct call *c, int err);

@@ -8,12 +8,15 @@
 struct store;
 struct event_base;
 struct authz_cache;
+struct keyd_client;
 
 struct iamd_config {
 	const char *state_dir;        /* --state-dir: LMDB lives in STATE/db */
 	const char *runtime_dir;      /* --runtime-dir: holds api.sock */
 	const char *socket_path;      /* derived: RUNTIME/api.sock, or --socket */
 	const char *account_id;       /* --account-id: default account on first start */
+	const char *keyd_socket_path; /* --keyd-socket: iam-keyd's socket (keyd_client.h) */
+	uint32_t keyd_timeout_ms;     /* --keyd-timeout: per keyd request */
 	bool foreground;
 	uint32_t max_frame;           /* bytes a request frame may hold */
 	uint32_t max_inflight;        /* answered-but-unsent calls per connection */
@@ -35,4 +38,5 @@ struct iamd {
 	 * generation it was built at. */
 	uint64_t generation;
 	struct authz_cache *authz;    /* authz_cache.c; created on first use */
+	struct keyd_client *keyd;     /* keyd_client.c; set once the loop exists */
 };

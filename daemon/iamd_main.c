@@ -19,6 +19,7 @@
 
 #include "authz.h"
 #include "iamd.h"
+#include "keyd_client.h"
 #include "ops.h"
 #include "rpc/rpc.h"
 #include "sd.h"
@@ -44,6 +45,7 @@ struct main_state {
 	char db_dir[PATH_MAX];
 	char socket_path[PATH_MAX];
 	char pid_path[PATH_MAX];
+	char keyd_socket[PATH_MAX];
 };
 
 static void usage(FILE *f)
@@ -58,6 +60,8 @@ static void usage(FILE *f)
 		"  --runtime-dir DIR     api.sock and iamd.pid (default %s)\n"
 		"  --socket PATH         the api socket (default RUNTIME/api.sock)\n"
 		"  --account-id ID       12-digit id of the default account, on first start\n"
+		"  --keyd-socket PATH    iam-keyd's socket (default RUNTIME/../iam-keyd/keyd.sock)\n"
+		"  --keyd-timeout T      a keyd request's deadline (default 2s)\n"
 		"  --map-size BYTES      LMDB map size; suffix K, M or G (default 1G)\n"
 		"  --max-frame BYTES     largest request frame (default 1M)\n"
 		"  --max-connections N   simultaneous connections (default 1024)\n"
@@ -131,7 +135,7 @@ static bool account_id_valid(const char *s)
 enum {
 	OPT_FOREGROUND = 256, OPT_STATE, OPT_RUNTIME, OPT_SOCKET, OPT_ACCOUNT,
 	OPT_MAP, OPT_MAX_FRAME, OPT_MAX_CONNS, OPT_MAX_INFLIGHT, OPT_IDLE,
-	OPT_FRAME_TO, OPT_JOURNAL, OPT_DEBUG,
+	OPT_FRAME_TO, OPT_JOURNAL, OPT_DEBUG, OPT_KEYD_SOCKET, OPT_KEYD_TIMEOUT,
 };
 
 static int parse_args(int argc, char **argv, struct iamd_config *cfg,
@@ -149,6 +153,8 @@ static int parse_args(int argc, char **argv, struct iamd_config *cfg,
 		{ "max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 		{ "frame-timeout", required_argument, NULL, OPT_FRAME_TO },
+		{ "keyd-socket", required_argument, NULL, OPT_KEYD_SOCKET },
+		{ "keyd-timeout", required_argument, NULL, OPT_KEYD_TIMEOUT },
 		{ "journal", no_argument, NULL, OPT_JOURNAL },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "help", no_argument, NULL, 'h' },
@@ -202,6 +208,13 @@ static int parse_args(int argc, char **argv, struct iamd_config *cfg,
 								  : &cfg->frame_timeout_ms) < 0) {
 				fprintf(stderr, "iamd: --%s: a duration such as 30s or 500ms expected, got \"%s\"\n",
 					o == OPT_IDLE ? "idle-timeout" : "frame-timeout", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_KEYD_SOCKET: cfg->keyd_socket_path = optarg; break;
+		case OPT_KEYD_TIMEOUT:
+			if (parse_duration_ms(optarg, &cfg->keyd_timeout_ms) < 0) {
+				fprintf(stderr, "iamd: --keyd-timeout: a duration such as 2s or 500ms expected, got \"%s\"\n", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -367,6 +380,26 @@ static int setup(struct iamd *d, struct main_state *ms)
 		snprintf(ms->socket_path, sizeof(ms->socket_path), "%s/api.sock",
 			 cfg->runtime_dir);
 	cfg->socket_path = ms->socket_path;
+	if (!cfg->keyd_socket_path) {
+		/* beside the runtime directory: /run/iamd -> /run/iam-keyd */
+		char parent[PATH_MAX];
+		snprintf(parent, sizeof(parent), "%s", cfg->runtime_dir);
+		size_t n = strlen(parent);
+		while (n > 1 && parent[n - 1] == '/')
+			parent[--n] = '\0';
+		char *slash = strrchr(parent, '/');
+		if (!slash)
+			snprintf(parent, sizeof(parent), ".");
+		else if (slash == parent)
+			parent[1] = '\0';
+		else
+			*slash = '\0';
+		if ((size_t)snprintf(ms->keyd_socket, sizeof(ms->keyd_socket), "%s%s%s", parent,
+				     parent[strlen(parent) - 1] == '/' ? "" : "/",
+				     "iam-keyd/keyd.sock") >= sizeof(ms->keyd_socket))
+			return -ENAMETOOLONG;
+		cfg->keyd_socket_path = ms->keyd_socket;
+	}
 
 	r = mkdir_p(cfg->state_dir, 0700, &created);
 	if (r < 0) {
@@ -472,6 +505,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	ms.listen_fd = -1;   /* the server owns it */
+	struct keyd_client_options ko = { .timeout_ms = d.cfg.keyd_timeout_ms };
+	r = keyd_client_new(d.base, d.cfg.keyd_socket_path, &ko, &d.keyd);
+	if (r < 0) {
+		iamd_log(LOG_ERR, "keyd client for %s: %s", d.cfg.keyd_socket_path, strerror(-r));
+		goto out;
+	}
 	r = pidfile_write(ms.pid_path);
 	if (r < 0) {
 		iamd_log(LOG_ERR, "cannot write %s: %s", ms.pid_path, strerror(-r));
@@ -490,6 +529,8 @@ int main(int argc, char **argv)
 	if (r < 0)
 		iamd_log(LOG_ERR, "event loop failed: %s", strerror(-r));
 out:
+	keyd_client_free(d.keyd);   /* before the loop's base goes */
+	d.keyd = NULL;
 	server_free(srv);
 	authz_cache_free(d.authz);   /* what authorization cached (authz.h) */
 	store_close(d.store);   /* every transaction has ended: a clean close */

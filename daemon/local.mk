@@ -8,6 +8,7 @@ daemon_iamd_SOURCES = $(IAMD_OPS_SOURCES) \
 	daemon/iamd_main.c \
 	daemon/server.c daemon/server.h \
 	daemon/dispatch.c daemon/dispatch.h \
+	daemon/keyd_client.c daemon/keyd_client.h \
 	daemon/call.c \
 	daemon/authz.c daemon/authz.h \
 	daemon/sd.c daemon/sd.h

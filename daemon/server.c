@@ -33,6 +33,8 @@ struct conn {
 	bool reading;             /* rev is armed */
 	bool writing;             /* wev is armed */
 	bool draining;            /* shutting down: close once flushed */
+	bool pending;             /* a call waits for keyd (dispatch.h): read
+				   * nothing more until it is answered */
 	uint64_t last_frame_ms;   /* accept, or the last complete frame */
 	uint64_t frame_start_ms;  /* first byte of an incomplete frame; 0: none */
 };
@@ -98,7 +100,7 @@ static void conn_drop(struct conn *cn, const char *why)
 
 static void conn_set_reading(struct conn *cn, bool on)
 {
-	if (on == cn->reading || (on && cn->draining))
+	if (on == cn->reading || (on && (cn->draining || cn->pending)))
 		return;
 	if (on)
 		event_add(cn->rev, NULL);
@@ -144,7 +146,7 @@ static int conn_flush(struct conn *cn)
 	conn_set_writing(cn, false);
 	if (cn->out.cap > BUF_KEEP)
 		rpc_buf_release(&cn->out);
-	if (cn->draining) {
+	if (cn->draining && !cn->pending) {
 		conn_close(cn);
 		return -1;
 	}
@@ -170,6 +172,8 @@ static int conn_process(struct conn *cn)
 	const struct iamd_config *cfg = &cn->srv->d->cfg;
 	bool got_frame = false;
 	for (;;) {
+		if (cn->pending)
+			break;   /* answered when keyd is */
 		if (!cn->draining && (cn->queued >= cfg->max_inflight ||
 				      rpc_buf_len(&cn->out) > OUT_MAX_BYTES)) {
 			if (conn_flush(cn) < 0)
@@ -191,6 +195,12 @@ static int conn_process(struct conn *cn)
 		}
 		got_frame = true;
 		r = dispatch_frame(&cn->sess, body, len, &cn->out);
+		if (r == DISPATCH_PENDING) {
+			got_frame = true;
+			cn->pending = true;
+			conn_set_reading(cn, false);
+			break;
+		}
 		if (r < 0) {
 			/* dispatch logged why */
 			if (conn_flush(cn) == 0)
@@ -304,13 +314,30 @@ static void conn_on_timer(evutil_socket_t fd, short what, void *arg)
 		conn_drop(cn, "frame not completed before its deadline");
 		return;
 	}
-	if (now >= cn->last_frame_ms + cfg->idle_timeout_ms) {
+	if (now >= cn->last_frame_ms + cfg->idle_timeout_ms && !cn->pending) {
 		iamd_log_limited(LOG_INFO, "uid %u pid %d: idle; closing",
 				 (unsigned)cn->sess.uid, (int)cn->sess.pid);
 		conn_close(cn);
 		return;
 	}
 	conn_arm_timer(cn, now);
+}
+
+/* dispatch answered the call that waited for keyd (dispatch.h). */
+static void conn_on_resumed(struct session *s, int r, void *data)
+{
+	struct conn *cn = data;
+	(void)s;
+	cn->pending = false;
+	if (r < 0) {
+		if (conn_flush(cn) == 0)
+			conn_close(cn);
+		return;
+	}
+	cn->queued++;
+	/* frames that arrived meanwhile, then reading again */
+	if (conn_process(cn) == 0)
+		conn_flush(cn);
 }
 
 static int conn_new(struct server *srv, int fd, const struct ucred *cred)
@@ -325,6 +352,8 @@ static int conn_new(struct server *srv, int fd, const struct ucred *cred)
 		free(cn);
 		return r;
 	}
+	cn->sess.resumed = conn_on_resumed;
+	cn->sess.resumed_data = cn;
 	cn->rev = event_new(srv->base, fd, EV_READ | EV_PERSIST, conn_on_read, cn);
 	cn->wev = event_new(srv->base, fd, EV_WRITE | EV_PERSIST, conn_on_write, cn);
 	cn->tev = evtimer_new(srv->base, conn_on_timer, cn);
