@@ -390,6 +390,13 @@ int op_delete_user(struct call *c, const ProtobufCMessage *m, ProtobufCMessage *
 	if (inline_any)
 		return call_fail(c, -ENOTEMPTY, "DeleteConflict",
 				 "Cannot delete entity, must delete policies first.");
+	size_t keys;
+	r = op_access_key_count(c, u->user_id, &keys);
+	if (r < 0)
+		return op_fail_store(c, r);
+	if (keys > 0)
+		return call_fail(c, -ENOTEMPTY, "DeleteConflict",
+				 "Cannot delete entity, must delete access keys first.");
 	/* a boundary does not block the delete; its policy's count drops */
 	if (u->permissions_boundary &&
 	    (r = op_boundary_move(c, u->permissions_boundary->permissions_boundary_arn,

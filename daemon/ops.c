@@ -107,6 +107,17 @@ const struct op ops_table[] = {
 	   "iam:ListAttachedRolePolicies", 0, CAP_SMALL, list_attached_role_policies),
 	OP(IAM__REQUEST__OP_LIST_ENTITIES_FOR_POLICY, "ListEntitiesForPolicy",
 	   "iam:ListEntitiesForPolicy", 0, CAP_SMALL, list_entities_for_policy),
+	/* access keys (op_access_key.c) */
+	OP(IAM__REQUEST__OP_CREATE_ACCESS_KEY, "CreateAccessKey", "iam:CreateAccessKey", OP_WRITE,
+	   CAP_SMALL, create_access_key),
+	OP(IAM__REQUEST__OP_LIST_ACCESS_KEYS, "ListAccessKeys", "iam:ListAccessKeys", 0, CAP_SMALL,
+	   list_access_keys),
+	OP(IAM__REQUEST__OP_UPDATE_ACCESS_KEY, "UpdateAccessKey", "iam:UpdateAccessKey", OP_WRITE,
+	   CAP_SMALL, update_access_key),
+	OP(IAM__REQUEST__OP_DELETE_ACCESS_KEY, "DeleteAccessKey", "iam:DeleteAccessKey", OP_WRITE,
+	   CAP_SMALL, delete_access_key),
+	OP(IAM__REQUEST__OP_GET_ACCESS_KEY_LAST_USED, "GetAccessKeyLastUsed",
+	   "iam:GetAccessKeyLastUsed", 0, CAP_SMALL, get_access_key_last_used),
 	/* authz: the simulator, iamd's local bindings and Authorize */
 	OP(IAM__REQUEST__OP_SIMULATE_PRINCIPAL_POLICY, "SimulatePrincipalPolicy",
 	   "iam:SimulatePrincipalPolicy", 0, CAP_POLICY_DOC, simulate_principal_policy),

@@ -141,3 +141,21 @@ OP_DECLARE(get_account_authorization_details);
 OP_DECLARE(get_account_summary);
 int op_get_caller_identity(struct call *c, const ProtobufCMessage *m,
 			   ProtobufCMessage **ret);
+
+/* ---- access keys (op_access_key.c) ---- */
+OP_DECLARE(create_access_key);
+OP_DECLARE(list_access_keys);
+OP_DECLARE(update_access_key);
+OP_DECLARE(delete_access_key);
+OP_DECLARE(get_access_key_last_used);
+struct Iam__AccessKeyRecord;
+struct store_txn;
+/* How many keys owner `owner_id` (AIDA... user id, or the account id for
+ * the root) has, in the call's transaction (DeleteUser refuses while > 0). */
+int op_access_key_count(struct call *c, const char *owner_id, size_t *ret);
+/* For authentication (SigV4): the record of key `id` (-ENOENT if none),
+ * unpacked with `pb`; and noting its use (a write transaction). */
+int op_access_key_lookup(struct store_txn *t, ProtobufCAllocator *pb, const char *id,
+			 struct Iam__AccessKeyRecord **ret);
+int op_access_key_record_use(struct store_txn *t, ProtobufCAllocator *pb, const char *id,
+			     int64_t now, const char *service, const char *region);

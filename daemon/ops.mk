@@ -14,3 +14,5 @@ IAMD_OPS_SOURCES += daemon/op_binding.c daemon/op_authorize.c daemon/op_simulate
 # roles, inline policies, permissions boundaries
 IAMD_OPS_SOURCES += daemon/entity_role.c daemon/op_role.c daemon/op_role_tags.c \
 	daemon/op_inline.c daemon/op_boundary.c
+# access keys (secrets from iam-keyd: keyd_client.c)
+IAMD_OPS_SOURCES += daemon/op_access_key.c

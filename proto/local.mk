@@ -4,6 +4,8 @@ PROTO_SRCS = proto/common.proto proto/iam.proto proto/sts.proto \
 	proto/iamd.proto proto/auth.proto proto/api.proto proto/store.proto
 # keyd.proto: the keyd channel (keyd links only its code: keyd/local.mk)
 PROTO_SRCS += proto/keyd.proto
+# access keys (daemon/op_access_key.c)
+PROTO_SRCS += proto/iam_keys.proto
 PROTO_GEN = $(PROTO_SRCS:.proto=.pb-c.c) $(PROTO_SRCS:.proto=.pb-c.h)
 EXTRA_DIST += $(PROTO_SRCS)
 BUILT_SOURCES += $(PROTO_GEN)

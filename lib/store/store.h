@@ -35,6 +35,9 @@ enum store_db {
 	STORE_DB_ATTACHMENTS,    /* owner id "/" policy ARN -> "" */
 	STORE_DB_POLICY_ATTACHMENTS, /* policy ARN "\n" owner id -> "" */
 	STORE_DB_LOCAL_BINDINGS, /* uid as 10 decimal digits -> LocalUserBinding */
+	STORE_DB_ACCESS_KEYS,    /* access key id -> AccessKeyRecord (no secret) */
+	STORE_DB_USER_ACCESS_KEYS, /* owner id "/" access key id -> "" (owner id:
+				    AIDA... user, or the account id for root) */
 	STORE_DB__COUNT
 };
 

@@ -41,6 +41,8 @@ static const char *const store_db_names[STORE_DB__COUNT] = {
 	[STORE_DB_ATTACHMENTS] = "attachments",
 	[STORE_DB_POLICY_ATTACHMENTS] = "policy_attachments",
 	[STORE_DB_LOCAL_BINDINGS] = "local_bindings",
+	[STORE_DB_ACCESS_KEYS] = "access_keys",
+	[STORE_DB_USER_ACCESS_KEYS] = "user_access_keys",
 };
 
 struct store_cursor {
