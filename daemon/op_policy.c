@@ -328,13 +328,14 @@ static bool list_policies_match(const struct list_policies *l, const Iam__Policy
 	const Iam__ListPoliciesRequest *req = l->req;
 	if (req->path_prefix && !util_str_has_prefix(p->path, req->path_prefix))
 		return false;
-	if (req->only_attached && p->attachment_count <= 0)
-		return false;
-	if (req->policy_usage_filter) {
-		if (strcmp(req->policy_usage_filter, "PermissionsBoundary") == 0)
-			return p->permissions_boundary_usage_count > 0;
+	const char *usage = req->policy_usage_filter;
+	bool boundary = usage && strcmp(usage, "PermissionsBoundary") == 0;
+	/* PermissionsBoundary: used as a boundary; PermissionsPolicy or
+	 * OnlyAttached: attached as a permissions policy */
+	if (boundary)
+		return p->permissions_boundary_usage_count > 0;
+	if (usage || req->only_attached)
 		return p->attachment_count > 0;
-	}
 	return true;
 }
 

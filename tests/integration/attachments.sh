@@ -190,6 +190,10 @@ is "$RC" 0 "list-entities-for-policy --policy-usage-filter PermissionsBoundary"
 is "$(names PolicyUsers UserName)" "carol" "the users it bounds"
 run "$IAMCTL" --no-paginate iam list-entities-for-policy --policy-arn "arn:aws:iam::$A:policy/p11" --policy-usage-filter PermissionsPolicy
 is "$(names PolicyUsers UserName)" "" "PermissionsPolicy: attachments only"
+run "$IAMCTL" iam list-policies --scope Local --only-attached --policy-usage-filter PermissionsBoundary
+is "$(names Policies PolicyName)" "p11" "list-policies --only-attached --policy-usage-filter PermissionsBoundary"
+run "$IAMCTL" iam list-policies --scope Local --policy-usage-filter PermissionsPolicy
+is "$(names Policies PolicyName)" "ops p1 p10 p2 p3 p4 p5 p6 p7 p8 p9" "--policy-usage-filter PermissionsPolicy: the attached ones"
 run "$IAMCTL" iam delete-user --user-name carol
 
 # --- renames keep attachments (they follow the id) ---
