@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/random.h>
 
 #include "util/arena.h"
@@ -71,18 +72,37 @@ void call_allocator_init(ProtobufCAllocator *pb, struct arena *a)
 	pb->allocator_data = a;
 }
 
-/* Random bytes for request ids, drawn from the kernel 4 KiB at a time:
- * request ids are unique, not secret, and this keeps a syscall off most
- * calls. */
-static unsigned char rnd_pool[4096];
-static size_t rnd_left;
+/* Request ids are unique, not secret: xoshiro256** (period 2^256 - 1),
+ * seeded from the kernel and reseeded every 65536 ids, keeps getrandom()
+ * and its cost off the calls. */
+static uint64_t rnd_s[4];
+static unsigned rnd_until_reseed;
 
-static int rnd_take(unsigned char *out, size_t n)
+static uint64_t rotl(uint64_t x, int k)
 {
-	if (rnd_left < n) {
+	return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t rnd_next(void)
+{
+	uint64_t result = rotl(rnd_s[1] * 5, 7) * 9;
+	uint64_t t = rnd_s[1] << 17;
+	rnd_s[2] ^= rnd_s[0];
+	rnd_s[3] ^= rnd_s[1];
+	rnd_s[1] ^= rnd_s[2];
+	rnd_s[0] ^= rnd_s[3];
+	rnd_s[2] ^= t;
+	rnd_s[3] = rotl(rnd_s[3], 45);
+	return result;
+}
+
+static int rnd_take(unsigned char out[16])
+{
+	if (rnd_until_reseed == 0) {
 		size_t got = 0;
-		while (got < sizeof(rnd_pool)) {
-			ssize_t r = getrandom(rnd_pool + got, sizeof(rnd_pool) - got, 0);
+		uint64_t seed[4];
+		while (got < sizeof(seed)) {
+			ssize_t r = getrandom((char *)seed + got, sizeof(seed) - got, 0);
 			if (r < 0) {
 				if (errno == EINTR)
 					continue;
@@ -90,10 +110,15 @@ static int rnd_take(unsigned char *out, size_t n)
 			}
 			got += (size_t)r;
 		}
-		rnd_left = sizeof(rnd_pool);
+		if ((seed[0] | seed[1] | seed[2] | seed[3]) == 0)
+			seed[0] = 1;   /* the one state xoshiro cannot leave */
+		memcpy(rnd_s, seed, sizeof(rnd_s));
+		rnd_until_reseed = 65536;
 	}
-	memcpy(out, rnd_pool + sizeof(rnd_pool) - rnd_left, n);
-	rnd_left -= n;
+	rnd_until_reseed--;
+	uint64_t a = rnd_next(), b = rnd_next();
+	memcpy(out, &a, 8);
+	memcpy(out + 8, &b, 8);
 	return 0;
 }
 
@@ -101,7 +126,7 @@ int call_request_id_new(char ret[37])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char b[16];
-	int r = rnd_take(b, sizeof(b));
+	int r = rnd_take(b);
 	if (r < 0)
 		return r;
 	b[6] = (b[6] & 0x0f) | 0x40;   /* version 4 */
