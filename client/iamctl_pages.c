@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,8 +124,13 @@ int iamctl_paginate(iam_client *c, const struct iamctl_cmd *cmd,
 		take = len - (size_t)skip;
 		if (o->max_items > 0 && total + (long long)take > o->max_items)
 			take = (size_t)(o->max_items - total);
-		for (size_t k = 0; k < nkeys; k++)
-			take_slice(full, page, keys[k], (size_t)skip, take);
+		/* As botocore: --max-items counts and cuts the primary (first)
+		 * list only; the secondary lists of a page come whole, and not
+		 * again when a --starting-token resumes inside that page. */
+		if (nkeys)
+			take_slice(full, page, keys[0], (size_t)skip, take);
+		for (size_t k = 1; k < nkeys && skip == 0; k++)
+			take_slice(full, page, keys[k], 0, SIZE_MAX);
 		total += (long long)take;
 		more_j = json_object_get(page, "IsTruncated");
 		next_j = json_object_get(page, "Marker");

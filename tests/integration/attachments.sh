@@ -165,6 +165,12 @@ is "$(j '["PolicyGroups"][0]["GroupId"]')" "$DEVS_ID" "with their ids"
 [ "$HAVE_ROLES" = 1 ] && is "$(names PolicyRoles RoleName)" "svc" "PolicyRoles" || skip "PolicyRoles" "no roles"
 run "$IAMCTL" --no-paginate iam list-entities-for-policy --policy-arn "$P1" --entity-filter User
 is "$(names PolicyUsers UserName)/$(names PolicyGroups GroupName)/$(names PolicyRoles RoleName)" "alice//" "--entity-filter User"
+# paginated as the AWS CLI does by default: every list is merged, also
+# when the first one (PolicyGroups) is empty
+run "$IAMCTL" iam list-entities-for-policy --policy-arn "$P1" --entity-filter User
+is "$(names PolicyUsers UserName)/$(names PolicyGroups GroupName)" "alice/" "paginated --entity-filter User keeps PolicyUsers"
+run "$IAMCTL" iam list-entities-for-policy --policy-arn "$P1"
+is "$(names PolicyUsers UserName)/$(names PolicyGroups GroupName)" "alice/devs" "paginated: users and groups"
 run "$IAMCTL" --no-paginate iam list-entities-for-policy --policy-arn "$P1" --entity-filter Group
 is "$(names PolicyUsers UserName)/$(names PolicyGroups GroupName)/$(names PolicyRoles RoleName)" "/devs/" "--entity-filter Group"
 run "$IAMCTL" --no-paginate iam list-entities-for-policy --policy-arn "$P1" --entity-filter LocalManagedPolicy
