@@ -53,6 +53,16 @@
 #   iamd_kill      SIGKILL, waits; for crash tests
 #   iamd_running   true while the started iamd is alive
 #
+# Key daemon (iam-keyd; start it before iamd):
+#   keyd_start [KEYD-OPTION...]
+#       starts $IAMD_KEYD --foreground --state-dir $IAMD_KEYD_STATE_DIR
+#       --runtime-dir $IAMD_RUNTIME_DIR [options], logging to $IAMD_KEYD_LOG,
+#       and waits until it is ready (it writes RUNTIME/iam-keyd.pid). Exports
+#       IAMD_KEYD_PID and IAMD_KEYD_SOCKET; from then on iamd_start passes
+#       --keyd-socket $IAMD_KEYD_SOCKET. A restart keeps the master key.
+#   keyd_stop      SIGTERM, waits; returns keyd's exit status
+#   keyd_kill      SIGKILL, waits
+#
 # Variables (all may be set before sourcing, except TMP):
 #   TMP               a fresh temporary directory (mode 0755 so that another
 #                     uid can reach the socket), removed at exit unless
@@ -65,6 +75,8 @@
 #                     --socket PATH and sets IAMD_SOCKET to it
 #   IAMD_LOG          $TMP/iamd.log (appended to across restarts)
 #   IAMD_ACCOUNT_ID   passed as --account-id when set
+#   IAMD_KEYD         $top_builddir/keyd/iam-keyd
+#   IAMD_KEYD_STATE_DIR $TMP/keyd       IAMD_KEYD_LOG  $TMP/keyd.log
 #
 # An EXIT trap stops a still-running iamd (SIGTERM, then SIGKILL) and
 # removes TMP. Tests that set their own EXIT trap must call lib_cleanup.
@@ -88,6 +100,10 @@ IAMD_SOCKET=${IAMD_SOCKET_OVERRIDE:-$IAMD_RUNTIME_DIR/api.sock}
 IAMD_LOG=${IAMD_LOG:-$TMP/iamd.log}
 IAMD_PID=
 export IAMD_SOCKET IAMD_STATE_DIR IAMD_RUNTIME_DIR
+IAMD_KEYD=${IAMD_KEYD:-$top_builddir/keyd/iam-keyd}
+IAMD_KEYD_STATE_DIR=${IAMD_KEYD_STATE_DIR:-$TMP/keyd}
+IAMD_KEYD_LOG=${IAMD_KEYD_LOG:-$TMP/keyd.log}
+IAMD_KEYD_PID=
 
 _tap_n=0
 _tap_failed=0
@@ -191,6 +207,11 @@ bail_out() {
 
 # Sanitizer reports in a daemon's log fail the test file.
 _check_logs() {
+	if [ -f "$IAMD_KEYD_LOG" ] &&
+	   grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$IAMD_KEYD_LOG"; then
+		fail "iam-keyd log has no sanitizer report"
+		diag "$(grep -E -A 20 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$IAMD_KEYD_LOG" | head -n 60)"
+	fi
 	[ -f "$IAMD_LOG" ] || return 0
 	if grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$IAMD_LOG"; then
 		fail "iamd log has no sanitizer report"
@@ -246,6 +267,7 @@ iamd_start() {
 		--runtime-dir "$IAMD_RUNTIME_DIR" "$@"
 	[ -n "${IAMD_ACCOUNT_ID:-}" ] && set -- "$@" --account-id "$IAMD_ACCOUNT_ID"
 	[ -n "${IAMD_SOCKET_OVERRIDE:-}" ] && set -- "$@" --socket "$IAMD_SOCKET_OVERRIDE"
+	[ -n "${IAMD_KEYD_SOCKET:-}" ] && set -- "$@" --keyd-socket "$IAMD_KEYD_SOCKET"
 	rm -f "$IAMD_RUNTIME_DIR/iamd.pid"
 	echo "--- iamd_start $*" >>"$IAMD_LOG"
 	"$IAMD" "$@" >>"$IAMD_LOG" 2>&1 &
@@ -304,7 +326,62 @@ iamd_kill() {
 	return 0
 }
 
+# --- the key daemon -----------------------------------------------------------
+
+keyd_running() {
+	[ -n "$IAMD_KEYD_PID" ] && kill -0 "$IAMD_KEYD_PID" 2>/dev/null
+}
+
+keyd_start() {
+	if [ ! -x "$IAMD_KEYD" ]; then
+		diag "iam-keyd not built: $IAMD_KEYD"
+		return 1
+	fi
+	set -- --foreground --state-dir "$IAMD_KEYD_STATE_DIR" \
+		--runtime-dir "$IAMD_RUNTIME_DIR" "$@"
+	rm -f "$IAMD_RUNTIME_DIR/iam-keyd.pid"
+	echo "--- keyd_start $*" >>"$IAMD_KEYD_LOG"
+	"$IAMD_KEYD" "$@" >>"$IAMD_KEYD_LOG" 2>&1 &
+	IAMD_KEYD_PID=$!
+	IAMD_KEYD_SOCKET=$IAMD_RUNTIME_DIR/keyd.sock
+	export IAMD_KEYD_PID IAMD_KEYD_SOCKET
+	_i=0
+	while [ "$(cat "$IAMD_RUNTIME_DIR/iam-keyd.pid" 2>/dev/null)" != "$IAMD_KEYD_PID" ]; do
+		if ! kill -0 "$IAMD_KEYD_PID" 2>/dev/null || [ "$_i" -ge 600 ]; then
+			diag "iam-keyd did not become ready; its log:" "$(tail -n 30 "$IAMD_KEYD_LOG")"
+			kill -KILL "$IAMD_KEYD_PID" 2>/dev/null
+			wait "$IAMD_KEYD_PID" 2>/dev/null
+			IAMD_KEYD_PID=
+			return 1
+		fi
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	return 0
+}
+
+keyd_stop() {
+	[ -n "$IAMD_KEYD_PID" ] || return 0
+	_kpid=$IAMD_KEYD_PID
+	IAMD_KEYD_PID=
+	kill -TERM "$_kpid" 2>/dev/null
+	wait "$_kpid" 2>/dev/null
+}
+
+keyd_kill() {
+	[ -n "$IAMD_KEYD_PID" ] || return 0
+	kill -KILL "$IAMD_KEYD_PID" 2>/dev/null
+	wait "$IAMD_KEYD_PID" 2>/dev/null
+	IAMD_KEYD_PID=
+	return 0
+}
+
 lib_cleanup() {
+	if [ -n "$IAMD_KEYD_PID" ]; then
+		kill -TERM "$IAMD_KEYD_PID" 2>/dev/null
+		wait "$IAMD_KEYD_PID" 2>/dev/null
+		IAMD_KEYD_PID=
+	fi
 	if [ -n "$IAMD_PID" ]; then
 		kill -TERM "$IAMD_PID" 2>/dev/null
 		sleep 0.2

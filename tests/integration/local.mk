@@ -59,3 +59,6 @@ dist_check_SCRIPTS += tests/integration/account_views.sh
 TESTS += tests/integration/account_views.sh
 dist_check_SCRIPTS += tests/integration/boundaries.sh
 TESTS += tests/integration/boundaries.sh
+# keyd: iam-keyd beside iamd, access keys, outages, rotation, peers, seccomp
+dist_check_SCRIPTS += tests/integration/keyd.sh
+TESTS += tests/integration/keyd.sh
