@@ -8,3 +8,18 @@ noinst_PROGRAMS += tests/bench/bench_api
 tests_bench_bench_api_SOURCES = tests/bench/bench_api.c
 tests_bench_bench_api_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_bench_bench_api_LDADD = lib/libiamrpc.la proto/libiamproto.la $(PROTOBUF_C_LIBS)
+
+# bench: the shared api-socket measurement (bench_common.{c,h}); Authorize
+# for a user with 10 policies with 1,000 and 100,000 users in the store,
+# which bench_seed writes straight into a stopped iamd's LMDB (run.sh does
+# not run bench_seed itself)
+tests_bench_bench_api_SOURCES += tests/bench/bench_common.c tests/bench/bench_common.h
+noinst_PROGRAMS += tests/bench/bench_authz tests/bench/bench_seed
+tests_bench_bench_authz_SOURCES = tests/bench/bench_authz.c \
+	tests/bench/bench_common.c tests/bench/bench_common.h
+tests_bench_bench_authz_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_bench_bench_authz_LDADD = lib/libiamrpc.la proto/libiamproto.la $(PROTOBUF_C_LIBS)
+tests_bench_bench_seed_SOURCES = tests/bench/bench_seed.c
+tests_bench_bench_seed_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_bench_bench_seed_LDADD = lib/libiamstore.la lib/libiamutil.la \
+	proto/libiamproto.la $(PROTOBUF_C_LIBS)
