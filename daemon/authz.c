@@ -3,6 +3,7 @@
 #include "authz.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -28,6 +29,30 @@ struct policy_scratch *authz_scratch(struct call *c)
 {
 	struct authz_cache *ac = cache_of(c->d);
 	return ac ? authz_cache_scratch(ac) : NULL;
+}
+
+char *authz_concat(struct call *c, ...)
+{
+	const char *part[16];
+	size_t len[16], k = 0, n = 0;
+	const char *s;
+	va_list ap;
+	va_start(ap, c);
+	while ((s = va_arg(ap, const char *)) && k < 16) {
+		part[k] = s;
+		len[k] = strlen(s);
+		n += len[k++];
+	}
+	va_end(ap);
+	char *buf = arena_alloc(c->arena, n + 1), *p = buf;
+	if (!buf)
+		return NULL;
+	for (size_t i = 0; i < k; i++) {
+		memcpy(p, part[i], len[i]);
+		p += len[i];
+	}
+	*p = '\0';
+	return buf;
 }
 
 /* ---- the request context ---- */
@@ -118,7 +143,7 @@ static int ctx_request_tags(struct call *c, const ProtobufCMessage *m,
 			if (!tags[i]->key)
 				continue;
 			keys[nk++] = tags[i]->key;
-			char *k = arena_printf(c->arena, "aws:RequestTag/%s", tags[i]->key);
+			char *k = authz_concat(c, "aws:RequestTag/", tags[i]->key, NULL);
 			if (!k)
 				return -ENOMEM;
 			r = ctx_put(x, given, k, tags[i]->value ? tags[i]->value : "");
@@ -161,6 +186,33 @@ static bool is_attach_detach(const char *action)
 	return strncasecmp(a, "Attach", 6) == 0 || strncasecmp(a, "Detach", 6) == 0;
 }
 
+/* principal_resource_info() through the cache (authz_cache.c): an IAM
+ * resource is read from the store once per generation. */
+static int resource_info(struct call *c, const char *arn, struct Iam__Tag *const **ret_tags,
+			 size_t *ret_n, const char **ret_boundary)
+{
+	struct authz_cache *ac = cache_of(c->d);
+	int r;
+	if (!ac)
+		return -ENOMEM;
+	if (strncmp(arn, "arn:aws:iam::", 13) != 0) {   /* nothing stored about it */
+		*ret_tags = NULL;
+		*ret_n = 0;
+		*ret_boundary = NULL;
+		return 0;
+	}
+	r = authz_cache_resource_get(ac, arn, c->d->generation, c->arena, ret_tags, ret_n,
+				     ret_boundary);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	r = principal_resource_info(c, arn, ret_tags, ret_n, ret_boundary);
+	if (r < 0)
+		return r;
+	r = authz_cache_resource_put(ac, arn, c->d->generation, *ret_tags, *ret_n,
+				     *ret_boundary);
+	return r == -ENOMEM ? r : 0;
+}
+
 int authz_ctx_build(struct call *c, const struct principal *p, const char *action,
 		    const char *resource, const ProtobufCMessage *req,
 		    struct authz_ctx *x)
@@ -191,7 +243,7 @@ int authz_ctx_build(struct call *c, const struct principal *p, const char *actio
 		struct Iam__Tag *const *tags;
 		size_t n;
 		const char *b;
-		r = principal_resource_info(c, resource, &tags, &n, &b);
+		r = resource_info(c, resource, &tags, &n, &b);
 		if (r < 0)
 			return r;
 		if (want_target_boundary)
@@ -209,7 +261,7 @@ int authz_ctx_build(struct call *c, const struct principal *p, const char *actio
 			const Iam__Tag *t = c->resource_tags[i];
 			if (!t->key)
 				continue;
-			char *k = arena_printf(c->arena, "aws:ResourceTag/%s", t->key);
+			char *k = authz_concat(c, "aws:ResourceTag/", t->key, NULL);
 			if (!k)
 				return -ENOMEM;
 			if ((r = ctx_put(x, given, k, t->value ? t->value : "")) < 0)
@@ -354,17 +406,17 @@ const char *authz_message(struct call *c, const char *who, const char *action,
 				 l == POLICY_LAYER_RESOURCE ? "a resource-based policy" :
 				 l == POLICY_LAYER_SESSION ? "a session policy" :
 				 "an identity-based policy";
-		return arena_printf(c->arena,
-				    "User: %s is not authorized to perform: %s on resource: %s with an explicit deny in %s",
-				    who, action, resource, in);
+		return authz_concat(c, "User: ", who, " is not authorized to perform: ", action,
+				    " on resource: ", resource, " with an explicit deny in ", in,
+				    NULL);
 	}
 	const char *no = res->missing == POLICY_LAYER_BOUNDARY ? "permissions boundary" :
 			 res->missing == POLICY_LAYER_RESOURCE ? "resource-based policy" :
 			 res->missing == POLICY_LAYER_SESSION ? "session policy" :
 			 "identity-based policy";
-	return arena_printf(c->arena,
-			    "User: %s is not authorized to perform: %s on resource: %s because no %s allows the %s action",
-			    who, action, resource, no, action);
+	return authz_concat(c, "User: ", who, " is not authorized to perform: ", action,
+			    " on resource: ", resource, " because no ", no, " allows the ", action,
+			    " action", NULL);
 }
 
 static int decide(enum authz_decision d, const char *msg,

@@ -79,6 +79,11 @@ int authz_ctx_build(struct call *c, const struct principal *p, const char *actio
 int authz_principal_get(struct call *c, enum principal_kind kind, const char *account,
 			const char *name, const struct principal **ret);
 
+/* The strings (at most 16) up to a NULL, concatenated into c->arena: the
+ * texts built on every decision, without printf's cost. NULL when out of
+ * memory. */
+char *authz_concat(struct call *c, ...) __attribute__((sentinel));
+
 /* The daemon's scratch for policy_eval (one loop thread). */
 struct policy_scratch *authz_scratch(struct call *c);
 
@@ -92,6 +97,7 @@ const char *authz_message(struct call *c, const char *who, const char *action,
 
 #define AUTHZ_CACHE_PRINCIPALS 1024
 #define AUTHZ_BIND_SLOTS 256
+#define AUTHZ_RESOURCE_SLOTS 4096
 
 struct authz_cache;
 
@@ -117,6 +123,16 @@ int authz_cache_put(struct authz_cache *ac, const char *key, uint64_t gen,
 struct policy_scratch *authz_cache_scratch(struct authz_cache *ac);
 void authz_cache_stats(const struct authz_cache *ac, size_t *ret_used,
 		       uint64_t *ret_hits, uint64_t *ret_misses);
+/* What principal_resource_info() read about an IAM resource (its tags, a
+ * user's or role's boundary; nothing when it does not exist), cached per ARN
+ * in direct-mapped slots at generation `gen`. get: 1 and copies in `a`
+ * when cached, 0 when not. put copies what it is given. */
+int authz_cache_resource_get(struct authz_cache *ac, const char *arn, uint64_t gen,
+			     struct arena *a, struct Iam__Tag *const **ret_tags,
+			     size_t *ret_n, const char **ret_boundary);
+int authz_cache_resource_put(struct authz_cache *ac, const char *arn, uint64_t gen,
+			     struct Iam__Tag *const *tags, size_t n,
+			     const char *boundary);
 /* The slot that holds uid's binding (it may hold another uid's). */
 struct authz_binding *authz_cache_binding(struct authz_cache *ac, uid_t uid);
 /* Fills a slot; name NULL records "not bound". */

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.pb-c.h"
 #include "principal.h"
+#include "util/arena.h"
 
 struct centry {
 	char *key;
@@ -20,6 +22,15 @@ struct centry {
 	int32_t prev, next;       /* LRU list; head is the most recent */
 };
 
+/* One IAM resource's tags and boundary, in one malloc block. */
+struct rentry {
+	uint64_t gen;
+	char *arn;
+	size_t n_tags;
+	char **keys, **values;    /* n_tags each; a NULL stays NULL */
+	char *boundary;
+};
+
 struct authz_cache {
 	struct centry *e;
 	size_t cap, used;
@@ -28,6 +39,7 @@ struct authz_cache {
 	int32_t head, tail;
 	int32_t free_list;        /* unused entries chained through next */
 	struct authz_binding bind[AUTHZ_BIND_SLOTS];
+	struct rentry *res[AUTHZ_RESOURCE_SLOTS];   /* direct-mapped by ARN */
 	struct policy_scratch scratch;
 	uint64_t hits, misses;
 };
@@ -86,6 +98,8 @@ void authz_cache_free(struct authz_cache *ac)
 		}
 	for (size_t i = 0; i < AUTHZ_BIND_SLOTS; i++)
 		binding_clear(&ac->bind[i]);
+	for (size_t i = 0; i < AUTHZ_RESOURCE_SLOTS; i++)
+		free(ac->res[i]);
 	free(ac->e);
 	free(ac->buckets);
 	free(ac);
@@ -227,5 +241,94 @@ int authz_binding_set(struct authz_binding *b, uid_t uid, uint64_t gen,
 	}
 	memcpy(b->account, account, 13);
 	b->bound = true;
+	return 0;
+}
+
+/* ---- IAM resources ---- */
+
+static size_t str_size(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+/* Copies s (NULL stays NULL) to *pos and advances it. */
+static char *str_put(char **pos, const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	char *d = memcpy(*pos, s, n);
+	*pos += n;
+	return d;
+}
+
+int authz_cache_resource_get(struct authz_cache *ac, const char *arn, uint64_t gen,
+			     struct arena *a, struct Iam__Tag *const **ret_tags,
+			     size_t *ret_n, const char **ret_boundary)
+{
+	struct rentry **set = &ac->res[hash_str(arn) % AUTHZ_RESOURCE_SLOTS & ~1u];
+	const struct rentry *e = set[0];
+	if (!e || e->gen != gen || strcmp(e->arn, arn) != 0) {
+		e = set[1];
+		if (!e || e->gen != gen || strcmp(e->arn, arn) != 0)
+			return 0;
+	}
+	/* copies in the call's arena: a later miss may replace the entry */
+	size_t size = e->n_tags * (sizeof(Iam__Tag *) + sizeof(Iam__Tag)) +
+		      str_size(e->boundary);
+	for (size_t i = 0; i < e->n_tags; i++)
+		size += str_size(e->keys[i]) + str_size(e->values[i]);
+	char *buf = arena_alloc(a, size ? size : 1);
+	if (!buf)
+		return -ENOMEM;
+	Iam__Tag **tv = (Iam__Tag **)buf;
+	Iam__Tag *tags = (Iam__Tag *)(buf + e->n_tags * sizeof(Iam__Tag *));
+	char *pos = (char *)(tags + e->n_tags);
+	for (size_t i = 0; i < e->n_tags; i++) {
+		iam__tag__init(&tags[i]);
+		tags[i].key = str_put(&pos, e->keys[i]);
+		tags[i].value = str_put(&pos, e->values[i]);
+		tv[i] = &tags[i];
+	}
+	*ret_tags = tv;
+	*ret_n = e->n_tags;
+	*ret_boundary = str_put(&pos, e->boundary);
+	return 1;
+}
+
+int authz_cache_resource_put(struct authz_cache *ac, const char *arn, uint64_t gen,
+			     struct Iam__Tag *const *tags, size_t n,
+			     const char *boundary)
+{
+	size_t size = sizeof(struct rentry) + 2 * n * sizeof(char *) + str_size(arn) +
+		      str_size(boundary);
+	for (size_t i = 0; i < n; i++)
+		size += str_size(tags[i]->key) + str_size(tags[i]->value);
+	struct rentry *e = malloc(size);
+	if (!e)
+		return -ENOMEM;
+	e->gen = gen;
+	e->n_tags = n;
+	e->keys = (char **)(e + 1);
+	e->values = e->keys + n;
+	char *pos = (char *)(e->values + n);
+	e->arn = str_put(&pos, arn);
+	e->boundary = str_put(&pos, boundary);
+	for (size_t i = 0; i < n; i++) {
+		e->keys[i] = str_put(&pos, tags[i]->key);
+		e->values[i] = str_put(&pos, tags[i]->value);
+	}
+	/* two ways: the newest first; a stale or same-ARN entry goes first */
+	struct rentry **set = &ac->res[hash_str(arn) % AUTHZ_RESOURCE_SLOTS & ~1u];
+	int victim = 1;
+	for (int w = 0; w < 2; w++)
+		if (!set[w] || set[w]->gen != gen || strcmp(set[w]->arn, arn) == 0) {
+			victim = w;
+			break;
+		}
+	free(set[victim]);
+	if (victim == 1)
+		set[1] = set[0];
+	set[0] = e;
 	return 0;
 }

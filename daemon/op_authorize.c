@@ -139,9 +139,9 @@ int op_authorize(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **r
 	if (res.decision == POLICY_IMPLICIT_DENY)
 		resp->missing_layer = (char *)layer_name(res.missing);
 	if (res.decision == POLICY_ALLOW)
-		resp->message = arena_printf(c->arena,
-					     "User: %s is authorized to perform: %s on resource: %s",
-					     req->principal_arn, req->action_name, resource);
+		resp->message = authz_concat(c, "User: ", req->principal_arn,
+					     " is authorized to perform: ", req->action_name,
+					     " on resource: ", resource, NULL);
 	else
 		resp->message = (char *)authz_message(c, req->principal_arn, req->action_name,
 						      resource, &res);

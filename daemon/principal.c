@@ -516,7 +516,9 @@ int principal_resource_info(struct call *c, const char *arn,
 	*ret_n = 0;
 	if (ret_boundary)
 		*ret_boundary = NULL;
-	if (util_str_has_prefix(arn, "arn:aws:iam::") && strstr(arn, ":policy/")) {
+	if (!util_str_has_prefix(arn, "arn:aws:iam::"))
+		return 0;   /* not an IAM resource: nothing stored about it */
+	if (strstr(arn, ":policy/")) {
 		Iam__ManagedPolicyRecord *rec;
 		r = managed_get(c, arn, &rec);
 		if (r == -ENOENT)
@@ -528,7 +530,7 @@ int principal_resource_info(struct call *c, const char *arn,
 		return 0;
 	}
 	if (principal_arn_split(c, arn, &kind, &acct, &name, NULL) < 0 ||
-	    !util_str_has_prefix(arn, "arn:aws:iam::") || kind == PRINCIPAL_GROUP)
+	    kind == PRINCIPAL_GROUP)
 		return 0;
 	r = record_get(c, kind == PRINCIPAL_USER ? STORE_DB_USERS : STORE_DB_ROLES, acct,
 		       name, &v);
