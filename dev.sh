@@ -2,6 +2,7 @@
 # dev.sh: one command to build and run iamd, one to test it.
 #
 #   ./dev.sh run                 install what is missing, build, run in the foreground
+#                                (iam-keyd first, beside iamd; see docs/keyd.md)
 #   ./dev.sh run --background    the same, detached; prints shell assignments only:
 #                                eval "$(./dev.sh run --background)"
 #   ./dev.sh stop                stop what `run --background` started
@@ -74,6 +75,25 @@ stop() {
 	rm -f "$f"
 }
 
+# Starts iam-keyd (state in $state/keyd, socket in RUNTIME) and waits until
+# it is ready: it writes RUNTIME/iam-keyd.pid. Sets keyd_pid.
+start_keyd() {
+	local bin=$1 run=$2
+	rm -f "$run/iam-keyd.pid"
+	"$bin/keyd/iam-keyd" --foreground --state-dir "$state/keyd" --runtime-dir "$run" \
+		>>"$state/keyd.log" 2>&1 &
+	keyd_pid=$!
+	for _ in $(seq 200); do
+		[ "$(cat "$run/iam-keyd.pid" 2>/dev/null)" = "$keyd_pid" ] && return 0
+		kill -0 "$keyd_pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	log "iam-keyd did not become ready; see $state/keyd.log"
+	tail -n 20 "$state/keyd.log" >&2 || true
+	kill -TERM "$keyd_pid" 2>/dev/null || true
+	return 1
+}
+
 # Waits for iamd's readiness: it writes RUNTIME/iamd.pid once it accepts calls.
 wait_ready() {
 	local pid=$1 run=$2
@@ -97,12 +117,16 @@ run() {
 	if [ -f "$(pidfile)" ]; then
 		stop
 	fi
-	local args=(--foreground --state-dir "$state/db" --runtime-dir "$run")
+	local args=(--foreground --state-dir "$state/db" --runtime-dir "$run"
+		--keyd-socket "$run/keyd.sock")
 	[ -n "${IAMD_ACCOUNT_ID:-}" ] && args+=(--account-id "$IAMD_ACCOUNT_ID")
+	start_keyd "$bin" "$run" || exit 1   # sets keyd_pid (global: the EXIT trap reads it)
+	echo "keyd $keyd_pid" > "$(pidfile)"
 	if [ $background -eq 1 ]; then
 		"$bin/daemon/iamd" "${args[@]}" >>"$state/iamd.log" 2>&1 &
 		local pid=$!
-		echo "iamd $pid" > "$(pidfile)"
+		# iamd first, so that `stop` stops it before keyd
+		printf 'iamd %s\nkeyd %s\n' "$pid" "$keyd_pid" > "$(pidfile)"
 		if ! wait_ready "$pid" "$run"; then
 			log "iamd did not become ready; see $state/iamd.log"
 			tail -n 20 "$state/iamd.log" >&2 || true
@@ -111,14 +135,15 @@ run() {
 		fi
 		printf "IAMD_SOCKET='%s'\n" "$run/api.sock"
 		printf "IAMD_PID='%s'\n" "$pid"
+		printf "IAMD_KEYD_PID='%s'\n" "$keyd_pid"
 		printf "IAMCTL='%s'\n" "$bin/client/iamctl"
 		printf "IAMD_STATE_DIR='%s'\n" "$state"
-		printf 'export IAMD_SOCKET IAMD_PID IAMCTL IAMD_STATE_DIR\n'
+		printf 'export IAMD_SOCKET IAMD_PID IAMD_KEYD_PID IAMCTL IAMD_STATE_DIR\n'
 		return 0
 	fi
 	cat >&2 <<MSG
 
-iamd is starting with its state in $state
+iamd is starting with its state in $state (iam-keyd: pid $keyd_pid, $state/keyd.log)
   socket: $run/api.sock
 Try, in another shell:
   export IAMD_SOCKET=$run/api.sock
@@ -128,7 +153,9 @@ Try, in another shell:
 Stop with Ctrl-C.
 
 MSG
-	exec "$bin/daemon/iamd" "${args[@]}"
+	# not exec: iam-keyd is stopped when iamd returns (Ctrl-C)
+	trap 'kill -TERM "$keyd_pid" 2>/dev/null; rm -f "$(pidfile)"' EXIT
+	"$bin/daemon/iamd" "${args[@]}"
 }
 
 test_all() {
