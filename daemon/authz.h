@@ -125,7 +125,7 @@ void authz_cache_stats(const struct authz_cache *ac, size_t *ret_used,
 		       uint64_t *ret_hits, uint64_t *ret_misses);
 /* What principal_resource_info() read about an IAM resource (its tags, a
  * user's or role's boundary; nothing when it does not exist), cached per ARN
- * in direct-mapped slots at generation `gen`. get: 1 and copies in `a`
+ * in 2-way sets of slots at generation `gen`. get: 1 and copies in `a`
  * when cached, 0 when not. put copies what it is given. */
 int authz_cache_resource_get(struct authz_cache *ac, const char *arn, uint64_t gen,
 			     struct arena *a, struct Iam__Tag *const **ret_tags,

@@ -1,6 +1,7 @@
 /* authz_cache: what authorization keeps between calls (authz.h): compiled
  * principals in a bounded LRU keyed by "u:"/"r:"/"g:" account "/"
- * lower(name), uid bindings in direct-mapped slots, and the one
+ * lower(name), uid bindings in direct-mapped slots, IAM resources' tags and
+ * boundaries in 2-way sets keyed by ARN, and the one
  * struct policy_scratch the daemon decides with. Every entry records the
  * daemon generation it was built at and is rebuilt when that moved on. */
 #include "authz.h"
@@ -39,7 +40,7 @@ struct authz_cache {
 	int32_t head, tail;
 	int32_t free_list;        /* unused entries chained through next */
 	struct authz_binding bind[AUTHZ_BIND_SLOTS];
-	struct rentry *res[AUTHZ_RESOURCE_SLOTS];   /* direct-mapped by ARN */
+	struct rentry *res[AUTHZ_RESOURCE_SLOTS];   /* 2-way sets by ARN */
 	struct policy_scratch scratch;
 	uint64_t hits, misses;
 };

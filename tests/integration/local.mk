@@ -62,3 +62,6 @@ TESTS += tests/integration/boundaries.sh
 # keyd: iam-keyd beside iamd, access keys, outages, rotation, peers, seccomp
 dist_check_SCRIPTS += tests/integration/keyd.sh
 TESTS += tests/integration/keyd.sh
+# authz: the IAM resource cache (tags, boundaries) follows every write
+dist_check_SCRIPTS += tests/integration/authz_cache.sh
+TESTS += tests/integration/authz_cache.sh
