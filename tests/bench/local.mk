@@ -23,3 +23,9 @@ tests_bench_bench_seed_SOURCES = tests/bench/bench_seed.c
 tests_bench_bench_seed_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_bench_bench_seed_LDADD = lib/libiamstore.la lib/libiamutil.la \
 	proto/libiamproto.la $(PROTOBUF_C_LIBS)
+# keyd: the keyd hop (a raw Echo to iam-keyd, 1 and 4 connections) and
+# CreateAccessKey through iamd and keyd; starts its own iam-keyd
+noinst_PROGRAMS += tests/bench/bench_keyd
+tests_bench_bench_keyd_SOURCES = tests/bench/bench_keyd.c
+tests_bench_bench_keyd_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_bench_bench_keyd_LDADD = lib/libiamrpc.la proto/libiamproto.la $(PROTOBUF_C_LIBS)
