@@ -190,15 +190,29 @@ static int setup_principal(struct evalctx *ec)
 	return 0;
 }
 
-static void fmt(char *buf, size_t n, const char *f, ...)
-	__attribute__((format(printf, 3, 4)));
-static void fmt(char *buf, size_t n, const char *f, ...)
+/* Writes v as exactly `w` decimal digits (zero-padded) and returns the end.
+ * The clock is formatted on every decision: no printf on this path. */
+static char *put_digits(char *p, uint64_t v, int w)
 {
-	va_list ap;
+	for (int i = w - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + w;
+}
 
-	va_start(ap, f);
-	vsnprintf(buf, n, f, ap);
-	va_end(ap);
+static void put_uint(char *p, uint64_t v)
+{
+	char tmp[24];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	*p = '\0';
 }
 
 static void setup_clock(struct evalctx *ec)
@@ -227,10 +241,22 @@ static void setup_clock(struct evalctx *ec)
 			break;
 		days -= mdays[m] + leap;
 	}
-	fmt(t, 64, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m + 1,
-		 (int)days + 1, (int)(rem / 3600), (int)(rem / 60 % 60),
-		 (int)(rem % 60));
-	fmt(e, 64, "%lld", (long long)s);
+	{	/* YYYY-MM-DDThh:mm:ssZ */
+		char *p = put_digits(t, (uint64_t)y, 4);
+		*p++ = '-';
+		p = put_digits(p, (uint64_t)m + 1, 2);
+		*p++ = '-';
+		p = put_digits(p, (uint64_t)days + 1, 2);
+		*p++ = 'T';
+		p = put_digits(p, (uint64_t)(rem / 3600), 2);
+		*p++ = ':';
+		p = put_digits(p, (uint64_t)(rem / 60 % 60), 2);
+		*p++ = ':';
+		p = put_digits(p, (uint64_t)(rem % 60), 2);
+		*p++ = 'Z';
+		*p = '\0';
+	}
+	put_uint(e, (uint64_t)s);
 	add_derived(ec, "aws:currenttime", t);
 	add_derived(ec, "aws:epochtime", e);
 }

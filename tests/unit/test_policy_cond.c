@@ -95,6 +95,9 @@ static void numbers_dates_bools(void)
 	struct tp_req r = { .identity = "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\",\"Condition\":{\"DateGreaterThan\":{\"aws:CurrentTime\":\"2024-05-31T23:59:59Z\"},\"NumericLessThan\":{\"aws:EpochTime\":\"1717243201\"}}}}",
 			    .now_ms = 1717243200000LL };
 	TAP_IS_INT(tp_decide(&r, NULL), ALLOW, "aws:CurrentTime and aws:EpochTime from the caller's clock");
+	struct tp_req r2 = { .identity = "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\",\"Condition\":{\"StringEquals\":{\"aws:CurrentTime\":\"2024-02-29T23:59:59Z\",\"aws:EpochTime\":\"1709251199\"}}}}",
+			     .now_ms = 1709251199999LL };
+	TAP_IS_INT(tp_decide(&r2, NULL), ALLOW, "the derived clock keys are the exact texts (leap day, last second)");
 	T("{\"Bool\":{\"aws:SecureTransport\":\"true\"}}", KV("aws:SecureTransport", "true"), 1, "Bool");
 	T("{\"Bool\":{\"aws:SecureTransport\":\"true\"}}", KV("aws:SecureTransport", "TRUE"), 1,
 	  "Bool reads true in any case");
