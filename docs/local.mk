@@ -5,5 +5,8 @@ dist_man_MANS += docs/iamctl.1
 EXTRA_DIST += docs/iamctl.md docs/libiam.md
 EXTRA_DIST += docs/entities.md
 dist_man_MANS += docs/iamd.8
+# iam-keyd, the key holder
+dist_man_MANS += docs/iam-keyd.8
+EXTRA_DIST += docs/keyd.md
 EXTRA_DIST += docs/iamd.md
 EXTRA_DIST += docs/authorization.md docs/local-identities.md

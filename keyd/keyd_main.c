@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sodium.h>
@@ -61,7 +62,7 @@ static void usage(FILE *f)
 		"  --state-dir DIR       holds master.key (default %s)\n"
 		"  --runtime-dir DIR     keyd.sock and iam-keyd.pid (default %s)\n"
 		"  --socket PATH         the socket (default RUNTIME/keyd.sock)\n"
-		"  --allow-uid UID       the only peer uid served (default: keyd's own uid)\n"
+		"  --allow-uid UID|USER  the only peer uid served (iamd's; default: keyd's own)\n"
 		"  --max-connections N   simultaneous connections (default 16)\n"
 		"  --rotate-master-key   offline: add a new master key version and exit\n"
 		"  --selftest-seccomp    lock down, then make a forbidden syscall (must die\n"
@@ -115,11 +116,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_RUNTIME: o->runtime_dir = optarg; break;
 		case OPT_SOCKET: o->socket_path = optarg; break;
 		case OPT_ALLOW_UID:
-			if (parse_uint(optarg, UINT32_MAX - 1, &v) < 0) {
-				fprintf(stderr, "iam-keyd: --allow-uid: a uid expected, got \"%s\"\n", optarg);
-				return -EINVAL;
+			if (parse_uint(optarg, UINT32_MAX - 1, &v) == 0) {
+				o->allow_uid = (uid_t)v;
+			} else {
+				struct passwd *pw = getpwnam(optarg);
+				if (!pw) {
+					fprintf(stderr, "iam-keyd: --allow-uid: a uid or user name expected, got \"%s\"\n", optarg);
+					return -EINVAL;
+				}
+				o->allow_uid = pw->pw_uid;
 			}
-			o->allow_uid = (uid_t)v;
 			break;
 		case OPT_MAX_CONNS:
 			if (parse_uint(optarg, 1024, &v) < 0 || v == 0) {

@@ -1,6 +1,8 @@
 # packaging/: systemd units, sysusers and tmpfiles for a host install.
 systemdunitdir = $(prefix)/lib/systemd/system
 dist_systemdunit_DATA = packaging/iamd.service packaging/iamd.socket
+# iam-keyd, the key holder (docs/keyd.md)
+dist_systemdunit_DATA += packaging/iam-keyd.service packaging/iam-keyd.socket
 sysusersdir = $(prefix)/lib/sysusers.d
 dist_sysusers_DATA = packaging/iamd.sysusers.conf
 tmpfilesdir = $(prefix)/lib/tmpfiles.d

@@ -15,7 +15,7 @@ J() { json_get "$1"; }
 run "$IAMD_KEYD" --help
 is "$RC" 0 "iam-keyd --help exits 0"
 like "$OUT" 'rotate-master-key' "--help lists --rotate-master-key"
-run "$IAMD_KEYD" --allow-uid nobody
+run "$IAMD_KEYD" --allow-uid no-such-user-here
 is "$RC" 2 "a bad --allow-uid is refused"
 
 keyd_start || bail_out "iam-keyd did not start"
