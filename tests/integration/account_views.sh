@@ -108,6 +108,10 @@ is "$(walk 2)" "alice Bob|||/carol|Devs||/|ops||/" "a page of 2 holds a user and
 is "$(walk 3)" "alice Bob carol|||/|Devs ops||/" "pages of 3"
 is "$(walk 5)" "alice Bob carol|Devs ops||/" "one page of 5, not truncated"
 is "$(walk 1 --filter Group)" "|Devs||/|ops||/" "pages of 1 with --filter Group"
+run "$IAMCTL" iam get-account-authorization-details --page-size 1
+is "$(details_names)" "alice Bob carol|Devs ops||" "iamctl follows the markers (pages of 1) and merges every list"
+run "$IAMCTL" iam get-account-authorization-details --filter Group
+is "$(details_names)" "|Devs ops||" "iamctl's paginated output keeps the lists after an empty first one"
 details --max-items 3
 is "$(j '["IsTruncated"]')" "true" "a full page is truncated when more follow"
 M=$(j '["Marker"]')
