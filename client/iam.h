@@ -74,9 +74,20 @@ IAM_EXPORT int iam_client_set_region(iam_client *c, const char *region);
  * were found, 0 when there are none (calls stay unsigned: iamd knows the
  * caller by its uid), or a negative errno with *reterr: -ENOENT
  * ProfileNotFound (a named profile in neither file), -EINVAL
- * PartialCredentials, -EOPNOTSUPP for a profile with role_arn (not yet). */
+ * PartialCredentials. A profile of ~/.aws/config with `role_arn` and
+ * `source_profile` (and `external_id`, `role_session_name`,
+ * `duration_seconds`) assumes that role with the source profile's
+ * credentials, as the AWS CLI does, and caches the session in
+ * ~/.aws/cli/cache/<sha1>.json (mode 0600) until 15 minutes before it
+ * expires (docs/sts.md); the AssumeRole error, if any, is *reterr. */
 IAM_EXPORT int iam_client_load_credentials(iam_client *c, const char *profile,
 					   iam_error **reterr);
+/* For the host root (uid 0 or the owner of iamd's state directory):
+ * unsigned calls act as the root of account `account_id` (12 digits) instead
+ * of iamd's default account (Request.account_id; iamd refuses it from
+ * anyone else). NULL: the default account. Signed calls never carry it.
+ * -EINVAL when not 12 digits. */
+IAM_EXPORT int iam_client_set_account_id(iam_client *c, const char *account_id);
 /* The access key id calls are signed with, or NULL. */
 IAM_EXPORT const char *iam_client_access_key_id(const iam_client *c);
 

@@ -265,6 +265,12 @@ static int use_credentials(iam_client *c, const struct iamctl_opts *o)
 {
 	iam_error *e = NULL;
 	int r;
+	const char *acct = o->account_id ? o->account_id : getenv("IAMD_ACCOUNT_ID");
+	if (acct && *acct && iam_client_set_account_id(c, acct) < 0) {
+		fprintf(stderr, "\niamctl: --account-id (IAMD_ACCOUNT_ID) '%s' is not 12 digits\n",
+			acct);
+		return IAMCTL_EXIT_USAGE;
+	}
 	if (o->no_sign)
 		return 0;
 	if (o->region && iam_client_set_region(c, o->region) < 0) {

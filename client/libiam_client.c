@@ -327,8 +327,26 @@ IAM_EXPORT void iam_client_free(iam_client *c)
 	free(c->server);
 	libiam_credentials_clear(c);
 	free(c->region);
+	free(c->act_as_account);
 	arena_free(c->arena);
 	free(c);
+}
+
+IAM_EXPORT int iam_client_set_account_id(iam_client *c, const char *account_id)
+{
+	char *d = NULL;
+	if (!c)
+		return -EINVAL;
+	if (account_id) {
+		size_t n = strlen(account_id);
+		if (n != 12 || strspn(account_id, "0123456789") != 12)
+			return -EINVAL;
+		if (!(d = strdup(account_id)))
+			return -ENOMEM;
+	}
+	free(c->act_as_account);
+	c->act_as_account = d;
+	return 0;
 }
 
 IAM_EXPORT void iam_client_set_timeout(iam_client *c, int timeout_ms)
@@ -428,6 +446,8 @@ int libiam_call(iam_client *c, const ProtobufCFieldDescriptor *req_f,
 		return r;
 	if (r > 0)
 		env.sigv4 = &auth;
+	else if (c->act_as_account)
+		env.account_id = c->act_as_account;   /* a host root's other account */
 	deadline = deadline_of(c);
 	r = roundtrip(c, &env, deadline, &resp);
 	if (r < 0) {

@@ -7,7 +7,9 @@
  *   2. the profile (--profile, else AWS_PROFILE, else AWS_DEFAULT_PROFILE,
  *      else "default"):
  *      a. a `role_arn` in its ~/.aws/config section: a role to assume
- *         (source_profile, external_id...; not served until STS is);
+ *         with the credentials of `source_profile` (external_id,
+ *         role_session_name, duration_seconds), through the AWS CLI's
+ *         session cache (libiam_role.c);
  *      b. ~/.aws/credentials [NAME] (AWS_SHARED_CREDENTIALS_FILE);
  *      c. ~/.aws/config [profile NAME] or [default] (AWS_CONFIG_FILE);
  *   3. nothing: calls go unsigned and iamd knows the caller by its uid.
@@ -40,6 +42,8 @@ struct ini_profile {
 	char *role_arn;
 	char *source_profile;
 	char *external_id;
+	char *role_session_name;
+	char *duration_seconds;
 };
 
 enum cred_kind { CRED_NONE, CRED_STATIC, CRED_ASSUME_ROLE };
@@ -72,6 +76,8 @@ static void ini_profile_fini(struct ini_profile *p)
 	free(p->role_arn);
 	free(p->source_profile);
 	free(p->external_id);
+	free(p->role_session_name);
+	free(p->duration_seconds);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -166,7 +172,9 @@ static int ini_read(const char *path, const char *section, struct ini_profile *r
 			      strcmp(k, "region") == 0 ? &p.region :
 			      strcmp(k, "role_arn") == 0 ? &p.role_arn :
 			      strcmp(k, "source_profile") == 0 ? &p.source_profile :
-			      strcmp(k, "external_id") == 0 ? &p.external_id : NULL;
+			      strcmp(k, "external_id") == 0 ? &p.external_id :
+			      strcmp(k, "role_session_name") == 0 ? &p.role_session_name :
+			      strcmp(k, "duration_seconds") == 0 ? &p.duration_seconds : NULL;
 		if (slot && *v && (r = set_value(slot, v)) < 0)
 			break;
 	}
@@ -223,7 +231,7 @@ static int from_profile(const struct ini_profile *p, const char *where,
 
 /* skip_env: --profile was given; must_exist: a profile was named (by
  * --profile or AWS_PROFILE), so its absence is an error. */
-static int resolve(const char *profile, bool skip_env, bool must_exist,
+static int resolve(const char *profile, bool skip_env, bool must_exist, bool skip_role,
 		   const struct ini_profile *creds, const struct ini_profile *conf,
 		   struct cred_src *ret, iam_error **reterr)
 {
@@ -241,7 +249,7 @@ static int resolve(const char *profile, bool skip_env, bool must_exist,
 				     env("AWS_SECURITY_TOKEN");
 		return 1;
 	}
-	if (conf->role_arn) {
+	if (conf->role_arn && !skip_role) {
 		ret->kind = CRED_ASSUME_ROLE;
 		ret->where = "config-file";
 		ret->role_arn = conf->role_arn;
@@ -258,17 +266,33 @@ static int resolve(const char *profile, bool skip_env, bool must_exist,
 	return 0;
 }
 
-IAM_EXPORT int iam_client_load_credentials(iam_client *c, const char *profile,
-					   iam_error **reterr)
+/* At most this many profiles in a chain of source_profile (botocore
+ * refuses loops). */
+#define MAX_DEPTH 8
+
+static int load(iam_client *c, const char *profile, bool explicit_profile, int depth,
+		bool skip_role, iam_error **reterr);
+
+/* The credentials of a role profile's source_profile: from the files only
+ * (as botocore); a profile naming itself uses its own static keys. */
+static int load_source(iam_client *c, const char *profile, int depth, bool self,
+		       iam_error **reterr)
+{
+	return load(c, profile, true, depth, self, reterr);
+}
+
+static int load(iam_client *c, const char *profile, bool explicit_profile, int depth,
+		bool skip_role, iam_error **reterr)
 {
 	struct ini_profile creds = { 0 }, conf = { 0 };
 	struct cred_src src = { 0 };
 	char *cpath = NULL, *fpath = NULL, section[MAX_NAME + 16];
-	bool explicit_profile = profile && *profile;
 	int r;
 
-	if (!c)
-		return -EINVAL;
+	if (depth > MAX_DEPTH)
+		return fail(reterr, -ELOOP, "InfiniteLoopConfigError",
+			    "Infinite loop in credential configuration detected. Attempting "
+			    "to load from profile %s", profile ? profile : "default");
 	if (!explicit_profile)
 		profile = env("AWS_PROFILE") ? env("AWS_PROFILE") : env("AWS_DEFAULT_PROFILE");
 	/* AWS_PROFILE names the profile as --profile does, but keys in the
@@ -293,20 +317,32 @@ IAM_EXPORT int iam_client_load_credentials(iam_client *c, const char *profile,
 	if (!conf.found && strcmp(profile, "default") == 0 &&
 	    (r = ini_read(fpath, "default", &conf)) < 0)
 		goto out;
-	r = resolve(profile, explicit_profile, named, &creds, &conf, &src, reterr);
+	r = resolve(profile, explicit_profile, named, skip_role, &creds, &conf, &src, reterr);
 	if (r <= 0)
 		goto out;
-	if (src.kind == CRED_ASSUME_ROLE) {
-		r = fail(reterr, -EOPNOTSUPP, "InvalidConfiguration",
-			 "The profile assumes role %s: roles are assumed once "
-			 "iamd serves sts:AssumeRole", src.role_arn);
-		goto out;
-	}
 	const char *region = env("AWS_REGION") ? env("AWS_REGION") :
 			     env("AWS_DEFAULT_REGION") ? env("AWS_DEFAULT_REGION") : conf.region;
 	if (region && !c->region && (r = iam_client_set_region(c, region)) < 0) {
 		r = fail(reterr, r, "InvalidConfiguration", "The region '%.64s' is not valid",
 			 region);
+		goto out;
+	}
+	if (src.kind == CRED_ASSUME_ROLE) {
+		struct libiam_role_profile rp = {
+			.profile = profile,
+			.role_arn = conf.role_arn,
+			.source_profile = conf.source_profile,
+			.external_id = conf.external_id,
+			.role_session_name = conf.role_session_name,
+			.duration_seconds = conf.duration_seconds,
+		};
+		if (!rp.source_profile) {
+			r = fail(reterr, -EINVAL, "InvalidConfiguration",
+				 "The profile \"%s\" contains role_arn but no source_profile "
+				 "(credential_source is not supported by iamd)", profile);
+			goto out;
+		}
+		r = libiam_role_assume(c, &rp, load_source, depth + 1, reterr);
 		goto out;
 	}
 	r = iam_client_set_credentials(c, src.access_key_id, src.secret, src.session_token);
@@ -322,4 +358,12 @@ out:
 	free(cpath);
 	free(fpath);
 	return r;
+}
+
+IAM_EXPORT int iam_client_load_credentials(iam_client *c, const char *profile,
+					   iam_error **reterr)
+{
+	if (!c)
+		return -EINVAL;
+	return load(c, profile, profile && *profile, 0, false, reterr);
 }

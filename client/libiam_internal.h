@@ -1,6 +1,7 @@
 /* libiam_internal: what the files of libiam share (not installed). */
 #pragma once
 #include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "api.pb-c.h"
@@ -20,6 +21,8 @@ struct iam_client {
 	char *secret;            /* wiped when replaced or freed */
 	char *session_token;
 	char *region;            /* NULL: us-east-1 */
+	char *act_as_account;    /* Request.account_id of unsigned calls
+				    (iam_client_set_account_id) */
 	struct arena *arena;     /* the signature's strings, per call */
 };
 
@@ -51,3 +54,23 @@ int libiam_sign(iam_client *c, const ProtobufCFieldDescriptor *req_f,
 		const ProtobufCMessage *req, Iam__SigV4Auth *auth);
 /* Wipes and frees the credentials. */
 void libiam_credentials_clear(iam_client *c);
+
+/* A ~/.aws/config profile that assumes a role (libiam_role.c): the
+ * settings the AWS CLI reads. */
+struct libiam_role_profile {
+	const char *profile;          /* its name */
+	const char *role_arn;
+	const char *source_profile;
+	const char *external_id;
+	const char *role_session_name;  /* NULL: botocore-session-<time> */
+	const char *duration_seconds;   /* NULL: the role's default */
+};
+/* Assumes the role of `rp` with the source profile's credentials (loaded
+ * by `load`, which sets them on c) unless the AWS CLI's cache
+ * (~/.aws/cli/cache/<sha1>.json, mode 0600) holds a session with more than
+ * 15 minutes left; then signs with the session. 1, or a negative errno
+ * with *reterr. */
+int libiam_role_assume(iam_client *c, const struct libiam_role_profile *rp,
+		       int (*load)(iam_client *c, const char *profile, int depth, bool self,
+				   iam_error **reterr),
+		       int depth, iam_error **reterr);

@@ -6,7 +6,7 @@ pkgconfig_DATA += client/iam.pc
 EXTRA_DIST += client/libiam.sym client/iam.pc.in
 client_libiam_la_SOURCES = client/iam.h client/libiam_internal.h \
 	client/libiam_client.c client/libiam_call.c client/libiam_sign.c \
-	client/libiam_creds.c
+	client/libiam_creds.c client/libiam_role.c
 client_libiam_la_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(JANSSON_CFLAGS)
 client_libiam_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 -no-undefined \
 	-Wl,--version-script=$(srcdir)/client/libiam.sym

@@ -223,6 +223,11 @@ static int caller_session(struct call *c, const struct authn_state *st,
 		return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
 	}
 	c->caller.kind = CALLER_SESSION;
+	/* GetSessionToken credentials act as their user or root (within the
+	 * limits of sts_session.h) */
+	if (copy->has_kind && copy->kind == KEYD__SESSION_KIND__SESSION_TOKEN)
+		c->caller.kind = copy->session_name && *copy->session_name ? CALLER_USER
+									    : CALLER_ROOT;
 	c->caller.account_id = copy->account;
 	c->caller.arn = copy->principal_arn;
 	c->caller.user_id = copy->principal_id;

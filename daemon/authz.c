@@ -16,6 +16,7 @@
 #include "sd.h"
 #include "store.pb-c.h"
 #include "store/store.h"
+#include "sts_session.h"
 #include "util/arena.h"
 
 static struct authz_cache *cache_of(struct iamd *d)
@@ -451,6 +452,14 @@ static int check_user(struct call *c, const char *action, const char *resource,
 		return r;
 	x.n = 0;
 	x.n_vals = 0;
+	/* a GetSessionToken session's keys (sts_session.h), then the ones
+	 * the request adds (sts:ExternalId...): they win over the user's */
+	if ((r = sts_session_ctx(c, &x)) < 0)
+		return r;
+	for (size_t i = 0; i < c->n_ctx_extra; i++)
+		if ((r = authz_ctx_add_list(&x, c->ctx_extra[i].key, c->ctx_extra[i].values,
+					    c->ctx_extra[i].n_values)) < 0)
+			return r;
 	r = authz_ctx_build(c, p, action, resource, c->req, &x);
 	if (r < 0)
 		return r;
@@ -458,6 +467,7 @@ static int check_user(struct call *c, const char *action, const char *resource,
 		.identity = p->identity,
 		.n_identity = p->n_pols,
 		.boundary = p->boundary.pol,
+		.resource = c->resource_policy,
 	};
 	struct policy_request req = {
 		.principal = c->caller.arn,
@@ -467,7 +477,10 @@ static int check_user(struct call *c, const char *action, const char *resource,
 		.n_context = x.n,
 		.now_ms = c->now * 1000,
 	};
-	r = policy_eval(&set, &req, sc, &res);
+	if (c->resource_policy_trust)
+		r = sts_session_eval(c, &set, NULL, 0, true, &req, &res);
+	else
+		r = policy_eval(&set, &req, sc, &res);
 	if (r < 0)
 		return r;
 	if (res.decision == POLICY_ALLOW)
@@ -482,13 +495,25 @@ int authz_check(struct call *c, const char *action, const char *resource,
 {
 	if (!resource)
 		resource = "*";
+	/* AWS needs no permission for sts:GetCallerIdentity, and denies it to
+	 * no caller with credentials. */
+	if (c->caller.kind != CALLER_ANONYMOUS && strcmp(action, "sts:GetCallerIdentity") == 0)
+		return decide(AUTHZ_ALLOW, NULL, ret);
+	/* nor for sts:GetSessionToken ("You cannot use policies to control
+	 * authentication operations"; its handler refuses sessions) */
+	if (c->caller.kind != CALLER_ANONYMOUS && strcmp(action, "sts:GetSessionToken") == 0)
+		return decide(AUTHZ_ALLOW, NULL, ret);
+	/* temporary credentials: an assumed-role session is decided there; a
+	 * GetSessionToken session within its limits goes on as its user */
+	if (c->caller.session) {
+		int r = sts_session_authorize(c, action, resource, ret);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
 	switch (c->caller.kind) {
 	case CALLER_ROOT:
 		return decide(AUTHZ_ALLOW, NULL, ret);
 	case CALLER_USER:
-		/* AWS needs no permission for sts:GetCallerIdentity. */
-		if (strcmp(action, "sts:GetCallerIdentity") == 0)
-			return decide(AUTHZ_ALLOW, NULL, ret);
 		return check_user(c, action, resource, ret);
 	case CALLER_ANONYMOUS:
 	default:

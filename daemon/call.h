@@ -29,7 +29,13 @@ enum caller_kind {
 	CALLER_ANONYMOUS = 0,   /* a uid bound to nothing: denied everything */
 	CALLER_ROOT,            /* the account root */
 	CALLER_USER,            /* an IAM user */
+	CALLER_SESSION,         /* temporary credentials (authn.c): the
+				 * session's principal, with its claims */
 };
+
+struct Keyd__SessionClaims;
+struct policy;
+struct policy_ctx_entry;
 
 struct caller {
 	enum caller_kind kind;
@@ -40,6 +46,11 @@ struct caller {
 	const char *arn;         /* arn:aws:iam::ACCOUNT:root, or the user's ARN */
 	const char *user_id;     /* the account id for root, AIDA... for a user */
 	const char *user_name;   /* NULL for root */
+	/* set when the call was signed (SigV4, authn.c) */
+	const char *access_key_id;
+	const struct Keyd__SessionClaims *session;  /* CALLER_SESSION: arn is
+				 * the session's (assumed-role/ROLE/NAME), user_id
+				 * its principal id, user_name its session name */
 };
 
 /* What a handler, a resume function or an authentication step returns
@@ -75,6 +86,17 @@ struct call {
 	bool has_resource_tags;
 	struct Iam__Tag *const *resource_tags;
 	size_t n_resource_tags;
+	/* Set by resource() when the action has a resource-based policy that
+	 * authz evaluates beside the caller's (a role's trust policy for
+	 * sts:AssumeRole, compiled and cached by sts_session.c), and the
+	 * context keys the request adds (sts:ExternalId, sts:RoleSessionName,
+	 * ...). With resource_policy_trust, the resource policy must also
+	 * allow the caller on its own (AWS: no identity policy can assume a
+	 * role whose trust policy does not name the caller or its account). */
+	const struct policy *resource_policy;
+	bool resource_policy_trust;
+	const struct policy_ctx_entry *ctx_extra;
+	size_t n_ctx_extra;
 	/* set by call_fail() */
 	int err;
 	const char *err_code;

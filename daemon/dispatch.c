@@ -8,10 +8,12 @@
 #include <time.h>
 
 #include "api.pb-c.h"
+#include "authn.h"
 #include "authz.h"
 #include "call.h"
 #include "iamd.h"
 #include "keyd_client.h"
+#include "ops.h"
 #include "sd.h"
 #include "store/store.h"
 #include "util/arena.h"
@@ -241,7 +243,9 @@ static int call_answer(struct call *c, ProtobufCMessage *result, struct rpc_buf 
  * waits for keyd (s->pending), negative errno when no answer could be made.
  * The call lives in the session's arena. */
 static int call_start(struct session *s, uint64_t id, const struct op *op,
-		      const ProtobufCMessage *msg, struct rpc_buf *out)
+		      const ProtobufCMessage *msg, const Iam__SigV4Auth *auth,
+		      const char *account_id, const uint8_t *body, size_t len,
+		      struct rpc_buf *out)
 {
 	struct call *c = arena_zalloc(s->arena, sizeof(*c));
 	ProtobufCMessage *result = NULL;
@@ -259,11 +263,18 @@ static int call_start(struct session *s, uint64_t id, const struct op *op,
 	if (r < 0)
 		return r;
 	caller_identify(s, &c->caller);
+	/* the host root acting as another account's root (op_account_admin.c) */
+	if (account_id && op_account_act_as(c, account_id) < 0)
+		return call_answer(c, NULL, out);
 	/* AUTHN: a request carrying credentials (Request field 3) is
-	 * authenticated here, before the pipeline: send VerifySigV4 with
-	 * call_keyd() (its resume function fills c->caller and returns
-	 * CALL_PROCEED) and go on with `r = CALL_PENDING` as below. */
-	if (call_run(c, NULL, &result) == CALL_PENDING) {
+	 * authenticated first (authn.h): keyd checks the signature, and the
+	 * resume function makes the key's user or the session the caller */
+	if (auth) {
+		r = authn_sigv4_start(c, auth, body, len);
+		if (r != CALL_PENDING)
+			return call_answer(c, NULL, out);
+	}
+	if (auth || call_run(c, NULL, &result) == CALL_PENDING) {
 		s->pending = c;
 		s->out = out;
 		return DISPATCH_PENDING;
@@ -333,7 +344,8 @@ int call_keyd(struct call *c, uint32_t keyd_op, const ProtobufCMessage *msg,
  * Anything else is decoded whole, with the same meaning. */
 static int request_decode(struct session *s, const uint8_t *body, size_t len,
 			  uint64_t *ret_id, uint32_t *ret_op,
-			  ProtobufCMessage **ret_msg)
+			  ProtobufCMessage **ret_msg, const Iam__SigV4Auth **ret_auth,
+			  const char **ret_account)
 {
 	const ProtobufCFieldDescriptor *f;
 	const uint8_t *inner;
@@ -349,6 +361,8 @@ static int request_decode(struct session *s, const uint8_t *body, size_t len,
 		*ret_id = id;
 		*ret_op = f->id;
 		*ret_msg = m;
+		*ret_auth = NULL;
+		*ret_account = NULL;
 		return 0;
 	}
 	Iam__Request *req;
@@ -364,6 +378,8 @@ static int request_decode(struct session *s, const uint8_t *body, size_t len,
 	*ret_id = req->id;
 	*ret_op = (uint32_t)req->op_case;
 	*ret_msg = m;
+	*ret_auth = req->sigv4;   /* SigV4 credentials (authn.h), or NULL */
+	*ret_account = req->account_id;   /* a host root's other account, or NULL */
 	return 0;
 }
 
@@ -373,8 +389,10 @@ int dispatch_frame(struct session *s, const uint8_t *body, size_t len,
 	uint64_t id = 0;
 	uint32_t opnum = 0;
 	ProtobufCMessage *msg = NULL;
+	const Iam__SigV4Auth *auth = NULL;
+	const char *account_id = NULL;
 	const struct op *op = NULL;
-	int r = request_decode(s, body, len, &id, &opnum, &msg);
+	int r = request_decode(s, body, len, &id, &opnum, &msg, &auth, &account_id);
 	if (r < 0) {
 		iamd_log_limited(LOG_WARNING,
 				 "uid %u pid %d: malformed request (%zu bytes); closing",
@@ -419,7 +437,7 @@ int dispatch_frame(struct session *s, const uint8_t *body, size_t len,
 		r = -EBADMSG;
 		goto out;
 	}
-	r = call_start(s, id, op, msg, out);
+	r = call_start(s, id, op, msg, auth, account_id, body, len, out);
 	if (r == DISPATCH_PENDING)
 		return r;   /* the arena belongs to the waiting call */
 	if (r < 0)

@@ -11,9 +11,10 @@ daemon_iamd_SOURCES = $(IAMD_OPS_SOURCES) \
 	daemon/keyd_client.c daemon/keyd_client.h \
 	daemon/call.c \
 	daemon/authz.c daemon/authz.h \
+	daemon/authn.c daemon/authn.h \
 	daemon/sd.c daemon/sd.h
 daemon_iamd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(PROTOBUF_C_CFLAGS) \
 	$(LMDB_CFLAGS) $(SODIUM_CFLAGS) $(SYSTEMD_CFLAGS)
-daemon_iamd_LDADD = lib/libiamrpc.la lib/libiamstore.la proto/libiamproto.la \
+daemon_iamd_LDADD = lib/libiamsigv4.la lib/libiamrpc.la lib/libiamstore.la proto/libiamproto.la \
 	lib/libiampolicy.la lib/libiamutil.la \
 	$(LIBEVENT_LIBS) $(PROTOBUF_C_LIBS) $(LMDB_LIBS) $(SODIUM_LIBS) $(SYSTEMD_LIBS)

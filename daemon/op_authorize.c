@@ -14,6 +14,7 @@
 #include "iamd.pb-c.h"
 #include "ops.h"
 #include "principal.h"
+#include "sts_session.h"
 #include "util/arena.h"
 
 int op_authorize_resource(struct call *c, const ProtobufCMessage *m, const char **ret)
@@ -147,6 +148,11 @@ int op_authorize(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **r
 						      resource, &res);
 	if (!resp->message)
 		return -ENOMEM;
+	/* a denial's details sealed by iam-keyd (sts_message.c) */
+	if (res.decision != POLICY_ALLOW && req->has_encode_authorization_message &&
+	    req->encode_authorization_message)
+		return sts_message_seal(c, resp, req->principal_arn, p->id, req->action_name,
+					resource, x);
 	*ret = &resp->base;
 	return 0;
 }

@@ -33,6 +33,13 @@ const struct op ops_table[] = {
 	{ IAM__REQUEST__OP_GET_CALLER_IDENTITY, "GetCallerIdentity",
 	  "sts:GetCallerIdentity", OP_NO_TXN, CAP_SMALL, op_resource_none,
 	  op_get_caller_identity },
+	OP(IAM__REQUEST__OP_ASSUME_ROLE, "AssumeRole", "sts:AssumeRole", 0, CAP_TAGS, assume_role),
+	OP(IAM__REQUEST__OP_GET_SESSION_TOKEN, "GetSessionToken", "sts:GetSessionToken", 0,
+	   CAP_SMALL, get_session_token),
+	OP(IAM__REQUEST__OP_GET_ACCESS_KEY_INFO, "GetAccessKeyInfo", "sts:GetAccessKeyInfo", 0,
+	   CAP_SMALL, get_access_key_info),
+	OP(IAM__REQUEST__OP_DECODE_AUTHORIZATION_MESSAGE, "DecodeAuthorizationMessage",
+	   "sts:DecodeAuthorizationMessage", OP_NO_TXN, CAP_SMALL, decode_authorization_message),
 
 	OP(IAM__REQUEST__OP_CREATE_USER, "CreateUser", "iam:CreateUser", OP_WRITE, CAP_TAGS,
 	   create_user),
@@ -135,6 +142,13 @@ const struct op ops_table[] = {
 	OP(IAM__REQUEST__OP_LIST_LOCAL_USER_BINDINGS, "ListLocalUserBindings",
 	   "iamd:ListLocalUserBindings", 0, CAP_SMALL, list_local_user_bindings),
 	OP(IAM__REQUEST__OP_AUTHORIZE, "Authorize", "iamd:Authorize", 0, CAP_POLICY_DOC, authorize),
+	/* accounts (op_account_admin.c) */
+	OP(IAM__REQUEST__OP_CREATE_ACCOUNT, "CreateAccount", "iamd:CreateAccount", OP_WRITE,
+	   CAP_SMALL, create_account),
+	OP(IAM__REQUEST__OP_LIST_ACCOUNTS, "ListAccounts", "iamd:ListAccounts", 0, CAP_SMALL,
+	   list_accounts),
+	OP(IAM__REQUEST__OP_DELETE_ACCOUNT, "DeleteAccount", "iamd:DeleteAccount", OP_WRITE,
+	   CAP_SMALL, delete_account),
 
 	OP(IAM__REQUEST__OP_CREATE_ROLE, "CreateRole", "iam:CreateRole", OP_WRITE, CAP_POLICY,
 	   create_role),

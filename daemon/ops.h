@@ -141,6 +141,18 @@ OP_DECLARE(get_account_authorization_details);
 OP_DECLARE(get_account_summary);
 int op_get_caller_identity(struct call *c, const ProtobufCMessage *m,
 			   ProtobufCMessage **ret);
+/* ---- STS (op_sts.c, op_sts_token.c) and accounts (op_account_admin.c) ---- */
+OP_DECLARE(assume_role);
+OP_DECLARE(get_session_token);
+OP_DECLARE(get_access_key_info);
+OP_DECLARE(decode_authorization_message);
+OP_DECLARE(create_account);
+OP_DECLARE(list_accounts);
+OP_DECLARE(delete_account);
+/* A host root's Request.account_id: the call acts as the root of that
+ * account (it must exist). Anyone else, or a signed call: AccessDenied
+ * recorded. */
+int op_account_act_as(struct call *c, const char *account_id);
 
 /* ---- access keys (op_access_key.c) ---- */
 OP_DECLARE(create_access_key);

@@ -16,3 +16,7 @@ IAMD_OPS_SOURCES += daemon/entity_role.c daemon/op_role.c daemon/op_role_tags.c 
 	daemon/op_inline.c daemon/op_boundary.c
 # access keys (secrets from iam-keyd: keyd_client.c)
 IAMD_OPS_SOURCES += daemon/op_access_key.c
+# STS (AssumeRole, GetSessionToken, GetAccessKeyInfo, DecodeAuthorizationMessage),
+# sessions in authorization, accounts
+IAMD_OPS_SOURCES += daemon/op_sts.h daemon/op_sts_token.c daemon/sts_session.c \
+	daemon/sts_session.h daemon/sts_message.c daemon/op_account_admin.c

@@ -186,6 +186,17 @@ static int add_stored(struct principal *p, const char *doc, enum policy_type typ
 	return r == -ENOMEM ? r : r < 0 ? -EIO : 0;
 }
 
+int principal_add_managed(struct call *c, struct principal *p, const char *arn,
+			  enum policy_type type)
+{
+	const char *name, *doc;
+	bool aws;
+	int r = managed_default_doc(c, arn, &name, &doc, &aws);
+	if (r < 0)
+		return r;
+	return add_stored(p, doc, type, name, aws ? "aws-managed" : "user-managed");
+}
+
 /* Inline policies of owner id `oid` (INLINE_POLICIES "oid/name"). */
 static int add_inline(struct call *c, struct principal *p, const char *oid,
 		      const char *src_type)

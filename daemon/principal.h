@@ -77,6 +77,12 @@ int principal_add_policy(struct principal *p, const char *text, size_t len,
 			 enum policy_type type, size_t max_size, const char *id,
 			 const char *src_type, struct policy_diag *reterr);
 
+/* Adds the default version of managed policy `arn` (read in c->txn) as a
+ * policy of `type` (a session policy passed by ARN: POLICY_SESSION).
+ * -ENOENT when there is no such policy; -EIO when it cannot be read. */
+int principal_add_managed(struct call *c, struct principal *p, const char *arn,
+			  enum policy_type type);
+
 /* The principal_policy that holds `pol` (its boundary too), or NULL. */
 const struct principal_policy *principal_find(const struct principal *p,
 					      const struct policy *pol);

@@ -65,3 +65,14 @@ TESTS += tests/integration/keyd.sh
 # authz: the IAM resource cache (tags, boundaries) follows every write
 dist_check_SCRIPTS += tests/integration/authz_cache.sh
 TESTS += tests/integration/authz_cache.sh
+# sts: AssumeRole, GetSessionToken, GetCallerIdentity, GetAccessKeyInfo,
+# DecodeAuthorizationMessage, sessions in authorization, accounts and
+# cross-account roles, iamctl role profiles (sts_mint: expired sessions
+# minted straight by iam-keyd)
+check_PROGRAMS += tests/integration/sts_mint
+tests_integration_sts_mint_SOURCES = tests/integration/sts_mint.c
+tests_integration_sts_mint_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_integration_sts_mint_LDADD = lib/libiamrpc.la proto/libiamproto.la lib/libiamutil.la \
+	$(PROTOBUF_C_LIBS) $(SODIUM_LIBS)
+dist_check_SCRIPTS += tests/integration/sts.sh
+TESTS += tests/integration/sts.sh

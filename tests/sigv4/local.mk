@@ -39,7 +39,7 @@ tests_sigv4_sigv4_rawcall_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_sigv4_sigv4_rawcall_LDADD = lib/libiamsigv4.la lib/libiamrpc.la proto/libiamproto.la \
 	lib/libiamutil.la $(PROTOBUF_C_LIBS) $(SODIUM_LIBS)
 dist_check_SCRIPTS += tests/integration/sigv4_e2e.sh
-#TESTS += tests/integration/sigv4_e2e.sh
+TESTS += tests/integration/sigv4_e2e.sh
 
 # bench: the in-process cost of one SigV4 check (tests/bench/bench_sigv4.c)
 check_PROGRAMS += tests/bench/bench_sigv4

@@ -1,0 +1,350 @@
+/* op_account_admin: iamd's accounts (docs/sts.md, "Accounts"). The host
+ * root (uid 0, or the owner of the state directory, calling unsigned) makes
+ * further accounts (iamd:CreateAccount), lists them and deletes empty ones,
+ * and acts as the root of any of them with Request.account_id
+ * (op_account_act_as(), called by dispatch). Accounts are AccountRecords in
+ * STORE_DB_ACCOUNTS keyed by their 12-digit id; everything an account holds
+ * is keyed or tagged by that id already (entity_account()). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "entity.h"
+#include "iamd.h"
+#include "iamd.pb-c.h"
+#include "ops.h"
+#include "sd.h"
+#include "store.pb-c.h"
+#include "store/store.h"
+#include "util/arena.h"
+#include "util/id.h"
+#include "util/name.h"
+
+#define MSG_HOST_ROOT \
+	"Only the host root (uid 0 or the owner of iamd's state directory, calling " \
+	"without SigV4 credentials) manages accounts and acts as another account's root."
+
+/* The host root itself: not a root key's holder, not a session. */
+static bool is_host_root(const struct call *c)
+{
+	return c->caller.kind == CALLER_ROOT && !c->caller.access_key_id &&
+	       !c->caller.session && (c->caller.uid == 0 || c->caller.uid == c->d->owner_uid);
+}
+
+static int host_root_only(struct call *c)
+{
+	return is_host_root(c) ? 0 : call_fail(c, -EACCES, "AccessDenied", "%s", MSG_HOST_ROOT);
+}
+
+static int account_get(struct call *c, struct store_txn *t, const char *id,
+		       Iam__AccountRecord **ret)
+{
+	struct store_val v;
+	int r = store_get(t, STORE_DB_ACCOUNTS, id, strlen(id), &v);
+	if (r < 0)
+		return r;
+	Iam__AccountRecord *a = iam__account_record__unpack(&c->pb, v.len, v.data);
+	if (!a)
+		return -EIO;
+	*ret = a;
+	return 0;
+}
+
+int op_account_act_as(struct call *c, const char *account_id)
+{
+	struct store_txn *t = NULL;
+	Iam__AccountRecord *a;
+	/* naming one's own account changes nothing (IAMD_ACCOUNT_ID may be
+	 * set in an environment shared with other uids) */
+	if (!is_host_root(c) && c->caller.account_id &&
+	    strcmp(c->caller.account_id, account_id) == 0)
+		return 0;
+	if (!is_host_root(c))
+		return call_fail(c, -EACCES, "AccessDenied", "%s", MSG_HOST_ROOT);
+	if (!util_account_id_valid(account_id))
+		return call_fail(c, -EINVAL, "ValidationError",
+				 "1 validation error detected: Value '%.32s' at 'accountId' failed to satisfy constraint: Member must be 12 digits",
+				 account_id);
+	int r = store_txn_begin(c->d->store, false, &t);
+	if (r < 0)
+		return call_fail(c, r, "ServiceFailure", NULL);
+	r = account_get(c, t, account_id, &a);
+	store_txn_abort(t);
+	if (r == -ENOENT)
+		return call_fail(c, -ENOENT, "NoSuchEntity", "The account %s does not exist.",
+				 account_id);
+	if (r < 0)
+		return call_fail(c, r, "ServiceFailure", NULL);
+	c->caller.account_id = a->account_id;
+	c->caller.user_id = a->account_id;
+	c->caller.arn = arena_printf(c->arena, "arn:aws:iam::%s:root", a->account_id);
+	return c->caller.arn ? 0 : call_fail(c, -ENOMEM, "ServiceFailure", NULL);
+}
+
+static Iam__Account *account_view(struct call *c, const Iam__AccountRecord *r)
+{
+	Iam__Account *a = arena_alloc(c->arena, sizeof(*a));
+	if (!a)
+		return NULL;
+	iam__account__init(a);
+	a->account_id = r->account_id;
+	a->account_alias = r->account_alias;
+	a->has_create_date = r->has_create_date;
+	a->create_date = r->create_date;
+	a->has_is_default = true;
+	a->is_default = r->account_id && strcmp(r->account_id, c->d->account_id) == 0;
+	return a;
+}
+
+/* An alias as IAM's CreateAccountAlias wants it: 3-63 of [a-z0-9-], no
+ * leading, trailing or doubled hyphen. */
+static void alias_check(const char *v, struct util_verr *e)
+{
+	size_t n = strlen(v);
+	bool ok = n >= 3 && n <= 63 && v[0] != '-' && v[n - 1] != '-';
+	for (size_t i = 0; ok && i < n; i++)
+		ok = (v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') ||
+		     (v[i] == '-' && v[i + 1] != '-');
+	if (!ok)
+		util_verr_add(e, "accountAlias", v,
+			      "Member must satisfy regular expression pattern: ^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$");
+}
+
+/* ---- CreateAccount ---- */
+
+int op_create_account_resource(struct call *c, const ProtobufCMessage *m, const char **ret)
+{
+	const Iam__CreateAccountRequest *q = (const Iam__CreateAccountRequest *)m;
+	struct util_verr e;
+	util_verr_init(&e);
+	if (q->account_id && !util_account_id_valid(q->account_id))
+		util_verr_add(&e, "accountId", q->account_id, "Member must be 12 digits");
+	if (q->account_alias)
+		alias_check(q->account_alias, &e);
+	int r = entity_verr_fail(c, &e);
+	if (r < 0)
+		return r;
+	*ret = "*";
+	return 0;
+}
+
+static int alias_taken(struct call *c, const char *alias, bool *ret)
+{
+	struct store_cursor *cur = NULL;
+	struct store_val k, v;
+	int r = store_cursor_open(c->txn, STORE_DB_ACCOUNTS, &cur);
+	if (r < 0)
+		return r;
+	*ret = false;
+	for (r = store_cursor_seek(cur, "", 0, &k, &v); r == 0 && !*ret;
+	     r = store_cursor_next(cur, &k, &v)) {
+		Iam__AccountRecord *a = iam__account_record__unpack(&c->pb, v.len, v.data);
+		if (!a) {
+			r = -EIO;
+			break;
+		}
+		*ret = a->account_alias && strcmp(a->account_alias, alias) == 0;
+	}
+	store_cursor_close(cur);
+	return r == -ENOENT ? 0 : r;
+}
+
+int op_create_account(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **ret)
+{
+	const Iam__CreateAccountRequest *q = (const Iam__CreateAccountRequest *)m;
+	Iam__CreateAccountResponse *resp = arena_alloc(c->arena, sizeof(*resp));
+	Iam__AccountRecord rec = IAM__ACCOUNT_RECORD__INIT;
+	char id[13];
+	int r;
+	if (!resp)
+		return -ENOMEM;
+	if ((r = host_root_only(c)) < 0)
+		return r;
+	if (q->account_alias) {
+		bool taken;
+		if ((r = alias_taken(c, q->account_alias, &taken)) < 0)
+			return op_fail_store(c, r);
+		if (taken)
+			return call_fail(c, -EEXIST, "EntityAlreadyExists",
+					 "The account alias %s already exists.", q->account_alias);
+	}
+	for (int tries = 0;; tries++) {
+		struct store_val v;
+		if (q->account_id)
+			memcpy(id, q->account_id, 13);
+		else if ((r = util_account_id_new(id)) < 0)
+			return op_fail_store(c, r);
+		r = store_get(c->txn, STORE_DB_ACCOUNTS, id, 12, &v);
+		if (r == -ENOENT)
+			break;
+		if (r < 0)
+			return op_fail_store(c, r);
+		if (q->account_id)
+			return call_fail(c, -EEXIST, "EntityAlreadyExists",
+					 "The account %s already exists.", id);
+		if (tries > 8)
+			return op_fail_store(c, -EEXIST);
+	}
+	rec.account_id = arena_strdup(c->arena, id);
+	rec.account_alias = q->account_alias;
+	rec.has_create_date = true;
+	rec.create_date = c->now;
+	size_t len = iam__account_record__get_packed_size(&rec);
+	uint8_t *buf = arena_alloc(c->arena, len ? len : 1);
+	if (!buf || !rec.account_id)
+		return -ENOMEM;
+	iam__account_record__pack(&rec, buf);
+	r = store_put(c->txn, STORE_DB_ACCOUNTS, id, 12, buf, len, STORE_NOOVERWRITE);
+	if (r < 0)
+		return op_fail_store(c, r);
+	iam__create_account_response__init(resp);
+	resp->account = account_view(c, &rec);
+	if (!resp->account)
+		return -ENOMEM;
+	iamd_log_call(LOG_INFO, c, "account %s created", id);
+	*ret = &resp->base;
+	return 0;
+}
+
+/* ---- ListAccounts ---- */
+
+int op_list_accounts_resource(struct call *c, const ProtobufCMessage *m, const char **ret)
+{
+	const Iam__ListAccountsRequest *q = (const Iam__ListAccountsRequest *)m;
+	struct util_verr e;
+	util_verr_init(&e);
+	util_name_check_marker(q->marker, "marker", &e);
+	util_name_check_max_items(q->has_max_items, q->max_items, "maxItems", &e);
+	int r = entity_verr_fail(c, &e);
+	if (r < 0)
+		return r;
+	*ret = "*";
+	return 0;
+}
+
+struct list_acct {
+	Iam__Account **items;
+	size_t n;
+};
+
+static int list_visit(struct call *c, const char *suffix, size_t len,
+		      const struct store_val *val, bool take, void *userdata)
+{
+	struct list_acct *l = userdata;
+	(void)suffix;
+	(void)len;
+	Iam__AccountRecord *a = iam__account_record__unpack(&c->pb, val->len, val->data);
+	if (!a || !a->account_id)
+		return -EIO;
+	if (take) {
+		l->items[l->n] = account_view(c, a);
+		if (!l->items[l->n++])
+			return -ENOMEM;
+	}
+	return 1;
+}
+
+int op_list_accounts(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **ret)
+{
+	const Iam__ListAccountsRequest *q = (const Iam__ListAccountsRequest *)m;
+	Iam__ListAccountsResponse *resp = arena_alloc(c->arena, sizeof(*resp));
+	struct entity_page p = { .kind = 'A', .marker = q->marker,
+				 .has_max = q->has_max_items, .max = q->max_items };
+	int32_t max = p.has_max ? p.max : UTIL_MAX_ITEMS_DEFAULT;
+	struct list_acct l = { 0 };
+	int r;
+	if ((r = host_root_only(c)) < 0)
+		return r;
+	l.items = arena_alloc(c->arena, sizeof(*l.items) * (size_t)max);
+	if (!resp || !l.items)
+		return -ENOMEM;
+	iam__list_accounts_response__init(resp);
+	r = entity_page_walk(c, STORE_DB_ACCOUNTS, "", &p, list_visit, &l);
+	if (r < 0)
+		return op_fail_store(c, r);
+	resp->accounts = l.items;
+	resp->n_accounts = l.n;
+	resp->has_is_truncated = true;
+	resp->is_truncated = p.truncated;
+	resp->marker = p.next_marker;
+	*ret = &resp->base;
+	return 0;
+}
+
+/* ---- DeleteAccount ---- */
+
+int op_delete_account_resource(struct call *c, const ProtobufCMessage *m, const char **ret)
+{
+	const Iam__DeleteAccountRequest *q = (const Iam__DeleteAccountRequest *)m;
+	struct util_verr e;
+	util_verr_init(&e);
+	if (!q->account_id)
+		util_verr_add(&e, "accountId", NULL, "Member must not be null");
+	else if (!util_account_id_valid(q->account_id))
+		util_verr_add(&e, "accountId", q->account_id, "Member must be 12 digits");
+	int r = entity_verr_fail(c, &e);
+	if (r < 0)
+		return r;
+	*ret = "*";
+	return 0;
+}
+
+/* Whether any key of `db` starts with `prefix`. */
+static int any_under(struct call *c, enum store_db db, const char *prefix, bool *ret)
+{
+	struct store_cursor *cur = NULL;
+	struct store_val k, v;
+	size_t n = strlen(prefix);
+	int r = store_cursor_open(c->txn, db, &cur);
+	if (r < 0)
+		return r;
+	r = store_cursor_seek(cur, prefix, n, &k, &v);
+	*ret = r == 0 && k.len >= n && memcmp(k.data, prefix, n) == 0;
+	store_cursor_close(cur);
+	return r == -ENOENT ? 0 : r;
+}
+
+int op_delete_account(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **ret)
+{
+	const Iam__DeleteAccountRequest *q = (const Iam__DeleteAccountRequest *)m;
+	Iam__DeleteAccountResponse *resp = arena_alloc(c->arena, sizeof(*resp));
+	Iam__AccountRecord *a;
+	char prefix[16];
+	int r;
+	if (!resp)
+		return -ENOMEM;
+	if ((r = host_root_only(c)) < 0)
+		return r;
+	if (strcmp(q->account_id, c->d->account_id) == 0)
+		return call_fail(c, -ENOTEMPTY, "DeleteConflict",
+				 "The default account %s cannot be deleted.", q->account_id);
+	r = account_get(c, c->txn, q->account_id, &a);
+	if (r == -ENOENT)
+		return call_fail(c, r, "NoSuchEntity", "The account %s does not exist.",
+				 q->account_id);
+	if (r < 0)
+		return op_fail_store(c, r);
+	/* nothing may be left in it: users, groups, roles, customer managed
+	 * policies, the root's access keys */
+	snprintf(prefix, sizeof(prefix), "%s/", q->account_id);
+	static const enum store_db dbs[] = { STORE_DB_USERS, STORE_DB_GROUPS, STORE_DB_ROLES,
+					     STORE_DB_POLICIES, STORE_DB_USER_ACCESS_KEYS };
+	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
+		bool any;
+		if ((r = any_under(c, dbs[i], prefix, &any)) < 0)
+			return op_fail_store(c, r);
+		if (any)
+			return call_fail(c, -ENOTEMPTY, "DeleteConflict",
+					 "Cannot delete account %s: it still has users, groups, roles, policies or root access keys.",
+					 q->account_id);
+	}
+	r = store_del(c->txn, STORE_DB_ACCOUNTS, q->account_id, 12);
+	if (r < 0)
+		return op_fail_store(c, r);
+	iam__delete_account_response__init(resp);
+	iamd_log_call(LOG_INFO, c, "account %s deleted", q->account_id);
+	*ret = &resp->base;
+	return 0;
+}
