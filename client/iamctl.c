@@ -14,7 +14,6 @@
 #include "iamctl.h"
 
 int iamctl_policy_main(int argc, char **argv);
-int iamctl_audit_main(int argc, char **argv);
 
 /* --- commands ------------------------------------------------------------ */
 
@@ -374,8 +373,6 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(service, "policy") == 0)
 		return iamctl_policy_main(argc - (i - 1), argv + (i - 1));
-	if (strcmp(service, "audit") == 0)
-		return iamctl_audit_main(argc - (i - 1), argv + (i - 1));
 	if (strcmp(service, "iam") != 0 && strcmp(service, "sts") != 0 &&
 	    strcmp(service, "iamd") != 0)
 		return iamctl_usage_error("argument command: Invalid choice, valid "
