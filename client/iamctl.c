@@ -14,6 +14,7 @@
 #include "iamctl.h"
 
 int iamctl_policy_main(int argc, char **argv);
+int iamctl_audit_main(int argc, char **argv);
 
 /* --- commands ------------------------------------------------------------ */
 
@@ -267,7 +268,7 @@ static int use_credentials(iam_client *c, const struct iamctl_opts *o)
 	int r;
 	const char *acct = o->account_id ? o->account_id : getenv("IAMD_ACCOUNT_ID");
 	if (acct && *acct && iam_client_set_account_id(c, acct) < 0) {
-		fprintf(stderr, "\niamctl: --as-account (IAMD_ACCOUNT_ID) '%s' is not 12 digits\n",
+		fprintf(stderr, "\niamctl: --account-id (IAMD_ACCOUNT_ID) '%s' is not 12 digits\n",
 			acct);
 		return IAMCTL_EXIT_USAGE;
 	}
@@ -373,6 +374,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(service, "policy") == 0)
 		return iamctl_policy_main(argc - (i - 1), argv + (i - 1));
+	if (strcmp(service, "audit") == 0)
+		return iamctl_audit_main(argc - (i - 1), argv + (i - 1));
 	if (strcmp(service, "iam") != 0 && strcmp(service, "sts") != 0 &&
 	    strcmp(service, "iamd") != 0)
 		return iamctl_usage_error("argument command: Invalid choice, valid "

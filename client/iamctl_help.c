@@ -55,6 +55,7 @@ void iamctl_help_top(void)
 	       "  iamd     iamd's own actions: local uid bindings, Authorize "
 	       "(%zu subcommands)\n"
 	       "  policy   offline policy tools (iamctl policy help)\n"
+	       "  audit    the audit trail, offline: verify, lookup (iamctl audit help)\n"
 	       "  help     this text; 'iamctl <command> help' lists subcommands,\n"
 	       "           'iamctl <command> <subcommand> help' their parameters\n\n"
 	       "Global options:\n"

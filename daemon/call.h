@@ -108,6 +108,7 @@ struct call {
 	struct session *session;
 	call_resume_fn resume;
 	void *resume_state;
+	bool audited;             /* its audit record is written (dispatch.c) */
 };
 
 typedef int (*op_handler_fn)(struct call *c, const ProtobufCMessage *req,

@@ -9,6 +9,7 @@
 
 #include "api.pb-c.h"
 #include "authn.h"
+#include "audit.h"
 #include "authz.h"
 #include "call.h"
 #include "iamd.h"
@@ -35,6 +36,14 @@ int session_init(struct session *s, struct iamd *d, uid_t uid, gid_t gid,
 	s->pid = pid;
 	snprintf(s->root_arn, sizeof(s->root_arn), "arn:aws:iam::%s:root",
 		 d->account_id);
+	if (d->audit) {
+		char unit[96];
+		int n = snprintf(s->source, sizeof(s->source), "uid:%u pid:%d",
+				 (unsigned)uid, (int)pid);
+		if (iamd_pid_unit(pid, unit, sizeof(unit)) == 0)
+			snprintf(s->source + n, sizeof(s->source) - (size_t)n,
+				 " unit:%s", unit);
+	}
 	return 0;
 }
 
@@ -150,13 +159,20 @@ handled:
 			call_fail(c, r < 0 ? r : -EIO, NULL, NULL);
 		resp = NULL;
 	}
-	/* AUDIT: the call's record is written here, allowed or denied (the
-	 * denials above jump to `out`, which will audit them too): caller,
-	 * action, resource, request parameters and response elements
-	 * rendered from the descriptors with secrets redacted, c->err_code,
-	 * c->request_id. A mutating call whose record cannot be written
-	 * fails before its commit. */
+	/* AUDIT: a mutating call's record is written and fsync'd before its
+	 * commit; when it cannot be, the call fails and nothing changes
+	 * (audit.h). Every other call is recorded by call_answer(). */
 	if (resp && c->txn && store_txn_is_write(c->txn)) {
+		r = audit_call(c->d->audit, c, resp, AUDIT_DURABLE);
+		if (r < 0) {
+			resp = NULL;
+			call_fail(c, r, "ServiceFailure",
+				  "The request could not be recorded in the audit trail.");
+			iamd_log_call(LOG_CRIT, c, "%s refused: its audit record cannot "
+				      "be written: %s", op->name, strerror(-r));
+			goto out;
+		}
+		c->audited = true;
 		r = store_txn_commit(c->txn);
 		c->txn = NULL;
 		if (r == 0)
@@ -232,6 +248,10 @@ static int call_answer(struct call *c, ProtobufCMessage *result, struct rpc_buf 
 		status.sender_fault = http < 500;
 		status.has_http_status = true;
 		status.http_status = http;
+	}
+	if (!c->audited) {
+		c->audited = true;
+		(void)audit_call(c->d->audit, c, result, 0);
 	}
 	/* Response {id, status, request_id, result}: the result is the field
 	 * with the op's number */
@@ -407,6 +427,10 @@ int dispatch_frame(struct session *s, const uint8_t *body, size_t len,
 			goto out;
 		}
 		s->hello_done = true;
+		const Iam__Hello *hello = (const Iam__Hello *)msg;
+		if (hello && hello->client)
+			snprintf(s->user_agent, sizeof(s->user_agent), "%s",
+				 hello->client);
 		r = answer_hello(s, id, out);
 		goto out;
 	}

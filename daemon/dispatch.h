@@ -77,6 +77,10 @@ struct session {
 	bool hello_done;
 	uint64_t calls;           /* answered so far */
 	char root_arn[64];        /* arn:aws:iam::ACCOUNT:root */
+	/* for the audit trail (audit.h): the peer as "uid:N pid:N[ unit:U]"
+	 * and Hello's client string */
+	char source[160];
+	char user_agent[128];
 	/* a call waiting for keyd, answered into `out`; then dispatch calls
 	 * resumed(s, 0, resumed_data) (or a negative errno when the answer
 	 * could not be encoded: close the connection). Set by the server. */

@@ -9,6 +9,7 @@ struct store;
 struct event_base;
 struct authz_cache;
 struct keyd_client;
+struct audit;
 
 struct iamd_config {
 	const char *state_dir;        /* --state-dir: LMDB lives in STATE/db */
@@ -24,6 +25,12 @@ struct iamd_config {
 	uint32_t idle_timeout_ms;     /* no complete frame for this long: close */
 	uint32_t frame_timeout_ms;    /* a started frame must complete within */
 	size_t map_size;              /* LMDB map size */
+	/* the audit trail (audit.h): --audit, --audit-data-events,
+	 * --audit-max-file-size, --audit-rotate-interval */
+	bool audit;
+	bool audit_data_events;
+	uint64_t audit_max_file_size;
+	uint32_t audit_rotate_interval;
 };
 
 struct iamd {
@@ -39,4 +46,5 @@ struct iamd {
 	uint64_t generation;
 	struct authz_cache *authz;    /* authz_cache.c; created on first use */
 	struct keyd_client *keyd;     /* keyd_client.c; set once the loop exists */
+	struct audit *audit;          /* audit.c; NULL when the trail is off */
 };

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "authz.h"
 #include "iamd.h"
 #include "keyd_client.h"
@@ -70,6 +71,10 @@ static void usage(FILE *f)
 		"  --idle-timeout T      close a connection idle this long (default 60s)\n"
 		"  --frame-timeout T     a started frame must complete within T (default 10s)\n"
 		"                        T: a number with ms, s or m (bare number: seconds)\n"
+		"  --audit yes|no        the audit trail in STATE/audit (default yes)\n"
+		"  --audit-data-events yes|no  record Authorize calls (default yes)\n"
+		"  --audit-max-file-size BYTES  start a new trail file above (default 16M)\n"
+		"  --audit-rotate-interval T    ... or after T (default 1h)\n"
 		"  --journal             log to the journal even if stderr is not connected to it\n"
 		"  --debug               log debug lines too\n"
 		"  -h, --help            this text\n"
@@ -136,6 +141,7 @@ enum {
 	OPT_FOREGROUND = 256, OPT_STATE, OPT_RUNTIME, OPT_SOCKET, OPT_ACCOUNT,
 	OPT_MAP, OPT_MAX_FRAME, OPT_MAX_CONNS, OPT_MAX_INFLIGHT, OPT_IDLE,
 	OPT_FRAME_TO, OPT_JOURNAL, OPT_DEBUG, OPT_KEYD_SOCKET, OPT_KEYD_TIMEOUT,
+	OPT_AUDIT, OPT_AUDIT_DATA, OPT_AUDIT_SIZE, OPT_AUDIT_ROTATE,
 };
 
 static int parse_args(int argc, char **argv, struct iamd_config *cfg,
@@ -155,6 +161,10 @@ static int parse_args(int argc, char **argv, struct iamd_config *cfg,
 		{ "frame-timeout", required_argument, NULL, OPT_FRAME_TO },
 		{ "keyd-socket", required_argument, NULL, OPT_KEYD_SOCKET },
 		{ "keyd-timeout", required_argument, NULL, OPT_KEYD_TIMEOUT },
+		{ "audit", required_argument, NULL, OPT_AUDIT },
+		{ "audit-data-events", required_argument, NULL, OPT_AUDIT_DATA },
+		{ "audit-max-file-size", required_argument, NULL, OPT_AUDIT_SIZE },
+		{ "audit-rotate-interval", required_argument, NULL, OPT_AUDIT_ROTATE },
 		{ "journal", no_argument, NULL, OPT_JOURNAL },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "help", no_argument, NULL, 'h' },
@@ -218,6 +228,37 @@ static int parse_args(int argc, char **argv, struct iamd_config *cfg,
 				return -EINVAL;
 			}
 			break;
+		case OPT_AUDIT:
+		case OPT_AUDIT_DATA: {
+			bool yes = strcmp(optarg, "yes") == 0;
+			if (!yes && strcmp(optarg, "no") != 0) {
+				fprintf(stderr, "iamd: --%s: yes or no expected, got \"%s\"\n",
+					o == OPT_AUDIT ? "audit" : "audit-data-events", optarg);
+				return -EINVAL;
+			}
+			if (o == OPT_AUDIT)
+				cfg->audit = yes;
+			else
+				cfg->audit_data_events = yes;
+			break;
+		}
+		case OPT_AUDIT_SIZE: {
+			if (parse_size(optarg, UINT64_MAX / 2, &v) < 0 || v < 4096) {
+				fprintf(stderr, "iamd: --audit-max-file-size: a size of at least 4K expected, got \"%s\"\n", optarg);
+				return -EINVAL;
+			}
+			cfg->audit_max_file_size = v;
+			break;
+		}
+		case OPT_AUDIT_ROTATE: {
+			uint32_t ms;
+			if (parse_duration_ms(optarg, &ms) < 0 || ms < 1000) {
+				fprintf(stderr, "iamd: --audit-rotate-interval: a duration of at least 1s expected, got \"%s\"\n", optarg);
+				return -EINVAL;
+			}
+			cfg->audit_rotate_interval = ms / 1000;
+			break;
+		}
 		case OPT_JOURNAL: *ret_journal = true; break;
 		case OPT_DEBUG: *ret_debug = true; break;
 		case 'h': usage(stdout); exit(0);
@@ -480,6 +521,10 @@ int main(int argc, char **argv)
 			.max_conns = 1024,
 			.idle_timeout_ms = 60000,
 			.frame_timeout_ms = 10000,
+			.audit = true,
+			.audit_data_events = true,
+			.audit_max_file_size = AUDIT_MAX_FILE_SIZE_DEFAULT,
+			.audit_rotate_interval = AUDIT_ROTATE_INTERVAL_DEFAULT,
 		},
 	};
 	struct main_state ms = { .lock_fd = -1, .listen_fd = -1, .ready_pipe = -1 };
@@ -490,6 +535,7 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &d.cfg, &journal, &debug) < 0)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);   /* a file size limit fails writes (EFBIG) */
 	if (!d.cfg.foreground && (r = detach(&ms)) < 0) {
 		fprintf(stderr, "iamd: cannot detach: %s\n", strerror(-r));
 		return 1;
@@ -511,6 +557,19 @@ int main(int argc, char **argv)
 		iamd_log(LOG_ERR, "keyd client for %s: %s", d.cfg.keyd_socket_path, strerror(-r));
 		goto out;
 	}
+	if (d.cfg.audit) {
+		struct audit_options ao = {
+			.enabled = true,
+			.data_events = d.cfg.audit_data_events,
+			.max_file_size = d.cfg.audit_max_file_size,
+			.rotate_interval = d.cfg.audit_rotate_interval,
+		};
+		r = audit_open(&d, &ao, &d.audit);
+		if (r < 0) {
+			iamd_log(LOG_ERR, "cannot open the audit trail: %s", strerror(-r));
+			goto out;
+		}
+	}
 	r = pidfile_write(ms.pid_path);
 	if (r < 0) {
 		iamd_log(LOG_ERR, "cannot write %s: %s", ms.pid_path, strerror(-r));
@@ -529,6 +588,8 @@ int main(int argc, char **argv)
 	if (r < 0)
 		iamd_log(LOG_ERR, "event loop failed: %s", strerror(-r));
 out:
+	audit_close(d.audit);   /* before the loop's base goes */
+	d.audit = NULL;
 	keyd_client_free(d.keyd);   /* before the loop's base goes */
 	d.keyd = NULL;
 	server_free(srv);

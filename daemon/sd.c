@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
+#include <systemd/sd-login.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -162,4 +163,41 @@ int iamd_listen_fd(int *ret_fd)
 		return -ENOTSOCK;
 	*ret_fd = fd;
 	return 1;
+}
+
+void iamd_log_audit(const char *event_id, const char *principal,
+		    const char *action, const char *decision, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	if (!log_journal && !log_debug)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (log_journal) {
+		sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", LOG_NOTICE,
+				"SYSLOG_IDENTIFIER=iamd",
+				"IAM_EVENT_ID=%s", event_id,
+				"IAM_PRINCIPAL=%s", principal,
+				"IAM_ACTION=%s", action,
+				"IAM_DECISION=%s", decision, NULL);
+		return;
+	}
+	fprintf(stderr, "iamd: %s [event %s]\n", msg, event_id);
+}
+
+int iamd_pid_unit(pid_t pid, char *ret, size_t size)
+{
+	char *unit = NULL;
+	int r = sd_pid_get_unit(pid, &unit);
+	if (r < 0)
+		return r;
+	if (strlen(unit) >= size) {
+		free(unit);
+		return -ENAMETOOLONG;
+	}
+	memcpy(ret, unit, strlen(unit) + 1);
+	free(unit);
+	return 0;
 }

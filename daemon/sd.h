@@ -5,7 +5,9 @@
 #pragma once
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <syslog.h>
+#include <sys/types.h>
 
 struct call;
 
@@ -24,6 +26,16 @@ void iamd_log_limited(int prio, const char *fmt, ...)
  * IAM_ACTION, IAM_PRINCIPAL and IAM_ERROR_CODE. Rate-limited. */
 void iamd_log_call(int prio, const struct call *c, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* The audit trail's one-line summary of a denial or a credential issue
+ * (audit.h): a journal entry with IAM_EVENT_ID, IAM_PRINCIPAL, IAM_ACTION
+ * and IAM_DECISION under systemd, else a line on stderr with --debug. */
+void iamd_log_audit(const char *event_id, const char *principal,
+		    const char *action, const char *decision, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* The systemd unit of a process ("foo.service"), when libsystemd knows it:
+ * 0 and ret set, else negative errno. */
+int iamd_pid_unit(pid_t pid, char *ret, size_t size);
 
 /* sd_notify(); a no-op outside systemd. `state` is e.g. "READY=1". */
 void iamd_notify(const char *state);

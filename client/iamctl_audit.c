@@ -1,0 +1,535 @@
+/* iamctl audit: the audit trail read straight from its files, offline
+ * (docs/audit.md): `verify` proves the record chain and the digests,
+ * `lookup` filters records as CloudTrail's LookupEvents does. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+int iamctl_audit_main(int argc, char **argv);
+
+#define DEFAULT_STATE_DIR LOCALSTATEDIR "/lib/iamd"
+
+struct rec {
+	char *line;            /* without its newline */
+	size_t len;
+	const char *file;
+	size_t lineno;
+	uint64_t seq;          /* 0: unreadable */
+	char prev[65];         /* its previousRecordHash */
+	char hash[65];         /* SHA-256 of the line */
+	bool partial;          /* the file's last bytes, no newline */
+};
+
+struct trail {
+	char dir[4096];
+	char **files;          /* sorted names */
+	size_t n_files;
+	struct rec *recs;
+	size_t n;
+	size_t problems;
+};
+
+static void hex256(const void *p, size_t n, char ret[65])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(h, p, n);
+	sodium_bin2hex(ret, 65, h, sizeof(h));
+}
+
+static bool is_trail_file(const char *n)
+{
+	size_t l = strlen(n);
+	return strncmp(n, "audit-", 6) == 0 && l > 12 && strcmp(n + l - 6, ".jsonl") == 0;
+}
+
+static bool is_digest_file(const char *n)
+{
+	size_t l = strlen(n);
+	return strncmp(n, "audit-", 6) == 0 && l > 12 &&
+	       strcmp(n + l - 12, ".digest.json") == 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int list_dir(const char *dir, bool (*keep)(const char *), char ***ret,
+		    size_t *ret_n)
+{
+	DIR *d = opendir(dir);
+	char **v = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	if (!d) {
+		*ret = NULL;
+		*ret_n = 0;
+		return errno == ENOENT ? 0 : -errno;
+	}
+	while ((de = readdir(d))) {
+		if (!keep(de->d_name))
+			continue;
+		char **p = realloc(v, (n + 1) * sizeof(*v));
+		if (!p)
+			break;
+		v = p;
+		v[n++] = strdup(de->d_name);
+	}
+	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_str);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static char *read_all(const char *path, size_t *ret_len)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (cap - len < 65536) {
+			cap = cap ? cap * 2 : 131072;
+			char *p = realloc(buf, cap + 1);
+			if (!p) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = p;
+		}
+		size_t got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	fclose(f);
+	buf[len] = 0;
+	*ret_len = len;
+	return buf;
+}
+
+static void problem(struct trail *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void problem(struct trail *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	printf("FAIL: ");
+	vprintf(fmt, ap);
+	printf("\n");
+	va_end(ap);
+	t->problems++;
+}
+
+static int trail_load(struct trail *t)
+{
+	int r = list_dir(t->dir, is_trail_file, &t->files, &t->n_files);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < t->n_files; i++) {
+		char path[8192];
+		size_t len = 0;
+		snprintf(path, sizeof(path), "%s/%s", t->dir, t->files[i]);
+		char *buf = read_all(path, &len);
+		if (!buf)
+			return -errno;
+		size_t lineno = 0;
+		for (char *p = buf; p < buf + len;) {
+			char *nl = memchr(p, '\n', (size_t)(buf + len - p));
+			size_t l = nl ? (size_t)(nl - p) : (size_t)(buf + len - p);
+			struct rec *v = realloc(t->recs, (t->n + 1) * sizeof(*v));
+			if (!v)
+				return -ENOMEM;
+			t->recs = v;
+			struct rec *rc = &t->recs[t->n++];
+			memset(rc, 0, sizeof(*rc));
+			rc->line = strndup(p, l);
+			rc->len = l;
+			rc->file = t->files[i];
+			rc->lineno = ++lineno;
+			rc->partial = !nl;
+			hex256(p, l, rc->hash);
+			json_t *j = json_loadb(p, l, 0, NULL);
+			json_t *s = json_object_get(j, "recordSequence");
+			json_t *h = json_object_get(j, "previousRecordHash");
+			if (json_is_integer(s) && json_is_string(h) &&
+			    strlen(json_string_value(h)) == 64) {
+				rc->seq = (uint64_t)json_integer_value(s);
+				memcpy(rc->prev, json_string_value(h), 65);
+			}
+			json_decref(j);
+			p += l + (nl ? 1 : 0);
+		}
+		free(buf);
+	}
+	return 0;
+}
+
+static const struct rec *find_hash(const struct trail *t, const char *h)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->recs[i].hash, h) == 0)
+			return &t->recs[i];
+	return NULL;
+}
+
+/* Each record against the one before it: what broke the chain, named. */
+static void verify_chain(struct trail *t)
+{
+	static const char zero[65] =
+		"0000000000000000000000000000000000000000000000000000000000000000";
+	const struct rec *a = NULL;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct rec *b = &t->recs[i];
+		if (b->partial) {
+			problem(t, "%s line %zu: truncated: the file ends inside a record "
+				"(%zu bytes of it left)", b->file, b->lineno, b->len);
+			continue;
+		}
+		if (!b->seq) {
+			problem(t, "%s line %zu: changed: not a trail record (not JSON, "
+				"or no recordSequence/previousRecordHash)", b->file, b->lineno);
+			continue;
+		}
+		uint64_t want = a ? a->seq + 1 : 1;
+		const char *want_hash = a ? a->hash : zero;
+		if (b->seq == want && strcmp(b->prev, want_hash) == 0) {
+			a = b;
+			continue;
+		}
+		const struct rec *p = find_hash(t, b->prev);
+		if (b->seq == want) {
+			problem(t, "%s line %zu: changed: record %llu no longer hashes to "
+				"the previousRecordHash of record %llu (%s line %zu)",
+				a ? a->file : b->file, a ? a->lineno : 0,
+				(unsigned long long)(a ? a->seq : 0),
+				(unsigned long long)b->seq, b->file, b->lineno);
+		} else if (p && p != a) {
+			problem(t, "%s line %zu: reordered: record %llu follows record %llu "
+				"but was written after record %llu (%s line %zu)",
+				b->file, b->lineno, (unsigned long long)b->seq,
+				(unsigned long long)(a ? a->seq : 0),
+				(unsigned long long)p->seq, p->file, p->lineno);
+		} else if (b->seq > want) {
+			bool at_file_end = a && a->file != b->file &&
+					   (i == 0 || t->recs[i - 1].file != b->file);
+			problem(t, "%s line %zu: %s: record%s %llu%s%llu missing before record "
+				"%llu%s%s", b->file, b->lineno,
+				at_file_end ? "removed or truncated" : "removed",
+				b->seq - want > 1 ? "s" : "", (unsigned long long)want,
+				b->seq - want > 1 ? "-" : "", b->seq - want > 1
+					? (unsigned long long)(b->seq - 1) : 0ULL,
+				(unsigned long long)b->seq,
+				at_file_end ? "; the end of " : "",
+				at_file_end ? a->file : "");
+		} else {
+			problem(t, "%s line %zu: reordered or duplicated: record %llu "
+				"after record %llu", b->file, b->lineno,
+				(unsigned long long)b->seq,
+				(unsigned long long)(a ? a->seq : 0));
+		}
+		a = b;
+	}
+}
+
+static bool file_listed(const struct trail *t, const char *name)
+{
+	for (size_t i = 0; i < t->n_files; i++)
+		if (strcmp(t->files[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Each digest: chained to the one before, its file present and unchanged. */
+static size_t verify_digests(struct trail *t)
+{
+	char ddir[8192], **names = NULL;
+	size_t n = 0;
+	char prev_hash[65] = "";
+	const char *prev_name = NULL;
+	snprintf(ddir, sizeof(ddir), "%s/digest", t->dir);
+	if (list_dir(ddir, is_digest_file, &names, &n) < 0) {
+		problem(t, "%s: cannot be read", ddir);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char path[16384];
+		size_t len;
+		snprintf(path, sizeof(path), "%s/%s", ddir, names[i]);
+		char *text = read_all(path, &len);
+		json_t *j = text ? json_loadb(text, len, 0, NULL) : NULL;
+		if (!j) {
+			problem(t, "digest %s: changed: not JSON", names[i]);
+			free(text);
+			continue;
+		}
+		const char *ph = json_string_value(json_object_get(j, "previousDigestHashValue"));
+		const char *pn = json_string_value(json_object_get(j, "previousDigestS3Object"));
+		if (prev_name && (!ph || strcmp(ph, prev_hash) != 0))
+			problem(t, "digest %s: the previous digest %s was changed or "
+				"removed (%s expected)", names[i], prev_name, pn ? pn : "none");
+		else if (!prev_name && pn)
+			problem(t, "digest %s: removed: the digest before it, %s, is missing",
+				names[i], pn);
+		json_t *lf;
+		size_t k;
+		json_array_foreach(json_object_get(j, "logFiles"), k, lf) {
+			const char *fn = json_string_value(json_object_get(lf, "fileName"));
+			const char *hv = json_string_value(json_object_get(lf, "hashValue"));
+			json_int_t sz = json_integer_value(json_object_get(lf, "fileSize"));
+			char fpath[16384], h[65];
+			size_t flen;
+			if (!fn || !hv || strchr(fn, '/')) {
+				problem(t, "digest %s: changed: a logFiles entry without a "
+					"fileName or hashValue", names[i]);
+				continue;
+			}
+			snprintf(fpath, sizeof(fpath), "%s/%s", t->dir, fn);
+			char *ft = file_listed(t, fn) ? read_all(fpath, &flen) : NULL;
+			if (!ft) {
+				problem(t, "%s: removed: the file is listed in digest %s but "
+					"missing", fn, names[i]);
+				continue;
+			}
+			hex256(ft, flen, h);
+			if (strcmp(h, hv) != 0) {
+				if (sz && (json_int_t)flen < sz)
+					problem(t, "%s: truncated: %zu bytes, its digest %s says "
+						"%lld", fn, flen, names[i], (long long)sz);
+				else
+					problem(t, "%s: changed since its digest %s (SHA-256 %s, "
+						"the digest says %s)", fn, names[i], h, hv);
+			}
+			free(ft);
+		}
+		hex256(text, len, prev_hash);
+		prev_name = names[i];
+		json_decref(j);
+		free(text);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return n;
+}
+
+static int audit_verify(struct trail *t)
+{
+	int r = trail_load(t);
+	if (r < 0) {
+		fprintf(stderr, "iamctl: audit verify: %s: %s\n", t->dir, strerror(-r));
+		return 255;
+	}
+	verify_chain(t);
+	size_t nd = verify_digests(t);
+	if (t->problems) {
+		printf("audit verify: %zu problem%s in %zu files, %zu records, %zu "
+		       "digests (%s)\n", t->problems, t->problems > 1 ? "s" : "",
+		       t->n_files, t->n, nd, t->dir);
+		return 1;
+	}
+	printf("audit verify: OK: %zu files, %zu records (chain 1-%llu), %zu digests "
+	       "(%s)\n", t->n_files, t->n,
+	       (unsigned long long)(t->n ? t->recs[t->n - 1].seq : 0), nd, t->dir);
+	return 0;
+}
+
+struct filter {
+	const char *start, *end;   /* ISO 8601 texts, compared as text */
+	const char *user, *role, *arn, *event, *key, *error;
+	bool table;
+};
+
+static const char *jstr(json_t *o, const char *path)
+{
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", path);
+	json_t *j = o;
+	for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && j;
+	     k = strtok_r(NULL, ".", &save))
+		j = json_object_get(j, k);
+	return json_string_value(j);
+}
+
+static bool eq(const char *want, const char *got)
+{
+	return !want || (got && strcmp(want, got) == 0);
+}
+
+static bool matches(const struct filter *f, json_t *e)
+{
+	const char *t = jstr(e, "eventTime");
+	if (f->start && (!t || strcmp(t, f->start) < 0))
+		return false;
+	if (f->end && (!t || strcmp(t, f->end) > 0))
+		return false;
+	if (f->user && !eq(f->user, jstr(e, "userIdentity.userName")))
+		return false;
+	if (f->role) {
+		const char *ty = jstr(e, "userIdentity.sessionContext.sessionIssuer.type");
+		if (!eq("Role", ty) ||
+		    !eq(f->role, jstr(e, "userIdentity.sessionContext.sessionIssuer.userName")))
+			return false;
+	}
+	return eq(f->arn, jstr(e, "userIdentity.arn")) &&
+	       eq(f->event, jstr(e, "eventName")) &&
+	       eq(f->key, jstr(e, "userIdentity.accessKeyId")) &&
+	       eq(f->error, jstr(e, "errorCode"));
+}
+
+/* 2026-11-29 or 2026-11-29T14:00:00Z (or without the Z) -> the text form
+ * of eventTime */
+static int time_arg(const char *s, bool end, const char **ret)
+{
+	static char bufs[2][32];
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!p) {
+		memset(&tm, 0, sizeof(tm));
+		p = strptime(s, "%Y-%m-%d", &tm);
+		if (p && end) {
+			tm.tm_hour = 23;
+			tm.tm_min = 59;
+			tm.tm_sec = 59;
+		}
+	}
+	if (!p || (*p && strcmp(p, "Z") != 0))
+		return -EINVAL;
+	strftime(bufs[end], sizeof(bufs[end]), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	*ret = bufs[end];
+	return 0;
+}
+
+static int audit_lookup(struct trail *t, const struct filter *f)
+{
+	int r = trail_load(t);
+	if (r < 0) {
+		fprintf(stderr, "iamctl: audit lookup: %s: %s\n", t->dir, strerror(-r));
+		return 255;
+	}
+	if (f->table)
+		printf("%-20s  %-26s  %-48s  %-22s  %s\n", "EventTime", "EventName",
+		       "Principal", "ErrorCode", "EventId");
+	for (size_t i = 0; i < t->n; i++) {
+		json_t *e = json_loadb(t->recs[i].line, t->recs[i].len, 0, NULL);
+		if (e && matches(f, e)) {
+			if (!f->table) {
+				printf("%s\n", t->recs[i].line);
+			} else {
+				const char *p = jstr(e, "userIdentity.arn");
+				const char *src = jstr(e, "sourceIPAddress");
+				printf("%-20s  %-26s  %-48s  %-22s  %s\n",
+				       jstr(e, "eventTime") ? jstr(e, "eventTime") : "",
+				       jstr(e, "eventName") ? jstr(e, "eventName") : "",
+				       p ? p : src ? src : "", jstr(e, "errorCode")
+					       ? jstr(e, "errorCode") : "-",
+				       jstr(e, "eventID") ? jstr(e, "eventID") : "");
+			}
+		}
+		json_decref(e);
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: iamctl audit verify [--state-dir DIR]\n"
+		"       iamctl audit lookup [--state-dir DIR] [--start-time T] [--end-time T]\n"
+		"              [--user-name N] [--role-name N] [--principal-arn ARN]\n"
+		"              [--event-name N] [--access-key-id ID] [--error-code C]\n"
+		"              [--output json|table]\n"
+		"The trail is read from STATE/audit (default $IAMD_STATE_DIR, else %s).\n"
+		"T: 2026-11-29 or 2026-11-29T14:00:00Z. See docs/audit.md.\n",
+		DEFAULT_STATE_DIR);
+}
+
+int iamctl_audit_main(int argc, char **argv)
+{
+	struct trail t = { 0 };
+	struct filter f = { 0 };
+	const char *state = getenv("IAMD_STATE_DIR");
+	int ret = 2;
+	if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "verify") != 0 && strcmp(cmd, "lookup") != 0) {
+		fprintf(stderr, "iamctl: audit: unknown subcommand '%s' (verify, lookup)\n", cmd);
+		return 2;
+	}
+	for (int i = 2; i < argc; i++) {
+		const char *o = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(o, "--help") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (!v) {
+			fprintf(stderr, "iamctl: audit %s: %s needs a value (or is unknown)\n",
+				cmd, o);
+			return 2;
+		}
+		i++;
+		if (strcmp(o, "--state-dir") == 0)
+			state = v;
+		else if (strcmp(cmd, "lookup") != 0)
+			goto unknown;
+		else if (strcmp(o, "--start-time") == 0 || strcmp(o, "--end-time") == 0) {
+			bool end = o[2] == 'e';
+			if (time_arg(v, end, end ? &f.end : &f.start) < 0) {
+				fprintf(stderr, "iamctl: audit lookup: %s: a time such as "
+					"2026-11-29T14:00:00Z expected, got \"%s\"\n", o, v);
+				return 2;
+			}
+		} else if (strcmp(o, "--user-name") == 0)
+			f.user = v;
+		else if (strcmp(o, "--role-name") == 0)
+			f.role = v;
+		else if (strcmp(o, "--principal-arn") == 0)
+			f.arn = v;
+		else if (strcmp(o, "--event-name") == 0)
+			f.event = v;
+		else if (strcmp(o, "--access-key-id") == 0)
+			f.key = v;
+		else if (strcmp(o, "--error-code") == 0)
+			f.error = v;
+		else if (strcmp(o, "--output") == 0 && (strcmp(v, "table") == 0 ||
+							strcmp(v, "json") == 0))
+			f.table = strcmp(v, "table") == 0;
+		else
+			goto unknown;
+		continue;
+unknown:
+		fprintf(stderr, "iamctl: audit %s: unknown option %s\n", cmd, o);
+		return 2;
+	}
+	snprintf(t.dir, sizeof(t.dir), "%s/audit", state ? state : DEFAULT_STATE_DIR);
+	if (sodium_init() < 0)
+		return 255;
+	ret = strcmp(cmd, "verify") == 0 ? audit_verify(&t) : audit_lookup(&t, &f);
+	for (size_t i = 0; i < t.n; i++)
+		free(t.recs[i].line);
+	free(t.recs);
+	for (size_t i = 0; i < t.n_files; i++)
+		free(t.files[i]);
+	free(t.files);
+	return ret;
+}

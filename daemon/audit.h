@@ -1,0 +1,68 @@
+/* audit: iamd's audit trail (docs/audit.md). One CloudTrail event per call
+ * that reaches dispatch, allowed or denied, and per failed authentication,
+ * as one JSON line appended to STATE/audit/audit-SEQ-TIME.jsonl. Every
+ * line carries "recordSequence" (1, 2, ... over the whole trail) and
+ * "previousRecordHash" (hex SHA-256 of the previous line's bytes, without
+ * its newline; 64 zeros for the first), so the file being written is
+ * covered too.
+ *
+ * Durability: a mutating call's record is written and fsync'd before its
+ * commit (audit_call(..., AUDIT_DURABLE)); when that fails the call fails
+ * (dispatch.c) and the trail is left as it was. Other records are buffered
+ * and written within a second by a timer (no fsync on the read path).
+ *
+ * Files rotate by size and age; a closed file is listed in a digest
+ * (audit_digest.c) signed by iam-keyd. */
+#pragma once
+#include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct iamd;
+struct call;
+struct audit;
+
+struct audit_options {
+	bool enabled;              /* --audit=no turns the trail off */
+	bool data_events;          /* --audit-data-events: record Authorize */
+	uint64_t max_file_size;    /* --audit-max-file-size: rotate above */
+	uint32_t rotate_interval;  /* --audit-rotate-interval: seconds */
+};
+
+#define AUDIT_MAX_FILE_SIZE_DEFAULT (16u << 20)
+#define AUDIT_ROTATE_INTERVAL_DEFAULT 3600u
+
+/* Opens the trail in STATE/audit (created 0700), continues the chain of
+ * the last file and starts a new file. d->base must exist (the flush
+ * timer). */
+int audit_open(struct iamd *d, const struct audit_options *o,
+	       struct audit **ret);
+/* Writes what is buffered, closes the file (and digests it). Accepts NULL. */
+void audit_close(struct audit *a);
+
+enum audit_flags {
+	AUDIT_DURABLE = 1u << 0,   /* written and fsync'd before returning */
+};
+
+/* Records call `c` with its answer `resp` (NULL when it failed: c->err_code
+ * says why). 0 when recorded (or not to be recorded), negative errno when
+ * the record could not be written: with AUDIT_DURABLE nothing of it is
+ * left in the trail. Accepts a NULL trail (d->audit unset). */
+int audit_call(struct audit *a, const struct call *c,
+	       const ProtobufCMessage *resp, unsigned flags);
+
+/* The record's text for `c` (audit_record.c): a JSON object without the
+ * chain fields, which audit.c appends. Caller free()s. `event_id` receives
+ * the eventID. NULL on allocation failure. */
+char *audit_record_build(const struct call *c, const ProtobufCMessage *resp,
+			 char event_id[37]);
+/* Whether c's record is a data event (Authorize), not a management event. */
+bool audit_record_is_data(const struct call *c);
+
+/* The hex SHA-256 of `len` bytes (65 bytes with the NUL). */
+void audit_sha256_hex(const void *p, size_t len, char ret[65]);
+
+/* A one-line journal summary of a denial or a credential issue
+ * (IAM_EVENT_ID, IAM_PRINCIPAL, IAM_ACTION, IAM_DECISION; sd.c). */
+void audit_journal(const struct call *c, const char *event_id);

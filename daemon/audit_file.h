@@ -1,0 +1,23 @@
+/* audit_file: the trail's file names, the end of the chain found at start,
+ * and the digest of each closed file (audit_digest.c). See docs/audit.md. */
+#pragma once
+#include <stdint.h>
+
+struct iamd;
+
+/* audit-00000001-20261129T143358Z.jsonl: the file's sequence number first,
+ * so names sort in writing order. */
+#define AUDIT_NAME_MAX 64
+void audit_file_name(uint64_t file_seq, int64_t opened, char ret[AUDIT_NAME_MAX]);
+/* The sequence number of a trail file's name, or 0 if `name` is not one. */
+uint64_t audit_file_seq(const char *name);
+
+/* The end of the trail in `dir`: the highest file sequence number, the last
+ * record's recordSequence and hash (0 and 64 zeros for an empty trail). */
+int audit_file_chain_tail(const char *dir, uint64_t *ret_file_seq,
+			  uint64_t *ret_seq, char ret_hash[65]);
+
+/* A file was closed: digest it (dir/digest/NAME.digest.json, signed by
+ * iam-keyd when it is reachable). */
+void audit_digest_closed(const char *dir, const char *name, int64_t oldest,
+			 int64_t newest, struct iamd *d);

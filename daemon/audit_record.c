@@ -1,0 +1,234 @@
+/* audit_record: one call as a CloudTrail event (audit.h, docs/audit.md).
+ * The request and response are rendered from the proto descriptors by
+ * lib/pbjson with CloudTrail's camelCase keys, policy documents as text and
+ * every secret field redacted. */
+#include "config.h"
+#include "audit.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "call.h"
+#include "dispatch.h"
+#include "iamd.h"
+#include "keyd.pb-c.h"
+#include "pbjson/pbjson.h"
+#include "sd.h"
+
+#define PB_FLAGS (PBJSON_CAMEL | PBJSON_DOC_TEXT | PBJSON_REDACT | PBJSON_TIME_Z)
+
+void audit_sha256_hex(const void *p, size_t len, char ret[65])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(h, p, len);
+	sodium_bin2hex(ret, 65, h, sizeof(h));
+}
+
+bool audit_record_is_data(const struct call *c)
+{
+	return c->op && strcmp(c->op->name, "Authorize") == 0;
+}
+
+static void iso_time(int64_t t, char buf[32])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	gmtime_r(&tt, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void set_str(json_t *o, const char *k, const char *v)
+{
+	json_object_set_new(o, k, v ? json_string(v) : json_null());
+}
+
+/* The error codes of a failed authentication (authn.c, docs/sigv4.md):
+ * the caller is then unknown, whatever the local peer is. */
+static bool authn_failed(const struct call *c)
+{
+	static const char *const codes[] = {
+		"InvalidClientTokenId", "SignatureDoesNotMatch",
+		"IncompleteSignature", "ExpiredToken", "InvalidToken",
+		"MissingAuthenticationToken", "RequestExpired",
+		"AuthFailure", "InvalidSignatureException",
+	};
+	if (!c->err_code)
+		return false;
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strcmp(c->err_code, codes[i]) == 0)
+			return true;
+	return false;
+}
+
+static json_t *session_context(const struct caller *cl)
+{
+	const Keyd__SessionClaims *s = cl->session;
+	json_t *ctx = json_object(), *iss = json_object(), *attr = json_object();
+	char t[32];
+	if (s->role_arn && *s->role_arn) {
+		const char *name = strrchr(s->role_arn, '/');
+		json_object_set_new(iss, "type", json_string("Role"));
+		set_str(iss, "principalId", s->role_id);
+		set_str(iss, "arn", s->role_arn);
+		set_str(iss, "accountId", s->account);
+		set_str(iss, "userName", name ? name + 1 : s->role_arn);
+	} else if (s->source_user_arn) {
+		/* GetSessionToken: the user (or root) the session is for */
+		json_object_set_new(iss, "type", json_string(
+			strstr(s->source_user_arn, ":root") ? "Root" : "IAMUser"));
+		set_str(iss, "arn", s->source_user_arn);
+		set_str(iss, "accountId", s->account);
+	}
+	iso_time(s->has_issued ? s->issued : 0, t);
+	json_object_set_new(attr, "creationDate", json_string(t));
+	json_object_set_new(attr, "mfaAuthenticated",
+			    json_string(s->has_mfa_present && s->mfa_present ? "true" : "false"));
+	json_object_set_new(ctx, "sessionIssuer", iss);
+	json_object_set_new(ctx, "attributes", attr);
+	if (s->source_identity && *s->source_identity)
+		set_str(ctx, "sourceIdentity", s->source_identity);
+	return ctx;
+}
+
+static json_t *user_identity(const struct call *c)
+{
+	const struct caller *cl = &c->caller;
+	json_t *u = json_object();
+	if (authn_failed(c)) {
+		json_object_set_new(u, "type", json_string("Unknown"));
+		json_object_set_new(u, "principalId", json_string(""));
+		set_str(u, "accountId", c->d->account_id);
+		if (cl->access_key_id)
+			set_str(u, "accessKeyId", cl->access_key_id);
+		return u;
+	}
+	switch (cl->kind) {
+	case CALLER_ROOT:
+		json_object_set_new(u, "type", json_string("Root"));
+		break;
+	case CALLER_USER:
+		json_object_set_new(u, "type", json_string("IAMUser"));
+		break;
+	case CALLER_SESSION:
+		json_object_set_new(u, "type", json_string(
+			cl->session && cl->session->role_arn && *cl->session->role_arn
+				? "AssumedRole" : "IAMUser"));
+		break;
+	default:
+		json_object_set_new(u, "type", json_string("Unknown"));
+		break;
+	}
+	set_str(u, "principalId", cl->user_id ? cl->user_id : "");
+	if (cl->arn)
+		set_str(u, "arn", cl->arn);
+	set_str(u, "accountId", cl->account_id ? cl->account_id : c->d->account_id);
+	if (cl->access_key_id)
+		set_str(u, "accessKeyId", cl->access_key_id);
+	if (cl->kind == CALLER_USER && cl->user_name)
+		set_str(u, "userName", cl->user_name);
+	if (cl->kind == CALLER_SESSION && cl->session)
+		json_object_set_new(u, "sessionContext", session_context(cl));
+	return u;
+}
+
+static json_t *render(const ProtobufCMessage *m)
+{
+	json_t *j = NULL;
+	if (!m || pbjson_to_json(m, PB_FLAGS, &j) < 0)
+		return json_null();
+	if (json_object_size(j) == 0) {
+		json_decref(j);
+		return json_null();
+	}
+	return j;
+}
+
+/* CloudTrail shows responseElements for calls that change something and
+ * for those that issue credentials; read calls have null. */
+static bool shows_response(const struct call *c)
+{
+	const char *n = c->op->name;
+	size_t l = strlen(n);
+	return (c->op->flags & OP_WRITE) || strncmp(n, "Assume", 6) == 0 ||
+	       (l > 5 && strcmp(n + l - 5, "Token") == 0);
+}
+
+static const char *event_source(const struct call *c)
+{
+	const char *a = c->op->action;
+	if (strncmp(a, "sts:", 4) == 0)
+		return "sts.amazonaws.com";
+	if (strncmp(a, "iamd:", 5) == 0)
+		return "iamd.amazonaws.com";
+	return "iam.amazonaws.com";
+}
+
+char *audit_record_build(const struct call *c, const ProtobufCMessage *resp,
+			 char event_id[37])
+{
+	const struct session *s = c->session;
+	bool data = audit_record_is_data(c);
+	char t[32];
+	char *text = NULL;
+	json_t *e = json_object();
+	if (!e || call_request_id_new(event_id) < 0)
+		goto out;
+	iso_time(c->now, t);
+	json_object_set_new(e, "eventVersion", json_string("1.08"));
+	json_object_set_new(e, "userIdentity", user_identity(c));
+	json_object_set_new(e, "eventTime", json_string(t));
+	json_object_set_new(e, "eventSource", json_string(event_source(c)));
+	json_object_set_new(e, "eventName", json_string(c->op->name));
+	json_object_set_new(e, "awsRegion", json_string("us-east-1"));
+	set_str(e, "sourceIPAddress", s ? s->source : "");
+	set_str(e, "userAgent", s && s->user_agent[0] ? s->user_agent : "");
+	if (c->err_code) {
+		set_str(e, "errorCode", c->err_code);
+		set_str(e, "errorMessage", c->err_msg ? c->err_msg : "");
+	}
+	json_object_set_new(e, "requestParameters", render(c->req));
+	json_object_set_new(e, "responseElements",
+			    resp && shows_response(c) ? render(resp) : json_null());
+	set_str(e, "requestID", c->request_id);
+	set_str(e, "eventID", event_id);
+	json_object_set_new(e, "readOnly", json_boolean(!(c->op->flags & OP_WRITE)));
+	json_object_set_new(e, "eventType", json_string("AwsApiCall"));
+	json_object_set_new(e, "managementEvent", json_boolean(!data));
+	set_str(e, "recipientAccountId",
+		c->caller.account_id ? c->caller.account_id : c->d->account_id);
+	json_object_set_new(e, "eventCategory", json_string(data ? "Data" : "Management"));
+	text = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER);
+out:
+	json_decref(e);
+	return text;
+}
+
+/* Denials and credential issues go to the journal too (sd.h). */
+void audit_journal(const struct call *c, const char *event_id)
+{
+	const char *n = c->op->name;
+	bool denied = c->err_code && (strcmp(c->err_code, "AccessDenied") == 0 ||
+				      authn_failed(c));
+	bool cred = !c->err_code &&
+		    (strcmp(n, "CreateAccessKey") == 0 || strncmp(n, "Assume", 6) == 0 ||
+		     strcmp(n, "GetSessionToken") == 0 ||
+		     strcmp(n, "GetFederationToken") == 0 ||
+		     strcmp(n, "CreateLoginProfile") == 0 ||
+		     strcmp(n, "UpdateLoginProfile") == 0);
+	if (!denied && !cred)
+		return;
+	const char *who = authn_failed(c) ? "unknown"
+			  : c->caller.arn ? c->caller.arn : "anonymous";
+	if (denied)
+		iamd_log_audit(event_id, who, c->op->action, "deny",
+			       "audit: %s denied to %s (uid %u): %s", n, who,
+			       (unsigned)c->caller.uid, c->err_code);
+	else
+		iamd_log_audit(event_id, who, c->op->action, "allow",
+			       "audit: %s issued credentials to %s (uid %u)", n, who,
+			       (unsigned)c->caller.uid);
+}
