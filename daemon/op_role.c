@@ -474,6 +474,12 @@ int op_delete_role(struct call *c, const ProtobufCMessage *m, ProtobufCMessage *
 	if (inline_any)
 		return call_fail(c, -ENOTEMPTY, "DeleteConflict",
 				 "Cannot delete entity, must delete policies first.");
+	r = op_instance_profile_role_in_any(c, role->role_id, &inline_any);
+	if (r < 0)
+		return op_fail_store(c, r);
+	if (inline_any)
+		return call_fail(c, -ENOTEMPTY, "DeleteConflict",
+				 "Cannot delete entity, must remove roles from instance profile first.");
 	/* a boundary does not block the delete; its policy's count drops */
 	if (role->permissions_boundary) {
 		r = op_boundary_move(c, role->permissions_boundary->permissions_boundary_arn,

@@ -171,3 +171,21 @@ int op_access_key_lookup(struct store_txn *t, ProtobufCAllocator *pb, const char
 			 struct Iam__AccessKeyRecord **ret);
 int op_access_key_record_use(struct store_txn *t, ProtobufCAllocator *pb, const char *id,
 			     int64_t now, const char *service, const char *region);
+
+/* ---- instance profiles (op_instance_profile.c) and host associations
+ * (op_host_assoc.c) ---- */
+OP_DECLARE(create_instance_profile);
+OP_DECLARE(get_instance_profile);
+OP_DECLARE(list_instance_profiles);
+OP_DECLARE(list_instance_profiles_for_role);
+OP_DECLARE(add_role_to_instance_profile);
+OP_DECLARE(remove_role_from_instance_profile);
+OP_DECLARE(delete_instance_profile);
+OP_DECLARE(tag_instance_profile);
+OP_DECLARE(untag_instance_profile);
+OP_DECLARE(list_instance_profile_tags);
+OP_DECLARE(associate_instance_profile);
+OP_DECLARE(disassociate_instance_profile);
+OP_DECLARE(list_instance_profile_associations);
+/* Whether role `role_id` is in an instance profile (DeleteRole refuses). */
+int op_instance_profile_role_in_any(struct call *c, const char *role_id, bool *ret);

@@ -6,6 +6,9 @@ PROTO_SRCS = proto/common.proto proto/iam.proto proto/sts.proto \
 PROTO_SRCS += proto/keyd.proto
 # access keys (daemon/op_access_key.c)
 PROTO_SRCS += proto/iam_keys.proto
+# instance profiles and host associations (daemon/op_instance_profile.c,
+# op_host_assoc.c)
+PROTO_SRCS += proto/iam_instance_profile.proto
 PROTO_GEN = $(PROTO_SRCS:.proto=.pb-c.c) $(PROTO_SRCS:.proto=.pb-c.h)
 EXTRA_DIST += $(PROTO_SRCS)
 BUILT_SOURCES += $(PROTO_GEN)

@@ -38,6 +38,9 @@ enum store_db {
 	STORE_DB_ACCESS_KEYS,    /* access key id -> AccessKeyRecord (no secret) */
 	STORE_DB_USER_ACCESS_KEYS, /* owner id "/" access key id -> "" (owner id:
 				    AIDA... user, or the account id for root) */
+	STORE_DB_INSTANCE_PROFILES, /* account "/" lower(name) -> InstanceProfileRecord */
+	STORE_DB_ROLE_INSTANCE_PROFILES, /* role id "/" lower(profile name) -> "" */
+	STORE_DB_HOST_ASSOCIATIONS, /* association id -> HostAssociation */
 	STORE_DB__COUNT
 };
 

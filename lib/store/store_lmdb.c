@@ -43,6 +43,9 @@ static const char *const store_db_names[STORE_DB__COUNT] = {
 	[STORE_DB_LOCAL_BINDINGS] = "local_bindings",
 	[STORE_DB_ACCESS_KEYS] = "access_keys",
 	[STORE_DB_USER_ACCESS_KEYS] = "user_access_keys",
+	[STORE_DB_INSTANCE_PROFILES] = "instance_profiles",
+	[STORE_DB_ROLE_INSTANCE_PROFILES] = "role_instance_profiles",
+	[STORE_DB_HOST_ASSOCIATIONS] = "host_associations",
 };
 
 struct store_cursor {

@@ -61,3 +61,9 @@ tests_unit_test_keyd_answer_CFLAGS = $(KEYD_TEST_CFLAGS)
 tests_unit_test_keyd_answer_LDADD = keyd/libiamkeyd.la
 dist_check_SCRIPTS += tests/unit/keyd_links.sh
 TESTS += tests/unit/keyd_links.sh
+
+# daemon/peer.c: who is asking (SO_PEERCRED, pidfd, unit, exe) (hostroles)
+check_PROGRAMS += tests/unit/test_peer
+TESTS += tests/unit/test_peer
+tests_unit_test_peer_SOURCES = tests/unit/test_peer.c daemon/peer.c daemon/peer.h
+tests_unit_test_peer_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon

@@ -1,0 +1,290 @@
+/* peer: who is asking (see peer.h). */
+#include "config.h"
+
+#include "peer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+
+static int pidfd_open_compat(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	long fd = syscall(SYS_pidfd_open, pid, 0);
+	return fd < 0 ? -errno : (int)fd;
+#else
+	(void)pid;
+	return -ENOSYS;
+#endif
+}
+
+int peer_ident_alive(const struct peer_ident *p)
+{
+	if (p->pidfd < 0)
+		return -ESRCH;
+	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+	int r = poll(&pfd, 1, 0);
+	if (r < 0)
+		return -errno;
+	/* a pidfd polls readable once its process has exited */
+	return r == 0 ? 0 : -ESRCH;
+}
+
+/* The whole of a small /proc file, NUL-terminated. */
+static ssize_t read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t n = 0;
+	while (n + 1 < size) {
+		ssize_t k = read(fd, buf + n, size - 1 - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			int e = -errno;
+			close(fd);
+			return e;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return (ssize_t)n;
+}
+
+/* Field 22 (starttime) and the uid of /proc/PID/stat's owner. The comm
+ * field may hold spaces and ')': the fields after it start after the
+ * last ')'. */
+static int proc_start_time(pid_t pid, uint64_t *ret)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	ssize_t n = read_small(path, buf, sizeof(buf));
+	if (n < 0)
+		return n == -ENOENT ? -ESRCH : (int)n;
+	char *s = strrchr(buf, ')');
+	if (!s)
+		return -EIO;
+	s++;
+	/* after ')': field 3 (state) is the 1st token; starttime is field 22 */
+	for (int field = 3; field < 22; field++) {
+		s = strchr(s + 1, ' ');
+		if (!s)
+			return -EIO;
+	}
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s + 1, &end, 10);
+	if (errno || end == s + 1)
+		return -EIO;
+	*ret = v;
+	return 0;
+}
+
+static uint64_t boot_ticks_now(void)
+{
+	struct timespec ts;
+	long hz = sysconf(_SC_CLK_TCK);
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	if (hz <= 0)
+		hz = 100;
+	return (uint64_t)ts.tv_sec * (uint64_t)hz +
+	       (uint64_t)ts.tv_nsec / (1000000000ull / (uint64_t)hz);
+}
+
+static int proc_uid(pid_t pid, uid_t *ret)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	ssize_t n = read_small(path, buf, sizeof(buf));
+	if (n < 0)
+		return n == -ENOENT ? -ESRCH : (int)n;
+	char *s = strstr(buf, "\nUid:");
+	if (!s)
+		return -EIO;
+	/* real uid first: SO_PEERCRED gives the effective one, the second */
+	unsigned long real, eff;
+	if (sscanf(s + 5, "%lu %lu", &real, &eff) != 2)
+		return -EIO;
+	*ret = (uid_t)eff;
+	return 0;
+}
+
+static const char *const unit_suffixes[] = { ".service", ".scope", ".socket", ".mount",
+					     ".swap" };
+
+static bool has_suffix(const char *s, size_t len, const char *suf)
+{
+	size_t l = strlen(suf);
+	return len > l && memcmp(s + len - l, suf, l) == 0;
+}
+
+int peer_cgroup_unit(const char *cgroup, char *ret, size_t size)
+{
+	const char *s = cgroup;
+	while (*s) {
+		while (*s == '/')
+			s++;
+		const char *e = strchr(s, '/');
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+		if (len == 0)
+			break;
+		for (size_t i = 0; i < sizeof(unit_suffixes) / sizeof(unit_suffixes[0]); i++) {
+			if (!has_suffix(s, len, unit_suffixes[i]))
+				continue;
+			if (len + 1 > size)
+				return -ENAMETOOLONG;
+			memcpy(ret, s, len);
+			ret[len] = '\0';
+			return 0;
+		}
+		if (!has_suffix(s, len, ".slice"))
+			break;   /* a unit is only found below slices */
+		s += len;
+	}
+	if (size)
+		ret[0] = '\0';
+	return 0;
+}
+
+/* The v2 line of /proc/PID/cgroup ("0::/system.slice/x.service"). */
+static int proc_cgroup(pid_t pid, char *ret, size_t size)
+{
+	char path[64], buf[8192];
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	ssize_t n = read_small(path, buf, sizeof(buf));
+	if (n < 0)
+		return n == -ENOENT ? -ESRCH : (int)n;
+	char *line = buf;
+	ret[0] = '\0';
+	while (line && *line) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (strncmp(line, "0::", 3) == 0) {
+			if (strlen(line + 3) + 1 > size)
+				return -ENAMETOOLONG;
+			strcpy(ret, line + 3);
+			return 0;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
+/* The invocation id systemd sets on a unit's cgroup (as 16 raw bytes or
+ * 32 hex digits), as 32 lowercase hex digits; "" when absent. */
+static void cgroup_invocation_id(const char *cgroup, const char *unit, char *ret)
+{
+	char path[PEER_PATH_MAX + 32];
+	unsigned char v[64];
+	ret[0] = '\0';
+	if (!*unit)
+		return;
+	/* the unit's own cgroup: the path up to and including the unit */
+	const char *at = strstr(cgroup, unit);
+	if (!at)
+		return;
+	int n = snprintf(path, sizeof(path), "/sys/fs/cgroup%.*s",
+			 (int)(at - cgroup + (ptrdiff_t)strlen(unit)), cgroup);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return;
+	ssize_t len = getxattr(path, "trusted.invocation_id", v, sizeof(v));
+	if (len < 0)
+		len = getxattr(path, "user.invocation_id", v, sizeof(v));
+	if (len == 16) {
+		static const char hex[] = "0123456789abcdef";
+		for (int i = 0; i < 16; i++) {
+			ret[2 * i] = hex[v[i] >> 4];
+			ret[2 * i + 1] = hex[v[i] & 15];
+		}
+		ret[32] = '\0';
+	} else if (len == 32) {
+		memcpy(ret, v, 32);
+		ret[32] = '\0';
+	}
+}
+
+void peer_ident_close(struct peer_ident *p)
+{
+	if (p && p->pidfd >= 0) {
+		close(p->pidfd);
+		p->pidfd = -1;
+	}
+}
+
+int peer_ident_from_socket(int fd, struct peer_ident *ret)
+{
+	struct peer_ident p;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	char path[64];
+	int r;
+
+	memset(&p, 0, sizeof(p));
+	p.pidfd = -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return -errno;
+	if (cred.pid <= 0)
+		return -ESRCH;
+	p.pid = cred.pid;
+	p.uid = cred.uid;
+	p.gid = cred.gid;
+
+	int pidfd = -1;
+	len = sizeof(pidfd);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0 && pidfd >= 0) {
+		p.pidfd = pidfd;
+		p.pidfd_from_kernel = true;
+	} else {
+		uint64_t accepted = boot_ticks_now();
+		uid_t uid = (uid_t)-1;
+		r = pidfd_open_compat(p.pid);
+		if (r < 0)
+			return r;
+		p.pidfd = r;
+		/* the process under the pid must have started before the
+		 * connection was accepted, with the peer's uid */
+		if ((r = proc_start_time(p.pid, &p.start_time)) < 0 ||
+		    (r = proc_uid(p.pid, &uid)) < 0)
+			goto out;
+		if (p.start_time > accepted || uid != p.uid) {
+			r = -EPERM;
+			goto out;
+		}
+	}
+	if (!p.start_time && (r = proc_start_time(p.pid, &p.start_time)) < 0)
+		goto out;
+	if ((r = proc_cgroup(p.pid, p.cgroup, sizeof(p.cgroup))) < 0 ||
+	    (r = peer_cgroup_unit(p.cgroup, p.unit, sizeof(p.unit))) < 0)
+		goto out;
+	cgroup_invocation_id(p.cgroup, p.unit, p.invocation_id);
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)p.pid);
+	ssize_t n = readlink(path, p.exe, sizeof(p.exe) - 1);
+	p.exe[n > 0 ? n : 0] = '\0';
+	/* everything read above was about the peer only if it is still alive
+	 * now: a pid is reused only after its process is gone */
+	r = peer_ident_alive(&p);
+	if (r < 0)
+		goto out;
+	*ret = p;
+	return 0;
+out:
+	peer_ident_close(&p);
+	return r;
+}

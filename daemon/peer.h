@@ -1,0 +1,57 @@
+/* peer: who is asking, in the kernel's words. From a connected AF_UNIX
+ * socket: SO_PEERCRED (pid, uid, gid at connect time) and a pidfd of the
+ * peer (SO_PEERPIDFD where the kernel has it, Linux >= 6.5; else
+ * pidfd_open(pid) right after accept, accepted only if the process under
+ * that pid started before the connection was accepted and has the peer's
+ * uid). What is read about the process through /proc (its systemd unit and
+ * cgroup, the unit's invocation id, its executable) is trusted only when
+ * the pidfd says, AFTER the reads, that the process is still alive: a pid
+ * can only be reused once its process is gone, so a reused pid cannot pass
+ * for the peer. No libsystemd: the unit comes from /proc/PID/cgroup as
+ * systemd's sd_pid_get_unit() reads it (peer_cgroup_unit()), the
+ * invocation id from the cgroup's trusted.invocation_id (or
+ * user.invocation_id) xattr. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PEER_UNIT_MAX 256
+#define PEER_PATH_MAX 4096
+#define PEER_INVOCATION_MAX 33        /* 32 hex digits */
+
+struct peer_ident {
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	int pidfd;                        /* -1: none (then nothing below is set) */
+	bool pidfd_from_kernel;           /* SO_PEERPIDFD, not pidfd_open */
+	uint64_t start_time;              /* /proc/PID/stat starttime, clock ticks */
+	char unit[PEER_UNIT_MAX];         /* "" when not in a unit */
+	char invocation_id[PEER_INVOCATION_MAX];   /* "" when unknown */
+	char exe[PEER_PATH_MAX];          /* "" when unreadable */
+	char cgroup[PEER_PATH_MAX];       /* the v2 cgroup path, "" if none */
+};
+
+/* Fills *ret from connected socket fd: credentials, pidfd, start time, then
+ * unit, cgroup, invocation id and exe, and checks the process is still
+ * alive after those reads. -ESRCH when the peer is gone (or its pid does
+ * not refer to it any more), -EPERM when the process under the pid cannot
+ * be the peer; other negative errno on failure. Release with
+ * peer_ident_close(). */
+int peer_ident_from_socket(int fd, struct peer_ident *ret);
+/* 0 while the peer process is alive (its pid still refers to it), -ESRCH
+ * once it has exited. */
+int peer_ident_alive(const struct peer_ident *p);
+void peer_ident_close(struct peer_ident *p);
+
+/* The systemd (system manager) unit of a cgroup v2 path, as
+ * sd_pid_get_unit() finds it: the FIRST component with a unit suffix
+ * (.service, .scope, .socket, .mount, .swap) below the slices
+ * ("/system.slice/nginx.service" -> "nginx.service";
+ * "/user.slice/user-1000.slice/user@1000.service/app.slice/nginx.service"
+ * -> "user@1000.service", so that a user's own units can never pass for
+ * a system unit of the same name), or "" when there is none. 0, or
+ * -ENAMETOOLONG when it does not fit. */
+int peer_cgroup_unit(const char *cgroup, char *ret, size_t size);
