@@ -76,10 +76,9 @@ tests_integration_sts_mint_LDADD = lib/libiamrpc.la proto/libiamproto.la lib/lib
 	$(PROTOBUF_C_LIBS) $(SODIUM_LIBS)
 dist_check_SCRIPTS += tests/integration/sts.sh
 TESTS += tests/integration/sts.sh
-dist_check_SCRIPTS += tests/integration/sts_cross_account.sh
-TESTS += tests/integration/sts_cross_account.sh
-dist_check_SCRIPTS += tests/integration/sts_profiles.sh
-TESTS += tests/integration/sts_profiles.sh
+# the audit trail: records, chain, digests, verify, lookup, a full disk
+dist_check_SCRIPTS += tests/integration/audit.sh
+TESTS += tests/integration/audit.sh
 # instance profiles, host associations (hostroles)
 dist_check_SCRIPTS += tests/integration/hostroles.sh
 TESTS += tests/integration/hostroles.sh
