@@ -268,7 +268,7 @@ static int use_credentials(iam_client *c, const struct iamctl_opts *o)
 	int r;
 	const char *acct = o->account_id ? o->account_id : getenv("IAMD_ACCOUNT_ID");
 	if (acct && *acct && iam_client_set_account_id(c, acct) < 0) {
-		fprintf(stderr, "\niamctl: --account-id (IAMD_ACCOUNT_ID) '%s' is not 12 digits\n",
+		fprintf(stderr, "\niamctl: --as-account (IAMD_ACCOUNT_ID) '%s' is not 12 digits\n",
 			acct);
 		return IAMCTL_EXIT_USAGE;
 	}

@@ -42,7 +42,7 @@ struct iamctl_opts {
 	const char *profile;         /* --profile: credentials (docs/sigv4.md) */
 	const char *region;          /* --region: the signature's scope */
 	bool no_sign;                /* --no-sign-request: the uid speaks */
-	const char *account_id;      /* --account-id (IAMD_ACCOUNT_ID): the host
+	const char *account_id;      /* --as-account (IAMD_ACCOUNT_ID): the host
 					root acts as that account's root */
 	json_t *params;              /* the request's members, AWS names */
 };

@@ -467,7 +467,7 @@ int iamctl_global_option(int argc, char **argv, int *i, struct iamctl_opts *o)
 		*(strcmp(a, "--profile") == 0 ? &o->profile : &o->region) = val;
 		return 1;
 	}
-	if ((t = TAKE("--account-id")) != 0) {
+	if ((t = TAKE("--as-account")) != 0) {
 		if (t < 0)
 			return iamctl_usage_error("argument %s: expected one argument", a);
 		o->account_id = val;

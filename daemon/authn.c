@@ -390,7 +390,7 @@ int authn_sigv4_start(struct call *c, const Iam__SigV4Auth *auth, const uint8_t 
 		st->session = true;
 		v.session_token = (char *)call.security_token;
 	} else if (strncmp(az.access_key_id, "AKIA", 4) == 0 && !call.security_token) {
-		uint32_t version;
+		uint32_t version = 0;
 		r = key_version(c, az.access_key_id, &version);
 		if (r < 0)
 			return r;

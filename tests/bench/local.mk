@@ -29,3 +29,12 @@ noinst_PROGRAMS += tests/bench/bench_keyd
 tests_bench_bench_keyd_SOURCES = tests/bench/bench_keyd.c
 tests_bench_bench_keyd_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_bench_bench_keyd_LDADD = lib/libiamrpc.la proto/libiamproto.la $(PROTOBUF_C_LIBS)
+# sts: AssumeRole (signed, and for a bound uid) and SigV4 GetCallerIdentity
+# end to end beside a raw client -> relay -> keyd double hop; starts its own
+# iam-keyd
+noinst_PROGRAMS += tests/bench/bench_sts
+tests_bench_bench_sts_SOURCES = tests/bench/bench_sts.c \
+	tests/bench/bench_common.c tests/bench/bench_common.h
+tests_bench_bench_sts_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_bench_bench_sts_LDADD = lib/libiamsigv4.la lib/libiamrpc.la proto/libiamproto.la \
+	lib/libiamutil.la $(PROTOBUF_C_LIBS) $(SODIUM_LIBS)

@@ -82,3 +82,7 @@ TESTS += tests/integration/audit.sh
 # instance profiles, host associations (hostroles)
 dist_check_SCRIPTS += tests/integration/hostroles.sh
 TESTS += tests/integration/hostroles.sh
+dist_check_SCRIPTS += tests/integration/sts_cross_account.sh
+TESTS += tests/integration/sts_cross_account.sh
+dist_check_SCRIPTS += tests/integration/sts_profiles.sh
+TESTS += tests/integration/sts_profiles.sh

@@ -1,0 +1,432 @@
+/* bench_sts: STS end to end beside the keyd double-hop floor (docs/sts.md).
+ * Starts its own iam-keyd where the running iamd looks for it by default
+ * (IAMD_SOCKET's runtime directory/../iam-keyd/keyd.sock), makes a user
+ * with an access key and a role that trusts it, then:
+ *
+ *   bench: sts_double_hop_floor p50_us=… p99_us=… ops_s=…
+ *       client -> relay -> iam-keyd Echo -> relay -> client: a raw frontend
+ *       (one blocking process, no decoding, no store) in front of keyd
+ *   bench: sts_assumerole p50_us=… p99_us=… ops_s=… floor_p50_us=… ratio=…
+ *       AssumeRole signed with the user's key (SigV4 in iamd, VerifySigV4
+ *       and MintSession in keyd: two keyd hops, trust and identity policy
+ *       decided, RoleLastUsed at most once a minute); ops_s with 4
+ *       connections
+ *   bench: sts_assumerole_uid p50_us=… p99_us=… ops_s=… floor_p50_us=… ratio=…
+ *       the same for a local service known by its uid (a local binding, no
+ *       signature: one keyd hop), when run as root
+ *   bench: sts_get_caller_identity p50_us=… p99_us=… ops_s=… floor_p50_us=… ratio=…
+ *       GetCallerIdentity signed with the user's key (keyd verifies)
+ *
+ * Signed frames are signed once at the start (a signature is good for 15
+ * minutes; iamd keeps no nonce). p50/p99 on one connection pinned beside
+ * iamd (CPU 1 when iamd is on CPU 0), throughput with BENCH_NCONN
+ * connections for BENCH_SECS (1) seconds. BENCH_ROUNDS (default 20000). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.pb-c.h"
+#include "bench_common.h"
+#include "keyd.pb-c.h"
+#include "rpc/rpc.h"
+#include "sigv4/sigv4.h"
+#include "util/arena.h"
+
+#define BENCH_UID 65534
+#define ROLE "stsbench"
+#define USER "stsbench"
+
+static pid_t keyd_pid, relay_pid;
+static char tmpdir[] = "/tmp/bench_sts.XXXXXX";
+
+static void cleanup(void)
+{
+	if (relay_pid > 0)
+		kill(relay_pid, SIGTERM);
+	if (keyd_pid > 0) {
+		kill(keyd_pid, SIGTERM);
+		waitpid(keyd_pid, NULL, 0);
+	}
+}
+
+static void keyd_start(const char *bin, const char *runtime)
+{
+	char state[PATH_MAX], pidf[PATH_MAX], log[PATH_MAX];
+	snprintf(state, sizeof(state), "%s/keyd-state", tmpdir);
+	snprintf(pidf, sizeof(pidf), "%s/iam-keyd.pid", runtime);
+	snprintf(log, sizeof(log), "%s/keyd.log", tmpdir);
+	keyd_pid = fork();
+	if (keyd_pid < 0)
+		bench_die("fork");
+	if (keyd_pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd >= 0)
+			dup2(fd, 2);
+		execl(bin, bin, "--foreground", "--state-dir", state, "--runtime-dir", runtime,
+		      (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 400; i++) {
+		char buf[32] = "";
+		FILE *f = fopen(pidf, "r");
+		if (f) {
+			if (!fgets(buf, sizeof(buf), f))
+				buf[0] = '\0';
+			fclose(f);
+		}
+		if (atoi(buf) == keyd_pid)
+			return;
+		usleep(25000);
+	}
+	bench_die("iam-keyd did not become ready");
+}
+
+/* ---- the floor: a raw relay in front of keyd ---- */
+
+static int read_full(int fd, uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t r = read(fd, p, n);
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* One frame: 4-byte length and body into buf (cap bytes); its length. */
+static ssize_t read_frame(int fd, uint8_t *buf, size_t cap)
+{
+	if (read_full(fd, buf, 4) < 0)
+		return -1;
+	size_t n = (size_t)buf[0] << 24 | (size_t)buf[1] << 16 | (size_t)buf[2] << 8 | buf[3];
+	if (n + 4 > cap || read_full(fd, buf + 4, n) < 0)
+		return -1;
+	return (ssize_t)(n + 4);
+}
+
+static int keyd_connect(const char *path)
+{
+	int fd;
+	uint8_t buf[1024];
+	if (rpc_connect_unix(path, &fd) < 0)
+		return -1;
+	Keyd__Request req = KEYD__REQUEST__INIT;
+	Keyd__Hello h = KEYD__HELLO__INIT;
+	h.has_version = 1;
+	h.version = 1;
+	req.op_case = KEYD__REQUEST__OP_HELLO;
+	req.hello = &h;
+	if (rpc_fd_send(fd, &req.base) < 0 || read_frame(fd, buf, sizeof(buf)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Serves one client at a time: every frame in becomes a 64-byte keyd
+ * Echo, and keyd's answer goes back (iamd answers AssumeRole with about
+ * 1 KiB; the floor answers with keyd's frame). */
+static void relay_serve(const char *path, const char *keyd_sock)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (strlen(path) >= sizeof(sa.sun_path))
+		_exit(1);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 8) < 0)
+		_exit(1);
+	int kfd = keyd_connect(keyd_sock);
+	if (kfd < 0)
+		_exit(1);
+	static uint8_t data[64];
+	uint8_t echo[256], in[65536], out[1024];
+	Keyd__Request req = KEYD__REQUEST__INIT;
+	Keyd__EchoRequest e = KEYD__ECHO_REQUEST__INIT;
+	e.has_data = 1;
+	e.data.data = data;
+	e.data.len = sizeof(data);
+	req.has_id = 1;
+	req.id = 9;
+	req.op_case = KEYD__REQUEST__OP_ECHO;
+	req.echo = &e;
+	size_t n = keyd__request__get_packed_size(&req);
+	echo[0] = (uint8_t)(n >> 24);
+	echo[1] = (uint8_t)(n >> 16);
+	echo[2] = (uint8_t)(n >> 8);
+	echo[3] = (uint8_t)n;
+	keyd__request__pack(&req, echo + 4);
+	for (;;) {
+		int cfd = accept(lfd, NULL, NULL);
+		if (cfd < 0)
+			continue;
+		for (;;) {
+			ssize_t k;
+			if (read_frame(cfd, in, sizeof(in)) < 0 ||
+			    write(kfd, echo, n + 4) != (ssize_t)(n + 4) ||
+			    (k = read_frame(kfd, out, sizeof(out))) < 0 ||
+			    write(cfd, out, (size_t)k) != k)
+				break;
+		}
+		close(cfd);
+	}
+}
+
+/* ---- requests ---- */
+
+static Iam__Response *must(Iam__Response *r, const char *what)
+{
+	if (!r)
+		bench_die("%s: no answer", what);
+	return r;
+}
+
+/* A Request frame for `op` signed with the key (NULL: unsigned). */
+static void frame_add(struct bench_frames *f, uint32_t op, ProtobufCMessage *msg,
+		      const char *action, const char *service, const char *ak, const char *sk)
+{
+	Iam__Request req = IAM__REQUEST__INIT;
+	Iam__SigV4Auth auth = IAM__SIG_V4_AUTH__INIT;
+	const ProtobufCFieldDescriptor *fd =
+		protobuf_c_message_descriptor_get_field(&iam__request__descriptor, op);
+	struct arena *a = NULL;
+	char date[SIGV4_DATE_LEN + 1], hash[SIGV4_HEX_LEN + 1], *authz = NULL;
+	if (!fd || arena_new(4096, &a) < 0)
+		bench_die("frame");
+	req.has_id = 1;
+	req.id = 1;
+	req.op_case = (Iam__Request__OpCase)op;
+	*(ProtobufCMessage **)((char *)&req + fd->offset) = msg;
+	if (ak) {
+		size_t n = protobuf_c_message_get_packed_size(msg);
+		uint8_t *buf = malloc(n ? n : 1);
+		protobuf_c_message_pack(msg, buf);
+		sigv4_sha256_hex(buf, n, hash);
+		free(buf);
+		sigv4_date_format((int64_t)time(NULL), date);
+		struct sigv4_api_call call = { .action = action, .amz_date = date,
+					       .payload_hash = hash };
+		if (sigv4_api_sign(a, &call, ak, sk, strlen(sk), "us-east-1", service, &authz) < 0)
+			bench_die("sign");
+		auth.authorization = authz;
+		auth.amz_date = date;
+		req.sigv4 = &auth;
+	}
+	bench_frames_add(f, &req);
+	arena_free(a);
+}
+
+/* Checks that frame 0 of f is answered without an error status. */
+static void frame_check(const char *sock, struct bench_frames *f, const char *what,
+			int (*conn)(const char *))
+{
+	int fd = conn(sock);
+	if (fd < 0)
+		bench_die("%s: cannot connect", what);
+	uint8_t *p = f->buf + f->off[0] + 4;
+	Iam__Request *req = iam__request__unpack(NULL, f->len[0] - 4, p);
+	Iam__Response *r = must(bench_call(fd, req), what);
+	if (r->status && r->status->code)
+		bench_die("%s: %s: %s", what, r->status->code,
+			  r->status->message ? r->status->message : "");
+	iam__response__free_unpacked(r, NULL);
+	iam__request__free_unpacked(req, NULL);
+	close(fd);
+}
+
+/* Connects as BENCH_UID (the effective uid is what SO_PEERCRED reports). */
+static int uid_connect(const char *path)
+{
+	if (setegid(BENCH_UID) < 0 || seteuid(BENCH_UID) < 0)
+		return -1;
+	int fd = bench_api_connect(path);
+	if (seteuid(0) < 0 || setegid(0) < 0)
+		bench_die("seteuid back");
+	return fd;
+}
+
+static void report(const char *name, struct bench_lat l, double ops, double floor)
+{
+	printf("bench: %s p50_us=%.1f p99_us=%.1f ops_s=%.0f floor_p50_us=%.1f ratio=%.2f\n",
+	       name, l.p50, l.p99, ops, floor, l.p50 / floor);
+	fflush(stdout);
+}
+
+static void measure(const char *name, const char *sock, struct bench_frames *f,
+		    int (*conn)(const char *), int rounds, double secs, double floor)
+{
+	bench_frames_use(f);
+	int fd = conn(sock);
+	if (fd < 0)
+		bench_die("%s: cannot connect", name);
+	struct bench_lat l = bench_measure_latency(fd, rounds);
+	close(fd);
+	double ops = bench_measure_throughput(conn, sock, -1, secs);
+	report(name, l, ops, floor);
+}
+
+int main(void)
+{
+	const char *api = getenv("IAMD_SOCKET");
+	const char *top = getenv("top_builddir") ? getenv("top_builddir") : ".";
+	int rounds = getenv("BENCH_ROUNDS") ? atoi(getenv("BENCH_ROUNDS")) : 20000;
+	double secs = getenv("BENCH_SECS") ? atof(getenv("BENCH_SECS")) : 1.0;
+	char bin[PATH_MAX], runtime[PATH_MAX], ksock[PATH_MAX + 16], relay[PATH_MAX + 16];
+	bench_init("bench_sts");
+	if (!api)
+		bench_die("IAMD_SOCKET is not set");
+	if (rounds < 100)
+		rounds = 100;
+	if (!mkdtemp(tmpdir))
+		bench_die("mkdtemp");
+	atexit(cleanup);
+	snprintf(bin, sizeof(bin), "%s/keyd/iam-keyd", top);
+	snprintf(runtime, sizeof(runtime), "%s", api);
+	for (int i = 0; i < 2; i++) {
+		char *slash = strrchr(runtime, '/');
+		if (!slash)
+			bench_die("IAMD_SOCKET: an absolute path expected");
+		*slash = '\0';
+	}
+	strncat(runtime, "/iam-keyd", sizeof(runtime) - strlen(runtime) - 1);
+	mkdir(runtime, 0755);
+	snprintf(ksock, sizeof(ksock), "%s/keyd.sock", runtime);
+	keyd_start(bin, runtime);
+	bench_pin(1);
+
+	/* the user, its key, the role */
+	int fd = bench_api_connect(api);
+	if (fd < 0)
+		bench_die("cannot connect to iamd");
+	Iam__Request req = IAM__REQUEST__INIT;
+	Iam__CreateUserRequest cu = IAM__CREATE_USER_REQUEST__INIT;
+	cu.user_name = (char *)USER;
+	req.op_case = IAM__REQUEST__OP_CREATE_USER;
+	req.create_user = &cu;
+	iam__response__free_unpacked(must(bench_call(fd, &req), "CreateUser"), NULL);
+	Iam__CreateRoleRequest cr = IAM__CREATE_ROLE_REQUEST__INIT;
+	char acct[13] = "", trust[512];
+	Iam__GetCallerIdentityRequest gci = IAM__GET_CALLER_IDENTITY_REQUEST__INIT;
+	req.op_case = IAM__REQUEST__OP_GET_CALLER_IDENTITY;
+	req.get_caller_identity = &gci;
+	Iam__Response *r = must(bench_call(fd, &req), "GetCallerIdentity");
+	if (r->get_caller_identity && r->get_caller_identity->account)
+		snprintf(acct, sizeof(acct), "%s", r->get_caller_identity->account);
+	iam__response__free_unpacked(r, NULL);
+	snprintf(trust, sizeof(trust),
+		 "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":"
+		 "{\"AWS\":\"arn:aws:iam::%s:user/" USER "\"},\"Action\":\"sts:AssumeRole\"}]}",
+		 acct);
+	cr.role_name = (char *)ROLE;
+	cr.assume_role_policy_document = trust;
+	req.op_case = IAM__REQUEST__OP_CREATE_ROLE;
+	req.create_role = &cr;
+	iam__response__free_unpacked(must(bench_call(fd, &req), "CreateRole"), NULL);
+	char ak[64] = "", sk[64] = "";
+	Iam__CreateAccessKeyRequest ck = IAM__CREATE_ACCESS_KEY_REQUEST__INIT;
+	ck.user_name = (char *)USER;
+	for (int i = 0; i < 100 && !ak[0]; i++) {
+		req.op_case = IAM__REQUEST__OP_CREATE_ACCESS_KEY;
+		req.create_access_key = &ck;
+		r = must(bench_call(fd, &req), "CreateAccessKey");
+		if (r->create_access_key && r->create_access_key->access_key) {
+			snprintf(ak, sizeof(ak), "%s", r->create_access_key->access_key->access_key_id);
+			snprintf(sk, sizeof(sk), "%s",
+				 r->create_access_key->access_key->secret_access_key);
+		} else {
+			usleep(50000);   /* iamd connects to keyd in the background */
+		}
+		iam__response__free_unpacked(r, NULL);
+	}
+	if (!ak[0])
+		bench_die("CreateAccessKey failed (is iamd connected to keyd?)");
+	bool as_root = geteuid() == 0;
+	if (as_root) {
+		Iam__CreateLocalUserBindingRequest b = IAM__CREATE_LOCAL_USER_BINDING_REQUEST__INIT;
+		b.has_uid = 1;
+		b.uid = BENCH_UID;
+		b.user_name = (char *)USER;
+		req.op_case = IAM__REQUEST__OP_CREATE_LOCAL_USER_BINDING;
+		req.create_local_user_binding = &b;
+		iam__response__free_unpacked(must(bench_call(fd, &req), "CreateLocalUserBinding"),
+					     NULL);
+		/* the socket's directories must let BENCH_UID through */
+		char d[PATH_MAX];
+		snprintf(d, sizeof(d), "%s", api);
+		for (int i = 0; i < 2; i++) {
+			char *slash = strrchr(d, '/');
+			*slash = '\0';
+			chmod(d, 0755);
+		}
+	}
+	close(fd);
+
+	/* the floor */
+	snprintf(relay, sizeof(relay), "%s/relay.sock", tmpdir);
+	relay_pid = fork();
+	if (relay_pid == 0) {
+		bench_pin(0);   /* where run.sh pins iamd */
+		relay_serve(relay, ksock);
+		_exit(0);
+	}
+	for (int i = 0; i < 200 && access(relay, F_OK) < 0; i++)
+		usleep(10000);
+	struct bench_frames ff = { 0 };
+	Iam__GetCallerIdentityRequest g2 = IAM__GET_CALLER_IDENTITY_REQUEST__INIT;
+	frame_add(&ff, IAM__REQUEST__OP_GET_CALLER_IDENTITY, &g2.base, NULL, NULL, NULL, NULL);
+	bench_frames_use(&ff);
+	int rfd = bench_raw_connect(relay);
+	if (rfd < 0)
+		bench_die("cannot connect to the relay");
+	struct bench_lat fl = bench_measure_latency(rfd, rounds);
+	close(rfd);
+	printf("bench: sts_double_hop_floor p50_us=%.1f p99_us=%.1f ops_s=%.0f\n", fl.p50, fl.p99,
+	       fl.ops_s);
+	fflush(stdout);
+
+	/* AssumeRole, signed */
+	char role_arn[128];
+	snprintf(role_arn, sizeof(role_arn), "arn:aws:iam::%s:role/" ROLE, acct);
+	Iam__AssumeRoleRequest ar = IAM__ASSUME_ROLE_REQUEST__INIT;
+	ar.role_arn = role_arn;
+	ar.role_session_name = (char *)"bench";
+	struct bench_frames fa = { 0 };
+	frame_add(&fa, IAM__REQUEST__OP_ASSUME_ROLE, &ar.base, "AssumeRole", "sts", ak, sk);
+	frame_check(api, &fa, "AssumeRole", bench_api_connect);
+	measure("sts_assumerole", api, &fa, bench_api_connect, rounds / 4, secs, fl.p50);
+
+	if (as_root) {
+		struct bench_frames fu = { 0 };
+		frame_add(&fu, IAM__REQUEST__OP_ASSUME_ROLE, &ar.base, NULL, NULL, NULL, NULL);
+		frame_check(api, &fu, "AssumeRole as a bound uid", uid_connect);
+		measure("sts_assumerole_uid", api, &fu, uid_connect, rounds / 4, secs, fl.p50);
+	}
+
+	struct bench_frames fg = { 0 };
+	frame_add(&fg, IAM__REQUEST__OP_GET_CALLER_IDENTITY, &g2.base, "GetCallerIdentity", "sts",
+		  ak, sk);
+	frame_check(api, &fg, "GetCallerIdentity", bench_api_connect);
+	measure("sts_get_caller_identity", api, &fg, bench_api_connect, rounds / 4, secs, fl.p50);
+
+	cleanup();
+	keyd_pid = relay_pid = 0;
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	(void)!system(cmd);
+	rmdir(runtime);
+	return 0;
+}
