@@ -330,6 +330,10 @@ static int key_version(struct call *c, const char *id, uint32_t *ret)
 	return 0;
 }
 
+static int verify_start(struct call *c, const struct sigv4_authz *pz, const char *amz_date,
+			const char *security_token, const char *service,
+			const char creq_hash[SIGV4_HEX_LEN + 1]);
+
 int authn_sigv4_start(struct call *c, const Iam__SigV4Auth *auth, const uint8_t *body,
 		      size_t len)
 {
@@ -337,7 +341,6 @@ int authn_sigv4_start(struct call *c, const Iam__SigV4Auth *auth, const uint8_t 
 	struct sigv4_authz az;
 	struct sigv4_error e = { 0 };
 	char hash[SIGV4_HEX_LEN + 1], creq_hash[SIGV4_HEX_LEN + 1], service[16];
-	uint8_t creq_bin[32], sig_bin[32];
 	const uint8_t *op_bytes;
 	size_t op_len;
 	int r;
@@ -360,6 +363,21 @@ int authn_sigv4_start(struct call *c, const Iam__SigV4Auth *auth, const uint8_t 
 			      creq_hash, &e);
 	if (r < 0)
 		return fail_sigv4(c, r, &e);
+	return verify_start(c, &az, call.amz_date, call.security_token, service, creq_hash);
+}
+
+/* The signature of a prepared request goes to keyd: the key looked up, its
+ * session token or key version attached (shared by api-socket and HTTP
+ * calls). */
+static int verify_start(struct call *c, const struct sigv4_authz *pz, const char *amz_date,
+			const char *security_token, const char *service,
+			const char creq_hash[SIGV4_HEX_LEN + 1])
+{
+	struct sigv4_authz az = *pz;
+	struct { const char *amz_date, *security_token; } call = { amz_date, security_token };
+	uint8_t creq_bin[32], sig_bin[32];
+	int r;
+
 	if (unhex32(az.signature, sig_bin) < 0)
 		return fail(c, -EACCES, SIGV4_E_MISMATCH, SIGV4_MSG_MISMATCH);
 	unhex32(creq_hash, creq_bin);
@@ -400,4 +418,34 @@ int authn_sigv4_start(struct call *c, const Iam__SigV4Auth *auth, const uint8_t 
 		return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
 	}
 	return call_keyd(c, KEYD__REQUEST__OP_VERIFY_SIGV4, &v.base, verify_resume, st);
+}
+
+int authn_sigv4_http_start(struct call *c, const char *service, const char *authorization,
+			   const char *amz_date, const char *security_token,
+			   const struct sigv4_request *req)
+{
+	const char *services[] = { service, NULL };
+	struct sigv4_authz az;
+	struct sigv4_error e = { 0 };
+	char creq_hash[SIGV4_HEX_LEN + 1];
+	char *creq;
+	size_t creq_len;
+	int r;
+
+	if (!authorization || !*authorization)
+		return fail(c, -EACCES, SIGV4_E_MISSING, MSG_MISSING);
+	r = sigv4_authz_parse(c->arena, authorization, strlen(authorization),
+			      amz_date && *amz_date, &az, &e);
+	if (r < 0)
+		return fail_sigv4(c, r, &e);
+	r = sigv4_authz_check(c->arena, &az, amz_date, c->now, services, &e);
+	if (r < 0)
+		return fail_sigv4(c, r, &e);
+	r = sigv4_canonical_request(c->arena, req, az.headers, az.n_headers, &creq, &creq_len, &e);
+	if (r < 0)
+		return fail_sigv4(c, r, &e);
+	sigv4_sha256_hex(creq, creq_len, creq_hash);
+	return verify_start(c, &az, amz_date,
+			    security_token && *security_token ? security_token : NULL,
+			    service, creq_hash);
 }

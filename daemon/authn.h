@@ -43,3 +43,14 @@ int authn_sigv4_start(struct call *c, const struct Iam__SigV4Auth *auth,
  * exactly {id?, sigv4, op} with each field once; -EBADMSG otherwise. */
 int authn_op_bytes(const uint8_t *body, size_t len, uint32_t op,
 		   const uint8_t **ret, size_t *ret_len);
+
+struct sigv4_request;
+/* The same for an HTTP request iam-gateway forwarded (http_call.c): the
+ * Authorization header, X-Amz-Date and X-Amz-Security-Token as received,
+ * the credential scope's service `service` ("iam", "sts"), and the
+ * canonical request of `req` (its payload hash: the body's SHA-256) over
+ * the headers the client signed. No Authorization at all is
+ * MissingAuthenticationToken (403). */
+int authn_sigv4_http_start(struct call *c, const char *service, const char *authorization,
+			   const char *amz_date, const char *security_token,
+			   const struct sigv4_request *req);

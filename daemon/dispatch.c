@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "authz.h"
 #include "call.h"
+#include "http_call.h"
 #include "iamd.h"
 #include "keyd_client.h"
 #include "ops.h"
@@ -265,7 +266,7 @@ static int call_answer(struct call *c, ProtobufCMessage *result, struct rpc_buf 
 static int call_start(struct session *s, uint64_t id, const struct op *op,
 		      const ProtobufCMessage *msg, const Iam__SigV4Auth *auth,
 		      const char *account_id, const uint8_t *body, size_t len,
-		      struct rpc_buf *out)
+		      const Iam__HttpCall *http, struct rpc_buf *out)
 {
 	struct call *c = arena_zalloc(s->arena, sizeof(*c));
 	ProtobufCMessage *result = NULL;
@@ -294,7 +295,14 @@ static int call_start(struct session *s, uint64_t id, const struct op *op,
 		if (r != CALL_PENDING)
 			return call_answer(c, NULL, out);
 	}
-	if (auth || call_run(c, NULL, &result) == CALL_PENDING) {
+	/* a call from iam-gateway: its caller is the SigV4 signer of the
+	 * HTTP request, never the gateway's uid (http_call.h) */
+	if (http) {
+		r = http_call_authn(c, http);
+		if (r != CALL_PENDING)
+			return call_answer(c, NULL, out);
+	}
+	if (auth || http || call_run(c, NULL, &result) == CALL_PENDING) {
 		s->pending = c;
 		s->out = out;
 		return DISPATCH_PENDING;
@@ -365,7 +373,7 @@ int call_keyd(struct call *c, uint32_t keyd_op, const ProtobufCMessage *msg,
 static int request_decode(struct session *s, const uint8_t *body, size_t len,
 			  uint64_t *ret_id, uint32_t *ret_op,
 			  ProtobufCMessage **ret_msg, const Iam__SigV4Auth **ret_auth,
-			  const char **ret_account)
+			  const char **ret_account, const Iam__HttpCall **ret_http)
 {
 	const ProtobufCFieldDescriptor *f;
 	const uint8_t *inner;
@@ -383,6 +391,7 @@ static int request_decode(struct session *s, const uint8_t *body, size_t len,
 		*ret_msg = m;
 		*ret_auth = NULL;
 		*ret_account = NULL;
+		*ret_http = NULL;
 		return 0;
 	}
 	Iam__Request *req;
@@ -400,6 +409,7 @@ static int request_decode(struct session *s, const uint8_t *body, size_t len,
 	*ret_msg = m;
 	*ret_auth = req->sigv4;   /* SigV4 credentials (authn.h), or NULL */
 	*ret_account = req->account_id;   /* a host root's other account, or NULL */
+	*ret_http = req->http;   /* a request forwarded by iam-gateway, or NULL */
 	return 0;
 }
 
@@ -412,7 +422,8 @@ int dispatch_frame(struct session *s, const uint8_t *body, size_t len,
 	const Iam__SigV4Auth *auth = NULL;
 	const char *account_id = NULL;
 	const struct op *op = NULL;
-	int r = request_decode(s, body, len, &id, &opnum, &msg, &auth, &account_id);
+	const Iam__HttpCall *http = NULL;
+	int r = request_decode(s, body, len, &id, &opnum, &msg, &auth, &account_id, &http);
 	if (r < 0) {
 		iamd_log_limited(LOG_WARNING,
 				 "uid %u pid %d: malformed request (%zu bytes); closing",
@@ -441,6 +452,21 @@ int dispatch_frame(struct session *s, const uint8_t *body, size_t len,
 		r = -EPROTO;
 		goto out;
 	}
+	if (!opnum && http) {
+		/* the action and its parameters come from the HTTP request;
+		 * no other credentials or account go with it */
+		if (auth || account_id) {
+			r = -EPROTO;
+			goto out;
+		}
+		r = http_call_decode(s, id, http, &op, &msg, out);
+		if (r != 0)
+			goto out;
+		r = call_start(s, id, op, msg, NULL, NULL, body, len, http, out);
+		if (r == DISPATCH_PENDING)
+			return r;
+		goto out;
+	}
 	op = opnum ? ops_find(opnum) : NULL;
 	if (!op) {
 		iamd_log_limited(LOG_WARNING, "uid %u pid %d: unknown op %u; closing",
@@ -461,7 +487,7 @@ int dispatch_frame(struct session *s, const uint8_t *body, size_t len,
 		r = -EBADMSG;
 		goto out;
 	}
-	r = call_start(s, id, op, msg, auth, account_id, body, len, out);
+	r = call_start(s, id, op, msg, auth, account_id, body, len, NULL, out);
 	if (r == DISPATCH_PENDING)
 		return r;   /* the arena belongs to the waiting call */
 	if (r < 0)

@@ -63,6 +63,14 @@
 #   keyd_stop      SIGTERM, waits; returns keyd's exit status
 #   keyd_kill      SIGKILL, waits
 #
+# HTTP gateway (iam-gateway; start it after iamd):
+#   gateway_start [GATEWAY-OPTION...]
+#       starts $IAMD_GATEWAY --listen 127.0.0.1:0 --socket $IAMD_SOCKET
+#       [options], logging to $IAMD_GATEWAY_LOG, waits for the port it
+#       prints and exports IAMD_GATEWAY_URL (http://127.0.0.1:PORT),
+#       IAMD_GATEWAY_PORT and IAMD_GATEWAY_PID
+#   gateway_stop   SIGTERM, waits; returns the gateway's exit status
+#
 # Variables (all may be set before sourcing, except TMP):
 #   TMP               a fresh temporary directory (mode 0755 so that another
 #                     uid can reach the socket), removed at exit unless
@@ -104,6 +112,9 @@ IAMD_KEYD=${IAMD_KEYD:-$top_builddir/keyd/iam-keyd}
 IAMD_KEYD_STATE_DIR=${IAMD_KEYD_STATE_DIR:-$TMP/keyd}
 IAMD_KEYD_LOG=${IAMD_KEYD_LOG:-$TMP/keyd.log}
 IAMD_KEYD_PID=
+IAMD_GATEWAY=${IAMD_GATEWAY:-$top_builddir/gateway/iam-gateway}
+IAMD_GATEWAY_LOG=${IAMD_GATEWAY_LOG:-$TMP/gateway.log}
+IAMD_GATEWAY_PID=
 
 _tap_n=0
 _tap_failed=0
@@ -211,6 +222,11 @@ _check_logs() {
 	   grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$IAMD_KEYD_LOG"; then
 		fail "iam-keyd log has no sanitizer report"
 		diag "$(grep -E -A 20 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$IAMD_KEYD_LOG" | head -n 60)"
+	fi
+	if [ -f "$IAMD_GATEWAY_LOG" ] &&
+	   grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$IAMD_GATEWAY_LOG"; then
+		fail "iam-gateway log has no sanitizer report"
+		diag "$(grep -E -A 20 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$IAMD_GATEWAY_LOG" | head -n 60)"
 	fi
 	[ -f "$IAMD_LOG" ] || return 0
 	if grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$IAMD_LOG"; then
@@ -376,7 +392,50 @@ keyd_kill() {
 	return 0
 }
 
+# --- the HTTP gateway ---------------------------------------------------------
+
+gateway_start() {
+	if [ ! -x "$IAMD_GATEWAY" ]; then
+		diag "iam-gateway not built: $IAMD_GATEWAY"
+		return 1
+	fi
+	echo "--- gateway_start $*" >>"$IAMD_GATEWAY_LOG"
+	"$IAMD_GATEWAY" --listen 127.0.0.1:0 --socket "$IAMD_SOCKET" "$@" \
+		>"$TMP/gateway.out" 2>>"$IAMD_GATEWAY_LOG" &
+	IAMD_GATEWAY_PID=$!
+	export IAMD_GATEWAY_PID
+	_i=0
+	while ! grep -q '^listening on ' "$TMP/gateway.out" 2>/dev/null; do
+		if ! kill -0 "$IAMD_GATEWAY_PID" 2>/dev/null || [ "$_i" -ge 400 ]; then
+			diag "iam-gateway did not start; its log:" "$(tail -n 20 "$IAMD_GATEWAY_LOG")"
+			kill -KILL "$IAMD_GATEWAY_PID" 2>/dev/null
+			wait "$IAMD_GATEWAY_PID" 2>/dev/null
+			IAMD_GATEWAY_PID=
+			return 1
+		fi
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	IAMD_GATEWAY_URL=$(sed -n 's/^listening on //p' "$TMP/gateway.out" | head -n 1)
+	IAMD_GATEWAY_PORT=${IAMD_GATEWAY_URL##*:}
+	export IAMD_GATEWAY_URL IAMD_GATEWAY_PORT
+	return 0
+}
+
+gateway_stop() {
+	[ -n "$IAMD_GATEWAY_PID" ] || return 0
+	_gpid=$IAMD_GATEWAY_PID
+	IAMD_GATEWAY_PID=
+	kill -TERM "$_gpid" 2>/dev/null
+	wait "$_gpid" 2>/dev/null
+}
+
 lib_cleanup() {
+	if [ -n "$IAMD_GATEWAY_PID" ]; then
+		kill -TERM "$IAMD_GATEWAY_PID" 2>/dev/null
+		wait "$IAMD_GATEWAY_PID" 2>/dev/null
+		IAMD_GATEWAY_PID=
+	fi
 	if [ -n "$IAMD_KEYD_PID" ]; then
 		kill -TERM "$IAMD_KEYD_PID" 2>/dev/null
 		wait "$IAMD_KEYD_PID" 2>/dev/null

@@ -86,3 +86,6 @@ dist_check_SCRIPTS += tests/integration/sts_cross_account.sh
 TESTS += tests/integration/sts_cross_account.sh
 dist_check_SCRIPTS += tests/integration/sts_profiles.sh
 TESTS += tests/integration/sts_profiles.sh
+# iam-gateway: the AWS CLI and boto3 from Debian through the Query API
+dist_check_SCRIPTS += tests/integration/gateway_awscli.sh
+TESTS += tests/integration/gateway_awscli.sh

@@ -1,0 +1,10 @@
+# gateway/: iam-gateway, the AWS Query API over HTTP on loopback in front of
+# iamd's api socket (gateway/gateway.h, docs/gateway.md).
+sbin_PROGRAMS += gateway/iam-gateway
+gateway_iam_gateway_SOURCES = gateway/gateway.h gateway/gateway_main.c \
+	gateway/gateway_http.c gateway/gateway_up.c
+gateway_iam_gateway_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(LIBEVENT_EXTRA_CFLAGS) \
+	$(PROTOBUF_C_CFLAGS) $(JANSSON_CFLAGS)
+gateway_iam_gateway_LDADD = lib/libiampbjson.la lib/libiamrpc.la proto/libiamproto.la \
+	lib/libiamutil.la $(LIBEVENT_EXTRA_LIBS) $(LIBEVENT_LIBS) $(PROTOBUF_C_LIBS) \
+	$(JANSSON_LIBS)
