@@ -167,44 +167,155 @@ static const char *event_source(const struct call *c)
 	return "iam.amazonaws.com";
 }
 
+/* A growing text (malloc'd) for the record: the envelope is written
+ * directly, jansson only renders the request and response. */
+struct sb {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sb_grow(struct sb *b, size_t more)
+{
+	if (b->oom || b->len + more + 1 <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 1024;
+	while (cap < b->len + more + 1)
+		cap *= 2;
+	char *p = realloc(b->p, cap);
+	if (!p) {
+		b->oom = true;
+		return;
+	}
+	b->p = p;
+	b->cap = cap;
+}
+
+static void sb_raw(struct sb *b, const char *s, size_t n)
+{
+	sb_grow(b, n);
+	if (b->oom)
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+#define SB_LIT(b, s) sb_raw((b), (s), sizeof(s) - 1)
+
+/* "text", JSON-escaped */
+static void sb_str(struct sb *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	sb_grow(b, strlen(s) * 6 + 2);
+	if (b->oom)
+		return;
+	char *o = b->p + b->len;
+	*o++ = '"';
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			*o++ = '\\';
+			*o++ = (char)*p;
+		} else if (*p < 0x20) {
+			*o++ = '\\';
+			*o++ = 'u';
+			*o++ = '0';
+			*o++ = '0';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		} else {
+			*o++ = (char)*p;
+		}
+	}
+	*o++ = '"';
+	b->len = (size_t)(o - b->p);
+	b->p[b->len] = 0;
+}
+
+/* ,"key":"value" (null when v is NULL) */
+static void sb_kv(struct sb *b, const char *key, const char *v)
+{
+	SB_LIT(b, ",\"");
+	sb_raw(b, key, strlen(key));
+	SB_LIT(b, "\":");
+	if (v)
+		sb_str(b, v);
+	else
+		SB_LIT(b, "null");
+}
+
+/* ,"key":<json> */
+static void sb_json(struct sb *b, const char *key, json_t *j)
+{
+	SB_LIT(b, ",\"");
+	sb_raw(b, key, strlen(key));
+	SB_LIT(b, "\":");
+	char *t = json_is_null(j) ? NULL : json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (t) {
+		sb_raw(b, t, strlen(t));
+		free(t);
+	} else {
+		SB_LIT(b, "null");
+	}
+	json_decref(j);
+}
+
+/* eventTime: formatted once a second */
+static const char *event_time(int64_t t)
+{
+	static int64_t last = -1;
+	static char buf[32];
+	if (t != last) {
+		iso_time(t, buf);
+		last = t;
+	}
+	return buf;
+}
+
 char *audit_record_build(const struct call *c, const ProtobufCMessage *resp,
 			 char event_id[37])
 {
 	const struct session *s = c->session;
 	bool data = audit_record_is_data(c);
-	char t[32];
-	char *text = NULL;
-	json_t *e = json_object();
-	if (!e || call_request_id_new(event_id) < 0)
-		goto out;
-	iso_time(c->now, t);
-	json_object_set_new(e, "eventVersion", json_string("1.08"));
-	json_object_set_new(e, "userIdentity", user_identity(c));
-	json_object_set_new(e, "eventTime", json_string(t));
-	json_object_set_new(e, "eventSource", json_string(event_source(c)));
-	json_object_set_new(e, "eventName", json_string(c->op->name));
-	json_object_set_new(e, "awsRegion", json_string("us-east-1"));
-	set_str(e, "sourceIPAddress", s ? s->source : "");
-	set_str(e, "userAgent", s && s->user_agent[0] ? s->user_agent : "");
+	struct sb b = { 0 };
+	if (call_request_id_new(event_id) < 0)
+		return NULL;
+	sb_grow(&b, 1024);
+	SB_LIT(&b, "{\"eventVersion\":\"1.08\"");
+	sb_json(&b, "userIdentity", user_identity(c));
+	sb_kv(&b, "eventTime", event_time(c->now));
+	sb_kv(&b, "eventSource", event_source(c));
+	sb_kv(&b, "eventName", c->op->name);
+	sb_kv(&b, "awsRegion", "us-east-1");
+	sb_kv(&b, "sourceIPAddress", s ? s->source : "");
+	sb_kv(&b, "userAgent", s ? s->user_agent : "");
 	if (c->err_code) {
-		set_str(e, "errorCode", c->err_code);
-		set_str(e, "errorMessage", c->err_msg ? c->err_msg : "");
+		sb_kv(&b, "errorCode", c->err_code);
+		sb_kv(&b, "errorMessage", c->err_msg ? c->err_msg : "");
 	}
-	json_object_set_new(e, "requestParameters", render(c->req));
-	json_object_set_new(e, "responseElements",
-			    resp && shows_response(c) ? render(resp) : json_null());
-	set_str(e, "requestID", c->request_id);
-	set_str(e, "eventID", event_id);
-	json_object_set_new(e, "readOnly", json_boolean(!(c->op->flags & OP_WRITE)));
-	json_object_set_new(e, "eventType", json_string("AwsApiCall"));
-	json_object_set_new(e, "managementEvent", json_boolean(!data));
-	set_str(e, "recipientAccountId",
-		c->caller.account_id ? c->caller.account_id : c->d->account_id);
-	json_object_set_new(e, "eventCategory", json_string(data ? "Data" : "Management"));
-	text = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER);
-out:
-	json_decref(e);
-	return text;
+	sb_json(&b, "requestParameters", render(c->req));
+	sb_json(&b, "responseElements",
+		resp && shows_response(c) ? render(resp) : json_null());
+	sb_kv(&b, "requestID", c->request_id);
+	sb_kv(&b, "eventID", event_id);
+	if (c->op->flags & OP_WRITE)
+		SB_LIT(&b, ",\"readOnly\":false");
+	else
+		SB_LIT(&b, ",\"readOnly\":true");
+	sb_kv(&b, "eventType", "AwsApiCall");
+	if (data)
+		SB_LIT(&b, ",\"managementEvent\":false");
+	else
+		SB_LIT(&b, ",\"managementEvent\":true");
+	sb_kv(&b, "recipientAccountId",
+	      c->caller.account_id ? c->caller.account_id : c->d->account_id);
+	sb_kv(&b, "eventCategory", data ? "Data" : "Management");
+	SB_LIT(&b, "}");
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
 }
 
 /* Denials and credential issues go to the journal too (sd.h). */

@@ -8,12 +8,15 @@
  * and AWS's quotas. Records are read straight from the store by the key
  * formats of lib/store/store.h. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api.pb-c.h"
 #include "entity.h"
 #include "entity_policy.h"
+#include "iam_instance_profile.pb-c.h"
 #include "iam_views.pb-c.h"
 #include "ops.h"
 #include "store.pb-c.h"
@@ -87,7 +90,8 @@ static int vec_push(struct call *c, struct vec *a, void *item)
 	return 0;
 }
 
-/* Calls fn for each entry under prefix in db, in key order. */
+/* Calls fn for each entry under prefix in db, in key order, until fn
+ * returns non-zero (> 0: stop, done). */
 typedef int (*scan_fn)(struct call *c, const char *suffix, size_t len,
 		       const struct store_val *val, void *ud);
 
@@ -105,8 +109,8 @@ static int scan_prefix(struct call *c, enum store_db db, const char *prefix, sca
 		if (k.len < plen || memcmp(k.data, prefix, plen) != 0)
 			break;
 		r = fn(c, (const char *)k.data + plen, k.len - plen, &v, ud);
-		if (r < 0)
-			break;
+		if (r != 0)
+			break;   /* an error, or fn says it has seen enough */
 	}
 	store_cursor_close(cur);
 	return r == -ENOENT || r > 0 ? 0 : r;
@@ -214,6 +218,87 @@ static int group_list(struct call *c, const char *acct, const char *user, char *
 	return 0;
 }
 
+struct profiles {
+	struct vec v;
+	const char *acct;
+	Iam__Role *role;     /* the role whose profiles these are */
+};
+
+/* A role of a profile by name: the detail's own role, or its record. */
+static int profile_role(struct call *c, struct profiles *p, const char *name, Iam__Role **ret)
+{
+	char key[ENTITY_KEY_MAX];
+	struct store_val v;
+	size_t klen;
+	if (p->role->role_name && strcasecmp(p->role->role_name, name) == 0) {
+		*ret = p->role;
+		return 1;
+	}
+	if (!(klen = entity_key(key, p->acct, name, NULL)))
+		return -EINVAL;
+	int r = store_get(c->txn, STORE_DB_ROLES, key, klen, &v);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	Iam__RoleRecord *rec = iam__role_record__unpack(&c->pb, v.len, v.data);
+	if (!rec || !rec->role)
+		return -EIO;
+	*ret = rec->role;
+	return 1;
+}
+
+/* role id "/" lower(profile) in role_instance_profiles: the profile with
+ * its roles. */
+static int profile_visit(struct call *c, const char *suffix, size_t len,
+			 const struct store_val *val, void *ud)
+{
+	(void)val;
+	struct profiles *p = ud;
+	struct store_val pv;
+	char *key = arena_printf(c->arena, "%s/%.*s", p->acct, (int)len, suffix);
+	if (!key)
+		return -ENOMEM;
+	int r = store_get(c->txn, STORE_DB_INSTANCE_PROFILES, key, strlen(key), &pv);
+	if (r == -ENOENT)
+		return 0;   /* a dangling index entry: show nothing */
+	if (r < 0)
+		return r;
+	Iam__InstanceProfileRecord *rec =
+		iam__instance_profile_record__unpack(&c->pb, pv.len, pv.data);
+	if (!rec || !rec->instance_profile)
+		return -EIO;
+	Iam__InstanceProfile *ip = rec->instance_profile;
+	ip->roles = arena_alloc(c->arena, sizeof(*ip->roles) * (rec->n_role_names + 1));
+	if (!ip->roles)
+		return -ENOMEM;
+	ip->n_roles = 0;
+	for (size_t i = 0; i < rec->n_role_names; i++) {
+		Iam__Role *ro;
+		r = profile_role(c, p, rec->role_names[i], &ro);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			ip->roles[ip->n_roles++] = ro;
+	}
+	return vec_push(c, &p->v, ip);
+}
+
+static int profile_list(struct call *c, const char *acct, Iam__Role *role,
+			Iam__InstanceProfile ***ret, size_t *ret_n)
+{
+	struct profiles p = { .acct = acct, .role = role };
+	char *prefix = arena_printf(c->arena, "%s/", role->role_id);
+	if (!prefix)
+		return -ENOMEM;
+	int r = scan_prefix(c, STORE_DB_ROLE_INSTANCE_PROFILES, prefix, profile_visit, &p);
+	if (r < 0)
+		return r;
+	*ret = (Iam__InstanceProfile **)p.v.v;
+	*ret_n = p.v.n;
+	return 0;
+}
+
 /* ---- one detail per kind ---- */
 
 static int user_visit(struct call *c, struct details *d, const struct store_val *val,
@@ -314,6 +399,8 @@ static int role_visit(struct call *c, struct details *d, const struct store_val 
 			     &rd->n_role_policy_list)) < 0 ||
 	    (r = attached_list(c, ro->role_id, &rd->attached_managed_policies,
 			       &rd->n_attached_managed_policies)) < 0 ||
+	    (r = profile_list(c, d->acct, ro, &rd->instance_profile_list,
+			      &rd->n_instance_profile_list)) < 0 ||
 	    (r = vec_push(c, &d->roles, rd)) < 0)
 		return r;
 	d->bytes += protobuf_c_message_get_packed_size(&rd->base);
@@ -568,6 +655,36 @@ static int attachments_in_use(struct call *c, size_t *ret)
 	return 0;
 }
 
+struct key_count {
+	size_t n;
+	size_t stop;
+};
+
+static int key_count_visit(struct call *c, const char *suffix, size_t len,
+			   const struct store_val *val, void *ud)
+{
+	(void)c;
+	(void)suffix;
+	(void)len;
+	(void)val;
+	struct key_count *k = ud;
+	return ++k->n >= k->stop ? 1 : 0;
+}
+
+/* How many keys are under ACCT "/" in db, counting up to `stop`. */
+static int account_keys(struct call *c, enum store_db db, size_t stop, size_t *ret)
+{
+	char prefix[ENTITY_KEY_MAX];
+	struct key_count k = { .stop = stop };
+	if (!entity_key(prefix, entity_account(c), "", NULL))
+		return -EINVAL;
+	int r = scan_prefix(c, db, prefix, key_count_visit, &k);
+	if (r < 0)
+		return r;
+	*ret = k.n;
+	return 0;
+}
+
 struct summary {
 	Iam__GetAccountSummaryResponse__SummaryMapEntry **v;
 	size_t n;
@@ -606,9 +723,8 @@ static const struct {
 	{ "AccessKeysPerUserQuota", 2 },
 	{ "MFADevices", 0 },                  /* no MFA devices yet */
 	{ "MFADevicesInUse", 0 },
-	{ "AccountMFAEnabled", 0 },
-	{ "AccountAccessKeysPresent", 0 },    /* root has no access keys here */
-	{ "AccountPasswordPresent", 0 },
+	{ "AccountMFAEnabled", 0 },           /* nor root MFA */
+	{ "AccountPasswordPresent", 0 },      /* root has no password here */
 	{ "AccountSigningCertificatesPresent", 0 },
 	{ "AttachedPoliciesPerGroupQuota", ENTITY_POLICIES_PER_OWNER },
 	{ "AttachedPoliciesPerRoleQuota", ENTITY_POLICIES_PER_OWNER },
@@ -618,7 +734,6 @@ static const struct {
 	{ "VersionsPerPolicyQuota", ENTITY_POLICY_VERSIONS_MAX },
 	{ "GlobalEndpointTokenVersion", 1 },
 	{ "AssumeRolePolicySizeQuota", 2048 },
-	{ "InstanceProfiles", 0 },            /* no instance profiles yet */
 	{ "InstanceProfilesQuota", 1000 },
 	{ "Providers", 0 },                   /* no identity providers yet */
 	{ "RolePolicySizeQuota", 10240 },
@@ -642,8 +757,8 @@ int op_get_account_summary(struct call *c, const ProtobufCMessage *m, ProtobufCM
 	(void)m;
 	Iam__GetAccountSummaryResponse *resp = arena_alloc(c->arena, sizeof(*resp));
 	struct summary s = { .v = arena_alloc(c->arena, sizeof(*s.v) *
-							    (N_FIXED + 2 * N_COUNTED + 1)) };
-	size_t in_use;
+							    (N_FIXED + 2 * N_COUNTED + 3)) };
+	size_t in_use, n_keys;
 	int r = 0;
 	if (!resp || !s.v)
 		return -ENOMEM;
@@ -659,6 +774,11 @@ int op_get_account_summary(struct call *c, const ProtobufCMessage *m, ProtobufCM
 	}
 	if (r >= 0 && (r = attachments_in_use(c, &in_use)) >= 0)
 		r = summary_put(c, &s, "PolicyVersionsInUse", in_use);
+	/* instance profiles: their keys; root's access keys: any under ACCT "/" */
+	if (r >= 0 && (r = account_keys(c, STORE_DB_INSTANCE_PROFILES, SIZE_MAX, &n_keys)) >= 0)
+		r = summary_put(c, &s, "InstanceProfiles", n_keys);
+	if (r >= 0 && (r = account_keys(c, STORE_DB_USER_ACCESS_KEYS, 1, &n_keys)) >= 0)
+		r = summary_put(c, &s, "AccountAccessKeysPresent", n_keys > 0);
 	for (size_t i = 0; i < N_FIXED && r >= 0; i++)
 		r = summary_put(c, &s, summary_fixed[i].key, (uint64_t)summary_fixed[i].value);
 	if (r < 0)

@@ -10,4 +10,5 @@ dist_man_MANS += docs/iam-keyd.8
 EXTRA_DIST += docs/keyd.md
 EXTRA_DIST += docs/iamd.md
 EXTRA_DIST += docs/authorization.md docs/local-identities.md
+EXTRA_DIST += docs/audit.md
 EXTRA_DIST += docs/sts.md

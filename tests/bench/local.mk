@@ -38,3 +38,10 @@ tests_bench_bench_sts_SOURCES = tests/bench/bench_sts.c \
 tests_bench_bench_sts_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_bench_bench_sts_LDADD = lib/libiamsigv4.la lib/libiamrpc.la proto/libiamproto.la \
 	lib/libiamutil.la $(PROTOBUF_C_LIBS) $(SODIUM_LIBS)
+# audit: GetUser and CreateUser with the audit trail on (run.sh's iamd) and
+# off (a second iamd it starts with --audit no)
+noinst_PROGRAMS += tests/bench/bench_audit
+tests_bench_bench_audit_SOURCES = tests/bench/bench_audit.c \
+	tests/bench/bench_common.c tests/bench/bench_common.h
+tests_bench_bench_audit_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_bench_bench_audit_LDADD = lib/libiamrpc.la proto/libiamproto.la $(PROTOBUF_C_LIBS)

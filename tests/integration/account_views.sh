@@ -11,6 +11,11 @@
 command -v python3 >/dev/null || skip_all "python3 missing"
 LOAD=$top_builddir/tests/integration/iam_load
 IAMD_ACCOUNT_ID=123456789012
+HAVE_KEYD=no
+if [ -x "$IAMD_KEYD" ]; then
+	keyd_start || bail_out "iam-keyd did not start"
+	HAVE_KEYD=yes
+fi
 iamd_start || bail_out "iamd did not start"
 A=$IAMD_ACCOUNT_ID
 
@@ -238,6 +243,22 @@ if [ "$RC" = 0 ] && [ -n "${P_ARN:-}" ]; then
 		"a role's PermissionsBoundary"
 	is "$(py 'd["RoleDetailList"][0]["Tags"]')" "{'Key': 'env', 'Value': 'prod'}" "a role's Tags"
 	is "$(j '["RoleDetailList"][0]["RoleLastUsed"]')" "{}" "RoleLastUsed {} for a role never used"
+	run "$IAMCTL" iam create-instance-profile --instance-profile-name app-profile --path /ip/
+	if [ "$RC" = 0 ]; then
+		run "$IAMCTL" iam add-role-to-instance-profile --instance-profile-name app-profile \
+			--role-name app
+		run "$IAMCTL" iam create-instance-profile --instance-profile-name spare
+		details --filter Role
+		is "$(py '[(p["InstanceProfileName"], p["Path"], [r["RoleName"] for r in p["Roles"]]) for p in d["RoleDetailList"][0]["InstanceProfileList"]]')" \
+			"('app-profile', '/ip/', ['app'])" "InstanceProfileList: the role's profiles with their roles"
+		summary
+		is "$(j '["SummaryMap"]["InstanceProfiles"]')" "2" "InstanceProfiles counted"
+		run "$IAMCTL" iam delete-instance-profile --instance-profile-name spare
+		summary
+		is "$(j '["SummaryMap"]["InstanceProfiles"]')" "1" "a deleted instance profile is uncounted"
+	else
+		skip "instance profiles in the details" "CreateInstanceProfile failed: $ERR"
+	fi
 	details --filter User
 	is "$(py '[p["PolicyName"] for p in d["UserDetailList"][1]["UserPolicyList"]]')" "BobInline" "UserPolicyList"
 	is "$(doc 'd["UserDetailList"][1]["UserPolicyList"][0]["PolicyDocument"]' | python3 -c 'import sys,ast;print(ast.literal_eval(sys.stdin.read())["Statement"][0]["Action"])')" \
@@ -259,6 +280,24 @@ if [ "$RC" = 0 ] && [ -n "${P_ARN:-}" ]; then
 	is "$(j '["SummaryMap"]["Roles"]')" "1" "a deleted role is uncounted"
 else
 	skip "roles in the details" "CreateRole failed or no managed policy: $ERR"
+fi
+
+# --- the root's access keys ---
+summary
+is "$(j '["SummaryMap"]["AccountAccessKeysPresent"]')" "0" "AccountAccessKeysPresent 0"
+if [ "$HAVE_KEYD" = yes ]; then
+	run "$IAMCTL" iam create-access-key --user-name Bob
+	summary
+	is "$(j '["SummaryMap"]["AccountAccessKeysPresent"]')" "0" "a user's access key is not the root's"
+	run "$IAMCTL" iam create-access-key
+	ROOT_KEY=$(j '["AccessKey"]["AccessKeyId"]')
+	summary
+	is "$(j '["SummaryMap"]["AccountAccessKeysPresent"]')" "1" "AccountAccessKeysPresent 1 once the root has a key"
+	run "$IAMCTL" iam delete-access-key --access-key-id "$ROOT_KEY"
+	summary
+	is "$(j '["SummaryMap"]["AccountAccessKeysPresent"]')" "0" "and 0 after its delete"
+else
+	skip "the root's access keys" "iam-keyd not built"
 fi
 
 # --- the UsersPerAccount quota: 5000 ---
