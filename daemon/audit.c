@@ -17,11 +17,31 @@
 
 #include "audit_file.h"
 #include "call.h"
+#include "dispatch.h"
 #include "iamd.h"
 #include "sd.h"
 
 #define BUF_FLUSH_AT (256u << 10)   /* buffered bytes that force a write */
 #define BUF_MAX (8u << 20)          /* kept while writes fail, then dropped */
+
+/* A read call's record, queued as a copy of what it is built from: built,
+ * hashed and buffered by audit_drain() in the timer (or before any other
+ * record), so the call's path pays for copies only. */
+struct pending {
+	struct pending *next;
+	const struct op *op;
+	const ProtobufCMessageDescriptor *desc;
+	int64_t now;
+	int kind;
+	uid_t uid;
+	char request_id[37];
+	const char *err_code;     /* copied below, like every string */
+	const char *err_msg;
+	const char *arn, *user_id, *user_name, *account_id, *access_key_id;
+	const char *source, *user_agent;
+	uint8_t *req;
+	size_t req_len;
+};
 
 struct audit {
 	struct iamd *d;
@@ -40,7 +60,15 @@ struct audit {
 	struct event *timer;
 	bool timer_armed;
 	bool failing;               /* the last write failed (logged once) */
+	struct pending *head, **tail;   /* read records not built yet */
+	size_t n_pending;
 };
+
+#define PENDING_MAX 4096          /* built at once above */
+
+static int audit_append(struct audit *a, const char *rec, int64_t when,
+			unsigned flags);
+static void audit_drain(struct audit *a);
 
 /* Writes what is buffered. On failure the file is cut back to what was
  * whole before, and the buffer kept. */
@@ -122,6 +150,7 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	a->timer_armed = false;
+	audit_drain(a);
 	int64_t now = (int64_t)time(NULL);
 	if (a->fd >= 0 && a->size + a->len > 0 &&
 	    now - a->opened >= (int64_t)a->o.rotate_interval)
@@ -144,6 +173,7 @@ int audit_open(struct iamd *d, const struct audit_options *o, struct audit **ret
 	a->d = d;
 	a->o = *o;
 	a->fd = -1;
+	a->tail = &a->head;
 	if (!a->o.max_file_size)
 		a->o.max_file_size = AUDIT_MAX_FILE_SIZE_DEFAULT;
 	if ((size_t)snprintf(a->dir, sizeof(a->dir), "%s/audit", d->cfg.state_dir) >=
@@ -191,6 +221,7 @@ void audit_close(struct audit *a)
 		return;
 	if (a->timer)
 		event_free(a->timer);
+	audit_drain(a);
 	if (a->fd >= 0) {
 		(void)audit_flush(a);
 		(void)fsync(a->fd);
@@ -303,6 +334,122 @@ static int audit_append(struct audit *a, const char *rec, int64_t when,
 	return 0;
 }
 
+static size_t slen(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+static const char *scopy(char **p, const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	char *d = *p;
+	memcpy(d, s, n);
+	*p += n;
+	return d;
+}
+
+/* Queues a copy of what c's record is built from. */
+static int pending_add(struct audit *a, const struct call *c)
+{
+	const struct caller *cl = &c->caller;
+	const struct session *s = c->session;
+	size_t req_len = c->req ? protobuf_c_message_get_packed_size(c->req) : 0;
+	size_t n = sizeof(struct pending) + req_len + slen(c->err_code) +
+		   slen(c->err_msg) + slen(cl->arn) + slen(cl->user_id) +
+		   slen(cl->user_name) + slen(cl->account_id) +
+		   slen(cl->access_key_id) + (s ? slen(s->source) + slen(s->user_agent) : 0);
+	struct pending *p = malloc(n);
+	if (!p)
+		return -ENOMEM;
+	char *str = (char *)(p + 1);
+	memset(p, 0, sizeof(*p));
+	p->op = c->op;
+	p->now = c->now;
+	p->kind = (int)cl->kind;
+	p->uid = cl->uid;
+	memcpy(p->request_id, c->request_id, sizeof(p->request_id));
+	if (c->req) {
+		p->desc = c->req->descriptor;
+		p->req = (uint8_t *)str;
+		p->req_len = protobuf_c_message_pack(c->req, p->req);
+		str += req_len;
+	}
+	p->err_code = scopy(&str, c->err_code);
+	p->err_msg = scopy(&str, c->err_msg);
+	p->arn = scopy(&str, cl->arn);
+	p->user_id = scopy(&str, cl->user_id);
+	p->user_name = scopy(&str, cl->user_name);
+	p->account_id = scopy(&str, cl->account_id);
+	p->access_key_id = scopy(&str, cl->access_key_id);
+	if (s) {
+		p->source = scopy(&str, s->source);
+		p->user_agent = scopy(&str, s->user_agent);
+	}
+	*a->tail = p;
+	a->tail = &p->next;
+	a->n_pending++;
+	return 0;
+}
+
+/* The call as it was, from the copy. */
+static void pending_build(struct audit *a, struct pending *p)
+{
+	struct session s;
+	struct call c;
+	char event_id[37];
+	memset(&c, 0, sizeof(c));
+	memset(&s, 0, sizeof(s));
+	c.op = p->op;
+	c.now = p->now;
+	c.d = a->d;
+	memcpy(c.request_id, p->request_id, sizeof(c.request_id));
+	c.err_code = p->err_code;
+	c.err_msg = p->err_msg;
+	c.caller.kind = (enum caller_kind)p->kind;
+	c.caller.uid = p->uid;
+	c.caller.arn = p->arn;
+	c.caller.user_id = p->user_id;
+	c.caller.user_name = p->user_name;
+	c.caller.account_id = p->account_id;
+	c.caller.access_key_id = p->access_key_id;
+	snprintf(s.source, sizeof(s.source), "%s", p->source ? p->source : "");
+	snprintf(s.user_agent, sizeof(s.user_agent), "%s",
+		 p->user_agent ? p->user_agent : "");
+	c.session = &s;
+	ProtobufCMessage *req = p->desc ? protobuf_c_message_unpack(p->desc, NULL,
+					p->req_len, p->req) : NULL;
+	c.req = req;
+	char *rec = audit_record_build(&c, NULL, event_id);
+	if (req)
+		protobuf_c_message_free_unpacked(req, NULL);
+	if (!rec) {
+		iamd_log(LOG_CRIT, "audit: cannot build the record of %s (request %s)",
+			 p->op->name, p->request_id);
+		return;
+	}
+	if (audit_append(a, rec, p->now, 0) < 0)
+		iamd_log_limited(LOG_CRIT, "audit: the record of %s (request %s) is lost",
+				 p->op->name, p->request_id);
+	free(rec);
+	audit_journal(&c, event_id);
+}
+
+static void audit_drain(struct audit *a)
+{
+	struct pending *p = a->head;
+	a->head = NULL;
+	a->tail = &a->head;
+	a->n_pending = 0;
+	while (p) {
+		struct pending *next = p->next;
+		pending_build(a, p);
+		free(p);
+		p = next;
+	}
+}
+
 int audit_call(struct audit *a, const struct call *c,
 	       const ProtobufCMessage *resp, unsigned flags)
 {
@@ -311,6 +458,18 @@ int audit_call(struct audit *a, const struct call *c,
 		return 0;
 	if (!a->o.data_events && audit_record_is_data(c))
 		return 0;
+	if (!(flags & AUDIT_DURABLE) && audit_record_deferrable(c) &&
+	    pending_add(a, c) == 0) {
+		if (a->n_pending >= PENDING_MAX)
+			audit_drain(a);
+		if (!a->timer_armed && a->timer) {
+			struct timeval tv = { .tv_sec = 1 };
+			evtimer_add(a->timer, &tv);
+			a->timer_armed = true;
+		}
+		return 0;
+	}
+	audit_drain(a);   /* the records queued before come first */
 	char *rec = audit_record_build(c, resp, event_id);
 	if (!rec) {
 		iamd_log_call(LOG_CRIT, c, "audit: cannot build the record of %s",

@@ -57,6 +57,9 @@ int audit_call(struct audit *a, const struct call *c,
  * the eventID. NULL on allocation failure. */
 char *audit_record_build(const struct call *c, const ProtobufCMessage *resp,
 			 char event_id[37]);
+/* Whether c's record may be built later, from a copy (audit.c's queue of
+ * read records): no session claims, no response shown. */
+bool audit_record_deferrable(const struct call *c);
 /* Whether c's record is a data event (Authorize), not a management event. */
 bool audit_record_is_data(const struct call *c);
 

@@ -157,6 +157,11 @@ static bool shows_response(const struct call *c)
 	       (l > 5 && strcmp(n + l - 5, "Token") == 0);
 }
 
+bool audit_record_deferrable(const struct call *c)
+{
+	return !c->caller.session && !shows_response(c);
+}
+
 static const char *event_source(const struct call *c)
 {
 	const char *a = c->op->action;
