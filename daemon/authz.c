@@ -503,6 +503,11 @@ int authz_check(struct call *c, const char *action, const char *resource,
 	 * authentication operations"; its handler refuses sessions) */
 	if (c->caller.kind != CALLER_ANONYMOUS && strcmp(action, "sts:GetSessionToken") == 0)
 		return decide(AUTHZ_ALLOW, NULL, ret);
+	/* iamd:GetCredentials: any local process may ask for itself; the
+	 * handler decides by its host association and the role's trust
+	 * policy (op_get_credentials.c) */
+	if (strcmp(action, "iamd:GetCredentials") == 0)
+		return decide(AUTHZ_ALLOW, NULL, ret);
 	/* temporary credentials: an assumed-role session is decided there; a
 	 * GetSessionToken session within its limits goes on as its user */
 	if (c->caller.session) {

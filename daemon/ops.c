@@ -197,6 +197,8 @@ const struct op ops_table[] = {
 	OP(IAM__REQUEST__OP_LIST_INSTANCE_PROFILE_ASSOCIATIONS, "ListInstanceProfileAssociations",
 	   "iamd:ListInstanceProfileAssociations", 0, CAP_SMALL,
 	   list_instance_profile_associations),
+	OP(IAM__REQUEST__OP_GET_CREDENTIALS, "GetCredentials", "iamd:GetCredentials", 0, CAP_SMALL,
+	   get_credentials),
 
 	OP(IAM__REQUEST__OP_PUT_USER_POLICY, "PutUserPolicy", "iam:PutUserPolicy", OP_WRITE,
 	   CAP_POLICY, put_user_policy),

@@ -187,5 +187,6 @@ OP_DECLARE(list_instance_profile_tags);
 OP_DECLARE(associate_instance_profile);
 OP_DECLARE(disassociate_instance_profile);
 OP_DECLARE(list_instance_profile_associations);
+OP_DECLARE(get_credentials);   /* op_get_credentials.c */
 /* Whether role `role_id` is in an instance profile (DeleteRole refuses). */
 int op_instance_profile_role_in_any(struct call *c, const char *role_id, bool *ret);

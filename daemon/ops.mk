@@ -22,3 +22,4 @@ IAMD_OPS_SOURCES += daemon/op_sts.h daemon/op_sts_token.c daemon/sts_session.c \
 	daemon/sts_session.h daemon/sts_message.c daemon/op_account_admin.c
 # instance profiles and host associations (hostroles)
 IAMD_OPS_SOURCES += daemon/op_instance_profile.c daemon/op_host_assoc.c
+IAMD_OPS_SOURCES += daemon/op_get_credentials.c daemon/peer.c daemon/peer.h

@@ -228,12 +228,80 @@ void peer_ident_close(struct peer_ident *p)
 	}
 }
 
+/* The rest of an identity once pid/uid/gid and a pidfd are known. */
+static int ident_finish(struct peer_ident *p)
+{
+	char path[64];
+	int r;
+	if (!p->start_time && (r = proc_start_time(p->pid, &p->start_time)) < 0)
+		return r;
+	if ((r = proc_cgroup(p->pid, p->cgroup, sizeof(p->cgroup))) < 0 ||
+	    (r = peer_cgroup_unit(p->cgroup, p->unit, sizeof(p->unit))) < 0)
+		return r;
+	cgroup_invocation_id(p->cgroup, p->unit, p->invocation_id);
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)p->pid);
+	ssize_t n = readlink(path, p->exe, sizeof(p->exe) - 1);
+	p->exe[n > 0 ? n : 0] = '\0';
+	/* everything read above was about the peer only if it is still alive
+	 * now: a pid is reused only after its process is gone */
+	return peer_ident_alive(p);
+}
+
+/* pidfd_open(pid): the process under the pid must have started before
+ * `before` (boot clock ticks) and have uid `uid`. */
+static int pidfd_checked(struct peer_ident *p, uint64_t before)
+{
+	uid_t uid = (uid_t)-1;
+	int r = pidfd_open_compat(p->pid);
+	if (r < 0)
+		return r == -EINVAL ? -ESRCH : r;
+	p->pidfd = r;
+	if ((r = proc_start_time(p->pid, &p->start_time)) < 0 ||
+	    (r = proc_uid(p->pid, &uid)) < 0)
+		return r;
+	if (p->start_time > before || uid != p->uid)
+		return -EPERM;
+	return 0;
+}
+
+int peer_ident_from_pid(pid_t pid, uid_t uid, gid_t gid, int64_t since, struct peer_ident *ret)
+{
+	struct peer_ident p;
+	memset(&p, 0, sizeof(p));
+	p.pidfd = -1;
+	if (pid <= 0)
+		return -ESRCH;
+	p.pid = pid;
+	p.uid = uid;
+	p.gid = gid;
+	uint64_t before = boot_ticks_now();
+	if (since > 0) {
+		/* `since` is wall-clock seconds: as boot ticks */
+		struct timespec rt;
+		long hz = sysconf(_SC_CLK_TCK);
+		clock_gettime(CLOCK_REALTIME, &rt);
+		if (hz <= 0)
+			hz = 100;
+		uint64_t ago = rt.tv_sec > since ? (uint64_t)(rt.tv_sec - since) * (uint64_t)hz : 0;
+		/* one second of slack: start times and the call's clock round */
+		before = before > ago ? before - ago + (uint64_t)hz : before;
+	}
+	int r = pidfd_checked(&p, before);
+	if (r == 0)
+		r = ident_finish(&p);
+	if (r < 0) {
+		peer_ident_close(&p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
 int peer_ident_from_socket(int fd, struct peer_ident *ret)
 {
 	struct peer_ident p;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	char path[64];
 	int r;
 
 	memset(&p, 0, sizeof(p));
@@ -251,40 +319,16 @@ int peer_ident_from_socket(int fd, struct peer_ident *ret)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0 && pidfd >= 0) {
 		p.pidfd = pidfd;
 		p.pidfd_from_kernel = true;
+		r = 0;
 	} else {
-		uint64_t accepted = boot_ticks_now();
-		uid_t uid = (uid_t)-1;
-		r = pidfd_open_compat(p.pid);
-		if (r < 0)
-			return r;
-		p.pidfd = r;
-		/* the process under the pid must have started before the
-		 * connection was accepted, with the peer's uid */
-		if ((r = proc_start_time(p.pid, &p.start_time)) < 0 ||
-		    (r = proc_uid(p.pid, &uid)) < 0)
-			goto out;
-		if (p.start_time > accepted || uid != p.uid) {
-			r = -EPERM;
-			goto out;
-		}
+		r = pidfd_checked(&p, boot_ticks_now());
 	}
-	if (!p.start_time && (r = proc_start_time(p.pid, &p.start_time)) < 0)
-		goto out;
-	if ((r = proc_cgroup(p.pid, p.cgroup, sizeof(p.cgroup))) < 0 ||
-	    (r = peer_cgroup_unit(p.cgroup, p.unit, sizeof(p.unit))) < 0)
-		goto out;
-	cgroup_invocation_id(p.cgroup, p.unit, p.invocation_id);
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)p.pid);
-	ssize_t n = readlink(path, p.exe, sizeof(p.exe) - 1);
-	p.exe[n > 0 ? n : 0] = '\0';
-	/* everything read above was about the peer only if it is still alive
-	 * now: a pid is reused only after its process is gone */
-	r = peer_ident_alive(&p);
-	if (r < 0)
-		goto out;
+	if (r == 0)
+		r = ident_finish(&p);
+	if (r < 0) {
+		peer_ident_close(&p);
+		return r;
+	}
 	*ret = p;
 	return 0;
-out:
-	peer_ident_close(&p);
-	return r;
 }

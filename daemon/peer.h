@@ -41,6 +41,13 @@ struct peer_ident {
  * be the peer; other negative errno on failure. Release with
  * peer_ident_close(). */
 int peer_ident_from_socket(int fd, struct peer_ident *ret);
+/* The same from credentials already taken (SO_PEERCRED at accept), with
+ * pidfd_open(pid): the process under the pid must have uid `uid` and have
+ * started before wall-clock second `since` (the connection's accept; 0:
+ * now), else -EPERM. Weaker than from_socket() with SO_PEERPIDFD: a pid
+ * reused between the peer's exit and `since` is not detected. */
+int peer_ident_from_pid(pid_t pid, uid_t uid, gid_t gid, int64_t since,
+			struct peer_ident *ret);
 /* 0 while the peer process is alive (its pid still refers to it), -ESRCH
  * once it has exited. */
 int peer_ident_alive(const struct peer_ident *p);

@@ -89,3 +89,6 @@ TESTS += tests/integration/sts_profiles.sh
 # iam-gateway: the AWS CLI and boto3 from Debian through the Query API
 dist_check_SCRIPTS += tests/integration/gateway_awscli.sh
 TESTS += tests/integration/gateway_awscli.sh
+# iamd:GetCredentials: uids, selectors, trust conditions (hostroles)
+dist_check_SCRIPTS += tests/integration/hostroles_creds.sh
+TESTS += tests/integration/hostroles_creds.sh

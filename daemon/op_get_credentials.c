@@ -1,0 +1,275 @@
+/* op_get_credentials: iamd:GetCredentials, a local process's temporary
+ * credentials for the role of the instance profile associated with it
+ * (docs/host-roles.md). Any caller may ask (authz lets the action through:
+ * the process speaks for itself); the answer depends only on who the
+ * kernel says is asking (peer.c: SO_PEERCRED and a pidfd, the systemd
+ * unit, invocation id and executable):
+ *   - the most specific association that matches (unit > uid > gid >
+ *     host; ambiguity is refused when associations are made);
+ *   - the profile's role; its trust policy must allow sts:AssumeRole to the
+ *     host's service principal host.iamd.local (or ec2.amazonaws.com, so
+ *     that instance roles move over unchanged) with the condition keys
+ *     iamd:SystemdUnit, iamd:InvocationId, iamd:Uid, iamd:Gid, iamd:ExePath;
+ *   - a session of the role's MaxSessionDuration named "unit-NAME" or
+ *     "uid-N", minted by iam-keyd like AssumeRole's (sts_credentials_new()). */
+#include "config.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dispatch.h"
+#include "entity.h"
+#include "iam_instance_profile.pb-c.h"
+#include "iamd.h"
+#include "keyd_client.h"
+#include "op_sts.h"
+#include "ops.h"
+#include "peer.h"
+#include "sd.h"
+#include "policy/policy.h"
+#include "util/arena.h"
+
+#define HOST_PRINCIPAL "host.iamd.local"
+#define EC2_PRINCIPAL "ec2.amazonaws.com"
+#define SESSION_NAME_MAX 64
+
+struct match {
+	const struct peer_ident *peer;
+	Iam__HostAssociation *best;
+	int rank;                 /* 4 unit, 3 uid, 2 gid, 1 host */
+};
+
+static int rank_of(const Iam__HostSelector *s, const struct peer_ident *p)
+{
+	if (!s)
+		return 0;
+	if (s->systemd_unit)
+		return p->unit[0] && fnmatch(s->systemd_unit, p->unit, 0) == 0 ? 4 : 0;
+	if (s->has_uid)
+		return s->uid == p->uid ? 3 : 0;
+	if (s->has_gid)
+		return s->gid == p->gid ? 2 : 0;
+	return s->has_host && s->host ? 1 : 0;
+}
+
+static int match_visit(struct call *c, const char *suffix, size_t len,
+		       const struct store_val *val, bool take, void *userdata)
+{
+	struct match *m = userdata;
+	(void)suffix;
+	(void)len;
+	(void)take;
+	Iam__HostAssociation *a = iam__host_association__unpack(&c->pb, val->len, val->data);
+	if (!a)
+		return -EIO;
+	int rank = rank_of(a->selector, m->peer);
+	if (rank > m->rank) {
+		m->rank = rank;
+		m->best = a;
+	}
+	return 0;
+}
+
+/* "unit-NAME" or "uid-N" within RoleSessionName's [\w+=,.@-]{2,64}. */
+static char *session_name(struct call *c, const struct peer_ident *p, bool by_unit)
+{
+	char buf[SESSION_NAME_MAX + 1];
+	if (by_unit) {
+		size_t n = strlen(p->unit);
+		if (n > SESSION_NAME_MAX - 5)
+			n = SESSION_NAME_MAX - 5;
+		memcpy(buf, "unit-", 5);
+		memcpy(buf + 5, p->unit, n);
+		buf[5 + n] = '\0';
+	} else
+		snprintf(buf, sizeof(buf), "uid-%u", (unsigned)p->uid);
+	for (char *s = buf; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr("_+=,.@-", *s)))
+			*s = '-';
+	return entity_strdup(c, buf);
+}
+
+/* The role's trust policy, for principal host.iamd.local or
+ * ec2.amazonaws.com, with the caller's identity keys. */
+static int trust_allows(struct call *c, const Iam__Role *role, const struct peer_ident *p,
+			bool *ret)
+{
+	struct policy *pol = NULL;
+	struct policy_diag d;
+	char uid[16], gid[16];
+	const char *v_unit[1] = { p->unit }, *v_inv[1] = { p->invocation_id },
+		   *v_uid[1] = { uid }, *v_gid[1] = { gid }, *v_exe[1] = { p->exe };
+	struct policy_ctx_entry ctx[5];
+	size_t n = 0;
+	snprintf(uid, sizeof(uid), "%u", (unsigned)p->uid);
+	snprintf(gid, sizeof(gid), "%u", (unsigned)p->gid);
+	ctx[n++] = (struct policy_ctx_entry){ "iamd:Uid", v_uid, 1 };
+	ctx[n++] = (struct policy_ctx_entry){ "iamd:Gid", v_gid, 1 };
+	if (p->unit[0])
+		ctx[n++] = (struct policy_ctx_entry){ "iamd:SystemdUnit", v_unit, 1 };
+	if (p->invocation_id[0])
+		ctx[n++] = (struct policy_ctx_entry){ "iamd:InvocationId", v_inv, 1 };
+	if (p->exe[0])
+		ctx[n++] = (struct policy_ctx_entry){ "iamd:ExePath", v_exe, 1 };
+
+	const char *doc = role->assume_role_policy_document;
+	memset(&d, 0, sizeof(d));
+	int r = policy_parse(doc, strlen(doc), POLICY_TRUST, role->role_name, &pol, &d);
+	if (r < 0)
+		return r;
+	*ret = false;
+	static const char *const principals[] = { HOST_PRINCIPAL, EC2_PRINCIPAL };
+	for (size_t i = 0; i < 2 && !*ret; i++) {
+		struct policy_set set = { .resource = pol };
+		/* resource "*": a service principal has no account, and the
+		 * role is in the association's account */
+		struct policy_request q = { .principal = principals[i],
+					    .action = "sts:AssumeRole", .resource = "*",
+					    .context = ctx, .n_context = n,
+					    .now_ms = c->now * 1000 };
+		struct policy_scratch sc;
+		struct policy_result res;
+		r = policy_eval(&set, &q, &sc, &res);
+		if (r < 0)
+			break;
+		*ret = res.decision == POLICY_ALLOW;
+	}
+	policy_free(pol);
+	return r < 0 ? r : 0;
+}
+
+struct minted {
+	Keyd__SessionClaims *claims;
+	const char *association_id;
+	const char *profile_arn;
+};
+
+static int get_credentials_resume(struct call *c, void *state, const struct keyd_reply *rep,
+				  ProtobufCMessage **ret)
+{
+	struct minted *mt = state;
+	if (rep->err || rep->code != KEYD__CODE__OK || !rep->result)
+		return call_keyd_fail(c, rep);
+	const Keyd__MintSessionResponse *k = (const Keyd__MintSessionResponse *)rep->result;
+	Iam__GetCredentialsResponse *resp = arena_alloc(c->arena, sizeof(*resp));
+	Iam__AssumedRoleUser *u = arena_alloc(c->arena, sizeof(*u));
+	if (!resp || !u)
+		return -ENOMEM;
+	iam__get_credentials_response__init(resp);
+	iam__assumed_role_user__init(u);
+	int r = sts_credentials_new(c, mt->claims, k, &resp->credentials);
+	if (r < 0)
+		return r;
+	u->assumed_role_id = mt->claims->principal_id;
+	u->arn = mt->claims->principal_arn;
+	resp->assumed_role_user = u;
+	resp->association_id = (char *)mt->association_id;
+	resp->instance_profile_arn = (char *)mt->profile_arn;
+	iamd_log_call(LOG_INFO, c, "GetCredentials: %s issued to pid %d uid %u for %s until %lld",
+		      mt->claims->access_key_id, (int)c->caller.pid, (unsigned)c->caller.uid,
+		      mt->claims->principal_arn, (long long)mt->claims->expires);
+	*ret = &resp->base;
+	return 0;
+}
+
+int op_get_credentials_resource(struct call *c, const ProtobufCMessage *m, const char **ret)
+{
+	return op_resource_none(c, m, ret);
+}
+
+static int denied(struct call *c, const struct peer_ident *p, const char *why)
+{
+	return call_fail(c, -EACCES, "AccessDenied",
+			 "Process %d (uid %u, gid %u, unit %s) cannot get host credentials: %s",
+			 (int)p->pid, (unsigned)p->uid, (unsigned)p->gid,
+			 p->unit[0] ? p->unit : "none", why);
+}
+
+int op_get_credentials(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **ret)
+{
+	struct peer_ident p;
+	struct match mm = { 0 };
+	struct entity_page pg = { .kind = 'H' };
+	ProtobufCMessage *got;
+	Iam__Role *role;
+	bool ok;
+	(void)m;
+	(void)ret;
+	int r = peer_ident_from_pid(c->caller.pid, c->caller.uid, c->caller.gid, 0, &p);
+	if (r < 0)
+		return call_fail(c, -EACCES, "AccessDenied",
+				 "The calling process (pid %d) cannot be identified: %s",
+				 (int)c->caller.pid, strerror(-r));
+	peer_ident_close(&p);   /* what was read was checked while it lived */
+	mm.peer = &p;
+	r = entity_page_walk(c, STORE_DB_HOST_ASSOCIATIONS, "iip-assoc-", &pg, match_visit, &mm);
+	if (r < 0)
+		return op_fail_store(c, r);
+	if (!mm.best)
+		return denied(c, &p, "no instance profile is associated with it "
+				     "(iamctl iamd associate-instance-profile).");
+	/* the association's account is the call's from here on */
+	if (mm.best->account_id)
+		c->caller.account_id = mm.best->account_id;
+	Iam__GetInstanceProfileRequest g = IAM__GET_INSTANCE_PROFILE_REQUEST__INIT;
+	g.instance_profile_name = mm.best->instance_profile_name;
+	r = op_get_instance_profile(c, &g.base, &got);
+	if (r < 0)
+		return r;
+	Iam__InstanceProfile *prof = ((Iam__GetInstanceProfileResponse *)got)->instance_profile;
+	if (prof->n_roles == 0)
+		return denied(c, &p, "its instance profile has no role.");
+	r = op_role_load(c, prof->roles[0]->role_name, &role);
+	if (r < 0)
+		return r;
+	r = trust_allows(c, role, &p, &ok);
+	if (r < 0)
+		return op_fail_store(c, r);
+	if (!ok)
+		return call_fail(c, -EACCES, "AccessDenied",
+				 "Process %d (uid %u, unit %s) is not authorized to perform: "
+				 "sts:AssumeRole on resource: %s (its trust policy allows neither "
+				 HOST_PRINCIPAL " nor " EC2_PRINCIPAL " for this caller)",
+				 (int)p.pid, (unsigned)p.uid, p.unit[0] ? p.unit : "none",
+				 role->arn);
+
+	struct minted *mt = arena_alloc(c->arena, sizeof(*mt));
+	Keyd__SessionClaims *cl = arena_alloc(c->arena, sizeof(*cl));
+	if (!mt || !cl)
+		return -ENOMEM;
+	keyd__session_claims__init(cl);
+	mt->claims = cl;
+	mt->association_id = mm.best->association_id;
+	mt->profile_arn = prof->arn;
+	if ((r = sts_access_key_id_new(c, &cl->access_key_id)) < 0)
+		return r;
+	char *name = session_name(c, &p, mm.rank == 4);
+	if (!name)
+		return -ENOMEM;
+	const char *acct = entity_account(c);
+	cl->account = (char *)acct;
+	cl->principal_arn = arena_printf(c->arena, "arn:aws:sts::%s:assumed-role/%s/%s", acct,
+					 role->role_name, name);
+	cl->principal_id = arena_printf(c->arena, "%s:%s", role->role_id, name);
+	cl->role_arn = role->arn;
+	cl->role_id = role->role_id;
+	cl->session_name = name;
+	cl->has_issued = cl->has_expires = true;
+	cl->issued = c->now;
+	cl->expires = c->now + (role->has_max_session_duration && role->max_session_duration > 0
+					? role->max_session_duration : 3600);
+	cl->has_mfa_present = true;
+	cl->mfa_present = false;
+	cl->has_chained = true;
+	cl->chained = false;
+	cl->has_kind = true;
+	cl->kind = KEYD__SESSION_KIND__ASSUMED_ROLE;
+	if (!cl->principal_arn || !cl->principal_id)
+		return -ENOMEM;
+	Keyd__MintSessionRequest kr = KEYD__MINT_SESSION_REQUEST__INIT;
+	kr.claims = cl;
+	return call_keyd(c, KEYD__REQUEST__OP_MINT_SESSION, &kr.base, get_credentials_resume, mt);
+}

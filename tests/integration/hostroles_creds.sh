@@ -1,0 +1,130 @@
+#!/bin/sh
+# hostroles_creds: iamd:GetCredentials end to end with iam-keyd and iamd:
+# processes under different uids get different roles through their host
+# associations; an unassociated process is refused with a clear message;
+# the most specific selector wins (uid over gid over host); trust policies
+# on iamd:Uid and iamd:ExePath are enforced; ec2.amazonaws.com trust works;
+# the credentials act as the assumed role (GetCallerIdentity); a systemd
+# unit selector where systemd-run --scope works.
+. "$top_srcdir/tests/integration/lib.sh"
+
+[ -x "$IAMD_KEYD" ] || skip_all "iam-keyd is not built"
+command -v python3 >/dev/null || skip_all "python3 is needed"
+unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE
+export HOME="$TMP/home"
+mkdir -p "$HOME"
+IAMD_ACCOUNT_ID=222222222222
+A=$IAMD_ACCOUNT_ID
+
+keyd_start || bail_out "iam-keyd did not start"
+iamd_start --debug || bail_out "iamd did not start"
+
+j() { printf '%s' "$OUT" | json_get "$1"; }
+as_uid() {
+	_u=$1
+	shift
+	run setpriv --reuid="$_u" --regid="$_u" --clear-groups -- "$@"
+}
+trust() {   # trust SERVICE [CONDITION-JSON]
+	printf '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"%s"},"Action":"sts:AssumeRole"%s}]}' \
+		"$1" "${2:+,\"Condition\":$2}"
+}
+role_profile() {   # role_profile NAME TRUST: a role in a profile of the same name
+	"$IAMCTL" iam create-role --role-name "$1" --assume-role-policy-document "$2" >/dev/null &&
+	"$IAMCTL" iam create-instance-profile --instance-profile-name "$1" >/dev/null &&
+	"$IAMCTL" iam add-role-to-instance-profile --instance-profile-name "$1" --role-name "$1"
+}
+assoc() {   # assoc PROFILE SELECTOR-JSON
+	"$IAMCTL" iamd associate-instance-profile --instance-profile-name "$1" --selector "$2" >/dev/null
+}
+
+role_profile root-role "$(trust host.iamd.local)" && pass "role and profile root-role" || fail "root-role"
+assoc root-role '{"Uid":0}' && pass "associated with uid 0" || fail "assoc uid 0"
+
+# --- the calling process's own credentials ---
+run "$IAMCTL" iamd get-credentials
+is "$RC" 0 "get-credentials as uid 0"
+like "$(j '["Credentials"]["AccessKeyId"]')" '^ASIA[A-Z2-7]{16,17}$' "an ASIA access key"
+like "$(j '["Credentials"]["SessionToken"]')" '.{40,}' "a session token"
+[ -n "$(j '["Credentials"]["SecretAccessKey"]')" ] && pass "a secret" || fail "a secret"
+is "$(j '["AssumedRoleUser"]["Arn"]')" "arn:aws:sts::$A:assumed-role/root-role/uid-0" \
+	"the assumed-role ARN, session named uid-0"
+EXP=$(j '["Credentials"]["Expiration"]')
+left=$(python3 -c "import datetime,sys;print(int(datetime.datetime.fromisoformat('$EXP').timestamp())-int(__import__('time').time()))")
+[ "$left" -gt 3500 ] && [ "$left" -le 3600 ] && pass "Expiration in the role's MaxSessionDuration (3600 s)" ||
+	fail "Expiration in 3600 s (got $left)"
+
+# the credentials act as the role
+AK=$(j '["Credentials"]["AccessKeyId"]'); SK=$(j '["Credentials"]["SecretAccessKey"]')
+ST=$(j '["Credentials"]["SessionToken"]')
+run env AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" AWS_SESSION_TOKEN="$ST" \
+	"$IAMCTL" sts get-caller-identity
+is "$RC" 0 "get-caller-identity with them"
+is "$(j '["Arn"]')" "arn:aws:sts::$A:assumed-role/root-role/uid-0" "they act as the assumed role"
+
+if ! can_switch_uid; then
+	skip "other uids" "not root or no setpriv"
+	done_testing
+fi
+
+# --- two uids, two roles; an unassociated uid is refused ---
+role_profile web "$(trust host.iamd.local)" >/dev/null
+role_profile batch "$(trust ec2.amazonaws.com)" >/dev/null
+assoc web '{"Uid":1001}'
+assoc batch '{"Uid":1002}'
+as_uid 1001 "$IAMCTL" iamd get-credentials
+is "$RC" 0 "uid 1001 gets credentials"
+is "$(j '["AssumedRoleUser"]["Arn"]')" "arn:aws:sts::$A:assumed-role/web/uid-1001" "uid 1001 gets web"
+as_uid 1002 "$IAMCTL" iamd get-credentials
+is "$RC" 0 "uid 1002 gets credentials (a role trusting ec2.amazonaws.com)"
+is "$(j '["AssumedRoleUser"]["Arn"]')" "arn:aws:sts::$A:assumed-role/batch/uid-1002" "uid 1002 gets batch"
+as_uid 1003 "$IAMCTL" iamd get-credentials
+is "$RC" 254 "uid 1003 is refused"
+like "$ERR" 'AccessDenied.*uid 1003.*no instance profile is associated' "with a clear message"
+
+# --- specificity: uid over gid over host ---
+role_profile by-gid "$(trust host.iamd.local)" >/dev/null
+role_profile by-host "$(trust host.iamd.local)" >/dev/null
+assoc by-gid '{"Gid":1004}'
+assoc by-host '{"Host":true}'
+run setpriv --reuid=1004 --regid=1004 --clear-groups -- "$IAMCTL" iamd get-credentials
+is "$(j '["AssumedRoleUser"]["Arn"]')" "arn:aws:sts::$A:assumed-role/by-gid/uid-1004" "a gid association"
+as_uid 1003 "$IAMCTL" iamd get-credentials
+is "$(j '["AssumedRoleUser"]["Arn"]')" "arn:aws:sts::$A:assumed-role/by-host/uid-1003" \
+	"the host association when nothing more specific matches"
+run setpriv --reuid=1001 --regid=1004 --clear-groups -- "$IAMCTL" iamd get-credentials
+is "$(j '["AssumedRoleUser"]["Arn"]')" "arn:aws:sts::$A:assumed-role/web/uid-1001" "uid wins over gid"
+
+# --- trust conditions on iamd:Uid and iamd:ExePath ---
+role_profile only-1005 "$(trust host.iamd.local '{"StringEquals":{"iamd:Uid":"1005"}}')" >/dev/null
+assoc only-1005 '{"Uid":1006}'
+as_uid 1006 "$IAMCTL" iamd get-credentials
+is "$RC" 254 "a trust condition on iamd:Uid refuses another uid"
+like "$ERR" 'AccessDenied.*not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::'"$A"':role/only-1005' \
+	"AccessDenied names the role"
+# iamctl may be libtool's wrapper of .libs/lt-iamctl: the process is a *iamctl
+role_profile exe-ok "$(trust host.iamd.local '{"StringLike":{"iamd:ExePath":"/*iamctl"}}')" >/dev/null
+role_profile exe-no "$(trust host.iamd.local '{"StringEquals":{"iamd:ExePath":"/usr/bin/other"}}')" >/dev/null
+assoc exe-ok '{"Uid":1007}'
+assoc exe-no '{"Uid":1008}'
+as_uid 1007 "$IAMCTL" iamd get-credentials
+is "$RC" 0 "iamd:ExePath matching the caller's executable: allowed"
+as_uid 1008 "$IAMCTL" iamd get-credentials
+is "$RC" 254 "iamd:ExePath of another executable: refused"
+role_profile nobody "$(printf '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"sts:AssumeRole"}]}' "$A")" >/dev/null
+assoc nobody '{"Uid":1009}'
+as_uid 1009 "$IAMCTL" iamd get-credentials
+is "$RC" 254 "a role that trusts no host principal is refused"
+
+# --- a unit selector (needs a running systemd) ---
+if [ -d /run/systemd/system ] && systemd-run --scope --unit=iamd-hr-probe true >/dev/null 2>&1; then
+	role_profile unit-role "$(trust host.iamd.local '{"StringLike":{"iamd:SystemdUnit":"iamd-hr-*.scope"}}')" >/dev/null
+	assoc unit-role '{"SystemdUnit":"iamd-hr-*.scope"}'
+	run systemd-run --scope --quiet --unit="iamd-hr-$$" "$IAMCTL" iamd get-credentials
+	is "$(j '["AssumedRoleUser"]["Arn"]')" "arn:aws:sts::$A:assumed-role/unit-role/unit-iamd-hr-$$.scope" \
+		"a unit's process gets the unit's role (over its uid's)"
+else
+	skip "unit selector" "no running systemd here"
+fi
+
+done_testing
