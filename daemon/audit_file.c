@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,13 @@
 #include "audit.h"
 
 #define TAIL_MAX (1u << 20)   /* a record is far shorter */
+
+void audit_sha256_hex(const void *p, size_t len, char ret[65])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(h, p, len);
+	sodium_bin2hex(ret, 65, h, sizeof(h));
+}
 
 void audit_file_name(uint64_t file_seq, int64_t opened, char ret[AUDIT_NAME_MAX])
 {

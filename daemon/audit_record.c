@@ -21,13 +21,6 @@
 
 #define PB_FLAGS (PBJSON_CAMEL | PBJSON_DOC_TEXT | PBJSON_REDACT | PBJSON_TIME_Z)
 
-void audit_sha256_hex(const void *p, size_t len, char ret[65])
-{
-	unsigned char h[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256(h, p, len);
-	sodium_bin2hex(ret, 65, h, sizeof(h));
-}
-
 bool audit_record_is_data(const struct call *c)
 {
 	return c->op && strcmp(c->op->name, "Authorize") == 0;

@@ -152,6 +152,12 @@ is "$OUT" "" "lookup outside the time range: nothing"
 run "$IAMCTL" audit lookup --start-time yesterday
 is "$RC" 2 "a bad --start-time is a usage error"
 
+# Authorize is a data event
+root iamd authorize --principal-arn "arn:aws:iam::$A:user/alice" --action-name iam:GetUser \
+	--resource-arn "arn:aws:iam::$A:user/alice"
+is "$(count 'e["eventName"] == "Authorize" and e["eventCategory"] == "Data" and e["managementEvent"] is False and e["eventSource"] == "iamd.amazonaws.com"')" 1 \
+	"one Authorize record, a data event"
+
 # more calls so that files rotate (4 KiB), then stop: every file digested
 i=0
 while [ $i -lt 12 ]; do
@@ -173,6 +179,30 @@ root iam get-user --user-name alice
 iamd_stop
 run "$IAMCTL" audit verify --state-dir "$IAMD_STATE_DIR"
 is "$RC" 0 "verify: OK across a restart"
+
+# --audit-data-events no: Authorize unrecorded; --audit-rotate-interval
+iamd_start --audit-data-events no --audit-rotate-interval 1s || bail_out "iamd did not restart"
+NF0=$(ls "$AUD"/audit-*.jsonl | wc -l)
+root iamd authorize --principal-arn "arn:aws:iam::$A:user/alice" --action-name iam:GetUser \
+	--resource-arn "arn:aws:iam::$A:user/alice"
+root iam get-user --user-name alice
+sleep 2.5
+root iam get-user --user-name alice
+sleep 1.5
+is "$(count 'e["eventName"] == "Authorize"')" 1 "--audit-data-events no: Authorize is not recorded"
+NF1=$(ls "$AUD"/audit-*.jsonl | wc -l)
+check "$([ "$NF1" -ge $((NF0 + 1)) ] && echo 0 || echo 1)" "--audit-rotate-interval 1s: a new file after a second ($NF0 -> $NF1)"
+iamd_stop
+run "$IAMCTL" audit verify --state-dir "$IAMD_STATE_DIR"
+is "$RC" 0 "verify: OK after time rotation"
+
+# --audit no: nothing written
+mv "$AUD" "$TMP/audit.kept"
+iamd_start --audit no || bail_out "iamd did not restart"
+root iam get-user --user-name alice
+iamd_stop
+check "$([ ! -e "$AUD" ] && echo 0 || echo 1)" "--audit no: no trail"
+mv "$TMP/audit.kept" "$AUD"
 
 # tampering, each on a copy of the trail
 tampered() {   # tampered NAME: a fresh copy in $T

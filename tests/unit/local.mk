@@ -67,3 +67,10 @@ check_PROGRAMS += tests/unit/test_peer
 TESTS += tests/unit/test_peer
 tests_unit_test_peer_SOURCES = tests/unit/test_peer.c daemon/peer.c daemon/peer.h
 tests_unit_test_peer_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
+# the audit trail's file names and chain end (daemon/audit_file.c)
+check_PROGRAMS += tests/unit/test_audit_file
+TESTS += tests/unit/test_audit_file
+tests_unit_test_audit_file_SOURCES = tests/unit/test_audit_file.c daemon/audit_file.c
+tests_unit_test_audit_file_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
+tests_unit_test_audit_file_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS)
+tests_unit_test_audit_file_LDADD = $(JANSSON_LIBS) $(SODIUM_LIBS)
