@@ -23,6 +23,7 @@
 #define IAM_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -145,6 +146,32 @@ IAM_EXPORT void iam_error_free(iam_error *e);
 
 /* Frees a string that libiam returned. */
 IAM_EXPORT void iam_free(void *p);
+
+/* Host credentials (docs/host-roles.md): the temporary credentials of the
+ * role of the instance profile that iamd associates with the CALLING
+ * PROCESS (iamd:GetCredentials), from a process-wide cache refreshed ahead
+ * of expiry (a jittered 5-10 minutes, at most half the lifetime). Never
+ * returns credentials with less than a minute left: when a refresh fails
+ * the old ones are returned while they last, then the error. Thread-safe;
+ * `c` is used (under the cache's lock) only when a refresh is due, and
+ * reconnects after iamd restarts. *ret is shared and immutable: release it
+ * with iam_credentials_free(). The _error form also returns the AWS error
+ * (AccessDenied when no association or trust policy allows the caller). */
+typedef struct iam_credentials iam_credentials;
+IAM_EXPORT int iam_credentials_get(iam_client *c, iam_credentials **ret);
+IAM_EXPORT int iam_credentials_get_error(iam_client *c, iam_credentials **ret,
+					 iam_error **reterr);
+IAM_EXPORT const char *iam_credentials_access_key_id(const iam_credentials *k);
+IAM_EXPORT const char *iam_credentials_secret_access_key(const iam_credentials *k);
+IAM_EXPORT const char *iam_credentials_session_token(const iam_credentials *k);
+IAM_EXPORT const char *iam_credentials_role_arn(const iam_credentials *k);
+/* Unix seconds */
+IAM_EXPORT int64_t iam_credentials_expiration(const iam_credentials *k);
+IAM_EXPORT void iam_credentials_free(iam_credentials *k);
+/* Drops the cached credentials; and, for tests, the cache's clock (Unix
+ * seconds; NULL: the real one). */
+IAM_EXPORT void iam_credentials_cache_clear(void);
+IAM_EXPORT void iam_credentials_set_clock(int64_t (*now)(void));
 
 #ifdef __cplusplus
 }

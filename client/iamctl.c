@@ -14,6 +14,7 @@
 #include "iamctl.h"
 
 int iamctl_policy_main(int argc, char **argv);
+int iamctl_credential_process(const char *socket, int timeout_ms);
 int iamctl_audit_main(int argc, char **argv);
 
 /* --- commands ------------------------------------------------------------ */
@@ -374,6 +375,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(service, "policy") == 0)
 		return iamctl_policy_main(argc - (i - 1), argv + (i - 1));
+	if (strcmp(service, "credential-process") == 0)
+		return iamctl_credential_process(o.socket, o.timeout_ms);
 	if (strcmp(service, "audit") == 0)
 		return iamctl_audit_main(argc - (i - 1), argv + (i - 1));
 	if (strcmp(service, "iam") != 0 && strcmp(service, "sts") != 0 &&

@@ -23,3 +23,6 @@ client_iamctl_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(JANSSON_CFLAGS) $(SOD
 client_iamctl_LDADD = client/libiam.la lib/libiampbjson.la proto/libiamproto.la \
 	lib/libiamutil.la $(PROTOBUF_C_LIBS) $(JANSSON_LIBS)
 client_iamctl_LDADD += lib/libiampolicy.la lib/libiamarn.la $(JANSSON_LIBS) $(SODIUM_LIBS)
+# host credentials: iam_credentials_get() and iamctl credential-process (hostroles)
+client_libiam_la_SOURCES += client/libiam_creds_cache.c
+client_iamctl_SOURCES += client/iamctl_credproc.c

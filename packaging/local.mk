@@ -7,3 +7,5 @@ sysusersdir = $(prefix)/lib/sysusers.d
 dist_sysusers_DATA = packaging/iamd.sysusers.conf
 tmpfilesdir = $(prefix)/lib/tmpfiles.d
 dist_tmpfiles_DATA = packaging/iamd.tmpfiles.conf
+# host roles: a sample service with an iamd host role (docs/host-roles.md)
+EXTRA_DIST += packaging/examples/sample-app.service packaging/examples/sample-app.aws-config

@@ -62,6 +62,64 @@ run env AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" AWS_SESSION_TOKEN="$
 is "$RC" 0 "get-caller-identity with them"
 is "$(j '["Arn"]')" "arn:aws:sts::$A:assumed-role/root-role/uid-0" "they act as the assumed role"
 
+# --- iamctl credential-process ---
+run "$IAMCTL" credential-process
+is "$RC" 0 "iamctl credential-process"
+is "$(j '["Version"]')" "1" "credential_process Version 1"
+like "$(j '["AccessKeyId"]')" '^ASIA' "AccessKeyId"
+[ -n "$(j '["SecretAccessKey"]')" ] && [ -n "$(j '["SessionToken"]')" ] &&
+	pass "SecretAccessKey and SessionToken" || fail "SecretAccessKey and SessionToken"
+like "$(j '["Expiration"]')" '^20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z$' \
+	"Expiration in ISO 8601 UTC"
+
+# --- the AWS CLI with credential_process, through iam-gateway ---
+if [ -x /usr/bin/aws ] && [ -x "$IAMD_GATEWAY" ] && gateway_start --timeout 3; then
+	printf '[profile host]\ncredential_process = %s credential-process\nregion = us-east-1\n' \
+		"$IAMCTL" >"$TMP/aws-config"
+	run env AWS_CONFIG_FILE="$TMP/aws-config" AWS_SHARED_CREDENTIALS_FILE="$TMP/none" \
+		AWS_EC2_METADATA_DISABLED=true AWS_PAGER= /usr/bin/aws --profile host \
+		--endpoint-url "$IAMD_GATEWAY_URL" --output json sts get-caller-identity
+	is "$RC" 0 "aws sts get-caller-identity with credential_process"
+	is "$(j '["Arn"]')" "arn:aws:sts::$A:assumed-role/root-role/uid-0" \
+		"the AWS CLI acts as the assumed role"
+else
+	skip "the AWS CLI" "no /usr/bin/aws or no iam-gateway" 
+	skip "the AWS CLI's identity" "no /usr/bin/aws or no iam-gateway"
+fi
+
+# --- libiam: iam_credentials_get()'s cache (credcache_check) ---
+CCHK="$top_builddir/tests/integration/credcache_check"
+rm -f "$TMP/ctl"
+mkfifo "$TMP/ctl"
+"$CCHK" <"$TMP/ctl" >"$TMP/cc.out" 2>"$TMP/cc.err" &
+CCP=$!
+exec 3>"$TMP/ctl"
+waitfor() {
+	for _ in $(seq 1200); do
+		grep -q "^$1" "$TMP/cc.out" && return 0
+		kill -0 "$CCP" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+if waitfor pause-stop; then iamd_stop; fi
+echo go >&3
+if waitfor pause-start; then iamd_start --debug || bail_out "iamd did not restart"; fi
+echo go >&3
+exec 3>&-
+wait "$CCP"
+is "$?" 0 "credcache_check ran (stderr: $(head -c 300 "$TMP/cc.err"))"
+v() { sed -n "s/^$1 //p" "$TMP/cc.out"; }
+is "$(v first_role)" "arn:aws:sts::$A:assumed-role/root-role/uid-0" "iam_credentials_get: the role"
+is "$(v cached)" "same" "a second call is answered from the cache"
+diag "libiam cached iam_credentials_get + free: $(v cached_ns) ns"
+is "$(v threads)" "ok" "4 threads x 50,000 calls: the same credentials"
+is "$(v refresh)" "new" "refreshed ahead of expiry (200 s before, on an injected clock)"
+is "$(v after_refresh)" "cached" "the refreshed credentials are cached"
+is "$(v iamd_down_valid)" "old" "iamd down, refresh due: the old credentials while they last"
+is "$(v iamd_down_expiring)" "refused" "iamd down, 30 s left: never handed out"
+is "$(v reconnected)" "new" "iamd restarted: the cache reconnects and refreshes"
+
 if ! can_switch_uid; then
 	skip "other uids" "not root or no setpriv"
 	done_testing

@@ -92,3 +92,8 @@ TESTS += tests/integration/gateway_awscli.sh
 # iamd:GetCredentials: uids, selectors, trust conditions (hostroles)
 dist_check_SCRIPTS += tests/integration/hostroles_creds.sh
 TESTS += tests/integration/hostroles_creds.sh
+# libiam's host credentials cache (hostroles_creds.sh drives it)
+check_PROGRAMS += tests/integration/credcache_check
+tests_integration_credcache_check_SOURCES = tests/integration/credcache_check.c
+tests_integration_credcache_check_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
+tests_integration_credcache_check_LDADD = client/libiam.la

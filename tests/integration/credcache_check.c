@@ -1,0 +1,138 @@
+/* credcache_check: libiam's iam_credentials_get() cache against a real
+ * iamd and iam-keyd, driven by hostroles_creds.sh: cached answers, the
+ * cached path's cost, threads, refresh ahead of expiry (an injected clock),
+ * old credentials while a refresh fails but never once (nearly) expired,
+ * and reconnection after iamd restarts. Prints "key value" lines; pauses
+ * (a line on stdout, then one read from stdin) where the script stops and
+ * restarts iamd. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "iam.h"
+
+static int64_t fake_now;
+static int64_t fake_clock(void) { return fake_now; }
+
+static iam_client *client;
+static int thread_fail;
+static const char *thread_want;
+
+static void *worker(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 50000; i++) {
+		iam_credentials *k;
+		if (iam_credentials_get(client, &k) < 0 ||
+		    strcmp(iam_credentials_access_key_id(k), thread_want) != 0)
+			__atomic_add_fetch(&thread_fail, 1, __ATOMIC_RELAXED);
+		else
+			iam_credentials_free(k);
+	}
+	return NULL;
+}
+
+static void pause_for(const char *what)
+{
+	char line[16];
+	printf("%s\n", what);
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		exit(2);
+}
+
+static double ns_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+int main(void)
+{
+	iam_credentials *a, *b, *c, *d, *e;
+	iam_error *err = NULL;
+	if (iam_client_new(NULL, &client) < 0)
+		return 2;
+	int r = iam_credentials_get_error(client, &a, &err);
+	if (r < 0) {
+		printf("first_error %s %s\n", err ? iam_error_code(err) : "-",
+		       err ? iam_error_message(err) : strerror(-r));
+		return 1;
+	}
+	printf("first_role %s\n", iam_credentials_role_arn(a));
+	printf("first_left %lld\n", (long long)(iam_credentials_expiration(a) - time(NULL)));
+	r = iam_credentials_get(client, &b);
+	printf("cached %s\n", r == 0 && b == a ? "same" : "different");
+	if (r == 0)
+		iam_credentials_free(b);
+
+	/* the cached path */
+	double best = 1e18;
+	for (int round = 0; round < 5; round++) {
+		double t0 = ns_now();
+		for (int i = 0; i < 1000000; i++) {
+			iam_credentials_get(client, &b);
+			iam_credentials_free(b);
+		}
+		double ns = (ns_now() - t0) / 1e6;
+		if (ns < best)
+			best = ns;
+	}
+	printf("cached_ns %.1f\n", best);
+
+	pthread_t th[4];
+	thread_want = iam_credentials_access_key_id(a);
+	for (int i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, worker, NULL);
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	printf("threads %s\n", thread_fail ? "fail" : "ok");
+
+	/* 200 s before expiry a refresh is due (5-10 minutes ahead) */
+	fake_now = iam_credentials_expiration(a) - 200;
+	iam_credentials_set_clock(fake_clock);
+	r = iam_credentials_get(client, &c);
+	printf("refresh %s\n", r < 0 ? "error" :
+	       strcmp(iam_credentials_access_key_id(c), iam_credentials_access_key_id(a)) ? "new" :
+	       "old");
+	if (r < 0)
+		return 1;
+	/* 4,000 s before its expiry: still cached */
+	fake_now = iam_credentials_expiration(c) - 3000;
+	r = iam_credentials_get(client, &b);
+	printf("after_refresh %s\n", r == 0 && b == c ? "cached" : "other");
+	if (r == 0)
+		iam_credentials_free(b);
+
+	pause_for("pause-stop");      /* iamd is stopped */
+	fake_now = iam_credentials_expiration(c) - 200;
+	r = iam_credentials_get(client, &d);
+	printf("iamd_down_valid %s\n", r == 0 && d == c ? "old" : r < 0 ? "error" : "other");
+	if (r == 0)
+		iam_credentials_free(d);
+	fake_now = iam_credentials_expiration(c) - 30;
+	r = iam_credentials_get(client, &d);
+	printf("iamd_down_expiring %s\n", r < 0 ? "refused" : "handed-out");
+	if (r == 0)
+		iam_credentials_free(d);
+
+	pause_for("pause-start");     /* iamd is back */
+	/* the real clock again, and nothing cached: the next call goes to
+	 * the restarted iamd over the same client */
+	iam_credentials_set_clock(NULL);
+	iam_credentials_cache_clear();
+	r = iam_credentials_get(client, &e);
+	printf("reconnected %s\n", r == 0 && e != c ? "new" : r < 0 ? "error" : "old");
+	if (r == 0)
+		iam_credentials_free(e);
+	iam_credentials_free(a);
+	iam_credentials_free(c);
+	iam_credentials_cache_clear();
+	iam_error_free(err);
+	iam_client_free(client);
+	return 0;
+}
