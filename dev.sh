@@ -3,6 +3,8 @@
 #
 #   ./dev.sh run                 install what is missing, build, run in the foreground
 #                                (iam-keyd first, beside iamd; see docs/keyd.md)
+#                                and iam-gateway (the AWS Query API for the AWS CLI
+#                                and SDKs) on http://127.0.0.1:${IAMD_GATEWAY_PORT:-8180}
 #   ./dev.sh run --background    the same, detached; prints shell assignments only:
 #                                eval "$(./dev.sh run --background)"
 #   ./dev.sh stop                stop what `run --background` started
@@ -21,7 +23,7 @@ jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 packages=(build-essential autoconf automake libtool pkg-config
 	libevent-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev
 	libsodium-dev libsystemd-dev libjansson-dev libseccomp-dev
-	clang python3 util-linux procps python3-botocore)
+	clang python3 util-linux procps python3-botocore awscli python3-boto3 curl)
 
 log() { printf '%s\n' "dev.sh: $*" >&2; }
 
@@ -59,6 +61,27 @@ build() {
 }
 
 pidfile() { echo "$state/dev.pids"; }
+
+# Starts iam-gateway on 127.0.0.1:$IAMD_GATEWAY_PORT (default 8180) in front
+# of iamd's socket and waits until it listens. Sets gateway_pid and
+# gateway_url.
+start_gateway() {
+	local bin=$1 run=$2
+	rm -f "$state/gateway.out"
+	"$bin/gateway/iam-gateway" --listen "127.0.0.1:${IAMD_GATEWAY_PORT:-8180}" \
+		--socket "$run/api.sock" >"$state/gateway.out" 2>>"$state/gateway.log" &
+	gateway_pid=$!
+	for _ in $(seq 200); do
+		gateway_url=$(sed -n 's/^listening on //p' "$state/gateway.out" 2>/dev/null | head -n 1)
+		[ -n "$gateway_url" ] && return 0
+		kill -0 "$gateway_pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	log "iam-gateway did not start; see $state/gateway.log"
+	tail -n 20 "$state/gateway.log" >&2 || true
+	kill -TERM "$gateway_pid" 2>/dev/null || true
+	return 1
+}
 
 stop() {
 	local f; f=$(pidfile)
@@ -133,12 +156,20 @@ run() {
 			stop
 			exit 1
 		fi
+		if ! start_gateway "$bin" "$run"; then
+			stop
+			exit 1
+		fi
+		# the gateway first, so that `stop` stops it before iamd
+		printf 'gateway %s\niamd %s\nkeyd %s\n' "$gateway_pid" "$pid" "$keyd_pid" > "$(pidfile)"
+		printf "IAMD_GATEWAY_URL='%s'\n" "$gateway_url"
+		printf "IAMD_GATEWAY_PID='%s'\n" "$gateway_pid"
 		printf "IAMD_SOCKET='%s'\n" "$run/api.sock"
 		printf "IAMD_PID='%s'\n" "$pid"
 		printf "IAMD_KEYD_PID='%s'\n" "$keyd_pid"
 		printf "IAMCTL='%s'\n" "$bin/client/iamctl"
 		printf "IAMD_STATE_DIR='%s'\n" "$state"
-		printf 'export IAMD_SOCKET IAMD_PID IAMD_KEYD_PID IAMCTL IAMD_STATE_DIR\n'
+		printf 'export IAMD_SOCKET IAMD_PID IAMD_KEYD_PID IAMCTL IAMD_STATE_DIR IAMD_GATEWAY_URL IAMD_GATEWAY_PID\n'
 		return 0
 	fi
 	cat >&2 <<MSG
@@ -150,11 +181,17 @@ Try, in another shell:
   $bin/client/iamctl sts get-caller-identity
   $bin/client/iamctl iam create-user --user-name alice --path /eng/ --tags Key=team,Value=blue
   $bin/client/iamctl iam list-users
+The AWS CLI and SDKs (docs/gateway.md), with keys from iamctl iam create-access-key:
+  aws --endpoint-url http://127.0.0.1:${IAMD_GATEWAY_PORT:-8180} iam list-users
 Stop with Ctrl-C.
 
 MSG
-	# not exec: iam-keyd is stopped when iamd returns (Ctrl-C)
-	trap 'kill -TERM "$keyd_pid" 2>/dev/null; rm -f "$(pidfile)"' EXIT
+	# not exec: iam-keyd (and iam-gateway) are stopped when iamd returns (Ctrl-C)
+	trap 'kill -TERM ${gateway_pid:-} "$keyd_pid" 2>/dev/null; rm -f "$(pidfile)"' EXIT
+	# iam-gateway connects to iamd's socket at its first request
+	"$bin/gateway/iam-gateway" --listen "127.0.0.1:${IAMD_GATEWAY_PORT:-8180}" \
+		--socket "$run/api.sock" >/dev/null 2>>"$state/gateway.log" &
+	gateway_pid=$!
 	"$bin/daemon/iamd" "${args[@]}"
 }
 

@@ -9,3 +9,5 @@ tmpfilesdir = $(prefix)/lib/tmpfiles.d
 dist_tmpfiles_DATA = packaging/iamd.tmpfiles.conf
 # host roles: a sample service with an iamd host role (docs/host-roles.md)
 EXTRA_DIST += packaging/examples/sample-app.service packaging/examples/sample-app.aws-config
+# iam-gateway, the AWS Query API on loopback (docs/gateway.md)
+dist_systemdunit_DATA += packaging/iam-gateway.service

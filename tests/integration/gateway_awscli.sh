@@ -181,7 +181,8 @@ fi
 
 # a wrong secret, an inactive key
 use_keys "$TMP/alice.json"
-AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY%?}X" run aws sts get-caller-identity
+case "$AWS_SECRET_ACCESS_KEY" in *X) _last=Y ;; *) _last=X ;; esac
+AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY%?}$_last" run aws sts get-caller-identity
 like "$ERR" '\(SignatureDoesNotMatch\).*The request signature we calculated does not match' "a wrong secret: SignatureDoesNotMatch"
 use_keys "$TMP/root.json"
 aws iam update-access-key --user-name alice --access-key-id "$AKID" --status Inactive >/dev/null

@@ -97,3 +97,6 @@ check_PROGRAMS += tests/integration/credcache_check
 tests_integration_credcache_check_SOURCES = tests/integration/credcache_check.c
 tests_integration_credcache_check_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 tests_integration_credcache_check_LDADD = client/libiam.la
+dist_check_SCRIPTS += tests/integration/gateway_boto3.sh
+TESTS += tests/integration/gateway_boto3.sh
+EXTRA_DIST += tests/integration/gateway_boto3.py
