@@ -15,7 +15,7 @@ struct util_verr;
  * as on AWS (lib/util/id.h's 21-character unique ids cut to 20).
  * TODO(keyd): 21 until iam-keyd's claims check accepts 20-character ASIA
  * ids (/work/notes/sts-to-keyd.md). */
-#define STS_KEY_ID_LEN 21
+#define STS_KEY_ID_LEN 20
 /* The room of AWS's packed session policies and tags, in bytes (see
  * sts_packed_percent()). */
 #define STS_PACKED_ROOM 4096

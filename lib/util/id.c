@@ -7,6 +7,14 @@
 
 static const char id_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
+/* Access key ids are 20 characters (AKIA/ASIA and 16), as AWS makes them;
+ * every other id is 21 (a prefix and 17). */
+static size_t id_len_for(const char *prefix)
+{
+	return strncmp(prefix, UTIL_ID_ACCESS_KEY, 4) == 0 ||
+	       strncmp(prefix, UTIL_ID_TEMP_ACCESS_KEY, 4) == 0 ? 20 : UTIL_ID_LEN;
+}
+
 static bool id_prefix_valid(const char *prefix)
 {
 	if (!prefix || strlen(prefix) != 4)
@@ -24,9 +32,10 @@ int util_id_from_bytes(const char *prefix, const uint8_t rnd[UTIL_ID_RANDOM],
 		return -EINVAL;
 	memcpy(ret, prefix, 4);
 	/* 256 is a multiple of 32: the low 5 bits are uniform. */
-	for (int i = 0; i < UTIL_ID_RANDOM; i++)
+	size_t len = id_len_for(prefix);
+	for (size_t i = 0; i + 4 < len; i++)
 		ret[4 + i] = id_alphabet[rnd[i] & 31];
-	ret[UTIL_ID_LEN] = '\0';
+	ret[len] = '\0';
 	return 0;
 }
 
@@ -45,12 +54,12 @@ int util_id_new(const char *prefix, char ret[UTIL_ID_LEN + 1])
 
 bool util_id_valid(const char *id, const char *prefix)
 {
-	if (!id || strlen(id) != UTIL_ID_LEN)
+	if (!id || strlen(id) < 4 || strlen(id) != id_len_for(id))
 		return false;
 	if (prefix ? strncmp(id, prefix, 4) != 0 : !id_prefix_valid((char[5]){ id[0], id[1], id[2], id[3], 0 }))
 		return false;
-	for (int i = 4; i < UTIL_ID_LEN; i++)
-		if (!strchr(id_alphabet, id[i]) || id[i] == '\0')
+	for (size_t i = 4; id[i]; i++)
+		if (!strchr(id_alphabet, id[i]))
 			return false;
 	return true;
 }

@@ -16,8 +16,9 @@
 #define UTIL_ID_ACCESS_KEY "AKIA"
 #define UTIL_ID_TEMP_ACCESS_KEY "ASIA"
 
-/* A new id: `prefix` (exactly 4 of A-Z) and 17 random base32 characters.
- * -EINVAL for a bad prefix. */
+/* A new id: `prefix` (exactly 4 of A-Z) and 17 random base32 characters,
+ * or 16 for access key ids (AKIA, ASIA: 20 in all, as AWS's). -EINVAL for a
+ * bad prefix. UTIL_ID_LEN is the longest. */
 int util_id_new(const char *prefix, char ret[UTIL_ID_LEN + 1]);
 /* The same from given random bytes (tests inject them). */
 int util_id_from_bytes(const char *prefix, const uint8_t rnd[UTIL_ID_RANDOM],

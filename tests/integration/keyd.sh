@@ -39,7 +39,7 @@ run "$IAMCTL" iam create-access-key --user-name alice
 is "$RC" 0 "create-access-key"
 KEY1=$(printf '%s' "$OUT" | J '["AccessKey"]["AccessKeyId"]')
 SECRET1=$(printf '%s' "$OUT" | J '["AccessKey"]["SecretAccessKey"]')
-like "$KEY1" '^AKIA[A-Z2-7]{16,17}$' "an AKIA access key id"
+like "$KEY1" '^AKIA[A-Z2-7]{16}$' "an AKIA access key id of 20 characters"
 like "$SECRET1" '^[A-Za-z0-9+/]{40}$' "a 40-character secret"
 is "$(printf '%s' "$OUT" | J '["AccessKey"]["Status"]')" Active "a new key is Active"
 is "$(printf '%s' "$OUT" | J '["AccessKey"]["UserName"]')" alice "for alice"
@@ -69,8 +69,8 @@ run "$IAMCTL" iam list-access-keys --user-name alice
 like "$(printf '%s' "$OUT" | tr -d ' \n')" "\"AccessKeyId\":\"$KEY2\",\"Status\":\"Inactive\"" "the key is Inactive"
 run "$IAMCTL" iam update-access-key --user-name alice --access-key-id "$KEY2" --status Paused
 like "$ERR" "ValidationError.*Member must satisfy enum value set: \[Active, Inactive\]" "a bad status: ValidationError"
-run "$IAMCTL" iam update-access-key --user-name alice --access-key-id AKIAAAAAAAAAAAAAAAAAA --status Active
-like "$ERR" "NoSuchEntity.*The Access Key with id AKIAAAAAAAAAAAAAAAAAA cannot be found\." "an unknown key: NoSuchEntity"
+run "$IAMCTL" iam update-access-key --user-name alice --access-key-id AKIAAAAAAAAAAAAAAAAA --status Active
+like "$ERR" "NoSuchEntity.*The Access Key with id AKIAAAAAAAAAAAAAAAAA cannot be found\." "an unknown key: NoSuchEntity"
 
 run "$IAMCTL" iam get-access-key-last-used --access-key-id "$KEY1"
 is "$RC" 0 "get-access-key-last-used"

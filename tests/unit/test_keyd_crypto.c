@@ -43,25 +43,25 @@ static void test_derivation(void)
 	if (!a || !b)
 		return;
 	const struct keyd_key *ka = keyd_ring_current(a), *kb = keyd_ring_current(b);
-	tap_ok(keyd_access_key_secret(ka, "AKIAABCDEFGHIJKLMNOPQ", s1) == 0, "secret derived");
+	tap_ok(keyd_access_key_secret(ka, "AKIAABCDEFGHIJKLMNOP", s1) == 0, "secret derived");
 	TAP_IS_INT(strlen(s1), 40, "a secret has 40 characters");
 	tap_ok(b64_alphabet(s1), "of AWS's base64 alphabet");
-	keyd_access_key_secret(ka, "AKIAABCDEFGHIJKLMNOPQ", s2);
+	keyd_access_key_secret(ka, "AKIAABCDEFGHIJKLMNOP", s2);
 	TAP_IS_STR(s2, s1, "the same id and key give the same secret (no state kept)");
-	keyd_access_key_secret(ka, "AKIAABCDEFGHIJKLMNOPR", s2);
+	keyd_access_key_secret(ka, "AKIAABCDEFGHIJKLMNOR", s2);
 	tap_ok(strcmp(s1, s2) != 0, "another id gives another secret");
-	keyd_access_key_secret(kb, "AKIAABCDEFGHIJKLMNOPQ", s3);
+	keyd_access_key_secret(kb, "AKIAABCDEFGHIJKLMNOP", s3);
 	tap_ok(strcmp(s1, s3) != 0, "another master key gives another secret");
 	tap_ok(keyd_access_key_secret(ka, "", s3) == -EINVAL, "an empty id is refused");
 
 	uint8_t n1[KEYD_NONCE_LEN] = { 1 }, n2[KEYD_NONCE_LEN] = { 2 };
-	keyd_session_secret(ka, n1, "ASIAABCDEFGHIJKLMNOPQ", s1);
-	keyd_session_secret(ka, n2, "ASIAABCDEFGHIJKLMNOPQ", s2);
-	keyd_session_secret(ka, n1, "ASIAABCDEFGHIJKLMNOPQ", s3);
+	keyd_session_secret(ka, n1, "ASIAABCDEFGHIJKLMNOP", s1);
+	keyd_session_secret(ka, n2, "ASIAABCDEFGHIJKLMNOP", s2);
+	keyd_session_secret(ka, n1, "ASIAABCDEFGHIJKLMNOP", s3);
 	TAP_IS_INT(strlen(s1), 40, "a session secret has 40 characters");
 	tap_ok(strcmp(s1, s2) != 0 && strcmp(s1, s3) == 0,
 	       "a session secret depends on the token's nonce, deterministically");
-	keyd_access_key_secret(ka, "ASIAABCDEFGHIJKLMNOPQ", s2);
+	keyd_access_key_secret(ka, "ASIAABCDEFGHIJKLMNOP", s2);
 	tap_ok(strcmp(s1, s2) != 0, "session and access key secrets are domain-separated");
 	keyd_ring_free(a);
 	keyd_ring_free(b);

@@ -35,6 +35,13 @@ int main(void)
 	TAP_IS_INT(util_id_new("AID", id), -EINVAL, "short prefix refused");
 	tap_ok(!util_id_valid("AIDA0000000000000000A", "AIDA"), "0 and 1 are not base32");
 	tap_ok(!util_id_valid("AIDAAAAA", NULL), "short id invalid");
+	TAP_IS_INT(util_id_new(UTIL_ID_ACCESS_KEY, id), 0, "an access key id");
+	TAP_IS_INT(strlen(id), 20, "access key ids are 20 characters, as AWS's");
+	tap_ok(util_id_valid(id, "AKIA"), "and valid");
+	TAP_IS_INT(util_id_new(UTIL_ID_TEMP_ACCESS_KEY, id), 0, "a temporary access key id");
+	TAP_IS_INT(strlen(id), 20, "ASIA ids are 20 characters too");
+	tap_ok(!util_id_valid("AKIAAAAAAAAAAAAAAAAAA", "AKIA"), "a 21-character AKIA id is not one");
+	tap_ok(!util_id_valid("AIDAAAAAAAAAAAAAAAAA", "AIDA"), "a 20-character user id is not one");
 
 	/* Every character of the alphabet shows up over many ids. */
 	int seen[256] = { 0 };
