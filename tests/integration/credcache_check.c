@@ -129,6 +129,29 @@ int main(void)
 	printf("reconnected %s\n", r == 0 && e != c ? "new" : r < 0 ? "error" : "old");
 	if (r == 0)
 		iam_credentials_free(e);
+
+	/* GetCredentials itself (uncached, iamd and iam-keyd): p50 and p99 */
+	enum { N = 400 };
+	static double lat[N];
+	int n = 0;
+	for (int i = 0; i < N; i++) {
+		double t0 = ns_now();
+		iam_credentials_cache_clear();
+		if (iam_credentials_get(client, &e) < 0)
+			break;
+		lat[n++] = ns_now() - t0;
+		iam_credentials_free(e);
+	}
+	for (int i = 1; i < n; i++)   /* insertion sort: N is small */
+		for (int j = i; j > 0 && lat[j - 1] > lat[j]; j--) {
+			double t = lat[j];
+			lat[j] = lat[j - 1];
+			lat[j - 1] = t;
+		}
+	if (n == N)
+		printf("uncached_us p50 %.1f p99 %.1f\n", lat[N / 2] / 1e3, lat[N * 99 / 100] / 1e3);
+	else
+		printf("uncached_us failed\n");
 	iam_credentials_free(a);
 	iam_credentials_free(c);
 	iam_credentials_cache_clear();
