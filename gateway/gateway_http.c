@@ -87,8 +87,11 @@ int gw_http_render(const Iam__Response *resp, char **ret, size_t *ret_len,
 	pbjson_xbuf_adds(&b, "Response xmlns=\"");
 	pbjson_xbuf_adds(&b, ns);
 	pbjson_xbuf_adds(&b, "\">\n");
-	/* actions without output have only the metadata */
-	if (m && m->descriptor->n_fields > 0) {
+	/* The result element even when empty: botocore reads the result
+	 * wrapper of actions whose output is an empty structure (UpdateRole);
+	 * for actions without output (DeleteUser) AWS sends only the metadata
+	 * and the SDKs ignore the element. */
+	if (m) {
 		pbjson_xbuf_adds(&b, "  <");
 		pbjson_xbuf_adds(&b, action);
 		pbjson_xbuf_adds(&b, "Result>");

@@ -109,6 +109,10 @@ q 'Role.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals."sts:Extern
 is "$OUT" "ext-123" "GetRole: the trust policy decoded"
 q 'Tags[].Value' iam list-role-tags --role-name reader
 is "$OUT" "dev" "ListRoleTags"
+run aws iam update-role --role-name reader --max-session-duration 7200 --description "reads"
+is "$RC" 0 "UpdateRole (an empty result structure for botocore)"
+q 'Role.[MaxSessionDuration,Description]' iam get-role --role-name reader
+is "$OUT" "7200	reads" "UpdateRole changed the role"
 aws iam attach-role-policy --role-name reader --policy-arn "$PARN" >/dev/null
 q 'AttachedPolicies[].PolicyArn' iam list-attached-role-policies --role-name reader
 is "$OUT" "$PARN" "AttachRolePolicy"
