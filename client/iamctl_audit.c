@@ -1,6 +1,7 @@
 /* iamctl audit: the audit trail read straight from its files, offline
  * (docs/audit.md): `verify` proves the record chain and the digests,
- * `lookup` filters records as CloudTrail's LookupEvents does. */
+ * `lookup` filters records as CloudTrail's LookupEvents does; `public-key`
+ * prints the digests' Ed25519 keys. */
 #include "config.h"
 
 #include <dirent.h>
@@ -38,6 +39,8 @@ struct trail {
 	struct rec *recs;
 	size_t n;
 	size_t problems;
+	bool require_signed;   /* --require-signed: an unsigned digest fails */
+	size_t n_signed, n_unsigned;
 };
 
 static void hex256(const void *p, size_t n, char ret[65])
@@ -255,14 +258,183 @@ static bool file_listed(const struct trail *t, const char *name)
 	return false;
 }
 
+/* ---- digest signatures (docs/audit.md "Signed digests") ---- */
+
+#define PK_MAX 64
+
+struct pubkeys {
+	size_t n;
+	uint32_t version[PK_MAX];
+	uint8_t key[PK_MAX][32];
+};
+
+/* DIR/digest/public-key: lines "ed25519 VERSION HEX". */
+static void pubkeys_load(const char *ddir, struct pubkeys *k)
+{
+	char path[8300], line[256], hex[80];
+	unsigned v;
+	snprintf(path, sizeof(path), "%s/public-key", ddir);
+	FILE *f = fopen(path, "re");
+	k->n = 0;
+	if (!f)
+		return;
+	while (k->n < PK_MAX && fgets(line, sizeof(line), f)) {
+		size_t got;
+		if (sscanf(line, "ed25519 %u %79s", &v, hex) == 2 && strlen(hex) == 64 &&
+		    sodium_hex2bin(k->key[k->n], 32, hex, 64, NULL, &got, NULL) == 0 &&
+		    got == 32)
+			k->version[k->n++] = v;
+	}
+	fclose(f);
+}
+
+static bool iso_time(const char *s, int64_t *ret)
+{
+	struct tm tm = { 0 };
+	const char *e = s ? strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
+	if (!e || *e)
+		return false;
+	*ret = (int64_t)timegm(&tm);
+	return true;
+}
+
+static bool hexfield(json_t *o, const char *key, uint8_t *out, size_t n, bool *present)
+{
+	json_t *v = json_object_get(o, key);
+	const char *h = json_string_value(v);
+	size_t got;
+	*present = h != NULL;
+	if (!h)
+		return !v || json_is_null(v);
+	return strlen(h) == 2 * n && sodium_hex2bin(out, n, h, 2 * n, NULL, &got, NULL) == 0 &&
+	       got == n;
+}
+
+static uint8_t *put_be(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--)
+		*p++ = (uint8_t)(v >> (8 * i));
+	return p;
+}
+
+/* The canonical bytes keyd signed, rebuilt from the digest's JSON into
+ * out[cap]: 0 and their length, or -1 when the JSON lacks a field. */
+static int canonical(json_t *j, uint8_t *out, size_t cap, size_t *ret_len)
+{
+	uint8_t ph[32], ps[64], *p = out;
+	bool has_ph, has_ps;
+	int64_t start, end;
+	json_t *files = json_object_get(j, "logFiles"), *lf;
+	size_t i;
+	if (!iso_time(json_string_value(json_object_get(j, "digestStartTime")), &start) ||
+	    !iso_time(json_string_value(json_object_get(j, "digestEndTime")), &end) ||
+	    !hexfield(j, "previousDigestHashValue", ph, 32, &has_ph) ||
+	    !hexfield(j, "previousDigestSignature", ps, 64, &has_ps) ||
+	    !json_is_array(files) || json_array_size(files) == 0 ||
+	    json_array_size(files) > 64 || cap < 20 + 16 + 33 + 65 + 4)
+		return -1;
+	memcpy(p, "iamd/audit-digest/v1", 20);
+	p = put_be(p + 20, (uint64_t)start, 8);
+	p = put_be(p, (uint64_t)end, 8);
+	*p++ = has_ph ? 32 : 0;
+	if (has_ph) {
+		memcpy(p, ph, 32);
+		p += 32;
+	}
+	*p++ = has_ps ? 64 : 0;
+	if (has_ps) {
+		memcpy(p, ps, 64);
+		p += 64;
+	}
+	p = put_be(p, json_array_size(files), 4);
+	json_array_foreach(files, i, lf) {
+		const char *fn = json_string_value(json_object_get(lf, "fileName"));
+		json_t *sz = json_object_get(lf, "fileSize");
+		uint8_t sha[32];
+		bool has;
+		int64_t o, n;
+		size_t nl = fn ? strlen(fn) : 0;
+		if (nl == 0 || nl > 255 || (size_t)(p - out) + 2 + nl + 56 > cap ||
+		    !hexfield(lf, "hashValue", sha, 32, &has) || !has || !json_is_integer(sz) ||
+		    !iso_time(json_string_value(json_object_get(lf, "oldestEventTime")), &o) ||
+		    !iso_time(json_string_value(json_object_get(lf, "newestEventTime")), &n))
+			return -1;
+		p = put_be(p, nl, 2);
+		memcpy(p, fn, nl);
+		p += nl;
+		memcpy(p, sha, 32);
+		p += 32;
+		p = put_be(p, (uint64_t)json_integer_value(sz), 8);
+		p = put_be(p, (uint64_t)o, 8);
+		p = put_be(p, (uint64_t)n, 8);
+	}
+	*ret_len = (size_t)(p - out);
+	return 0;
+}
+
+/* Checks digest `name`'s signature; `prev_sig` is the previous digest's
+ * signature (hex, "" when it was unsigned or there is none). */
+static void verify_signature(struct trail *t, const struct pubkeys *k, const char *name,
+			     json_t *j, const char *prev_sig)
+{
+	const char *alg = json_string_value(json_object_get(j, "digestSignatureAlgorithm"));
+	const char *sig = json_string_value(json_object_get(j, "digestSignature"));
+	const char *psig = json_string_value(json_object_get(j, "previousDigestSignature"));
+	json_t *ver = json_object_get(j, "digestSignatureKeyVersion");
+	static uint8_t buf[64 * 1024];
+	uint8_t s[64];
+	size_t len, got;
+	if (strcmp(psig ? psig : "", prev_sig) != 0)
+		problem(t, "digest %s: changed: its previousDigestSignature is not the "
+			"previous digest's signature", name);
+	if (!alg && !sig) {
+		t->n_unsigned++;
+		if (t->require_signed ||
+		    !json_string_value(json_object_get(j, "digestSignatureStatus")))
+			problem(t, "digest %s: signature missing", name);
+		else
+			printf("note: digest %s: unsigned (%s)\n", name,
+			       json_string_value(json_object_get(j, "digestSignatureStatus")));
+		return;
+	}
+	if (!alg || strcmp(alg, "Ed25519") != 0 || !sig || strlen(sig) != 128 ||
+	    sodium_hex2bin(s, 64, sig, 128, NULL, &got, NULL) != 0 || got != 64 ||
+	    !json_is_integer(ver)) {
+		problem(t, "digest %s: signature invalid: not an Ed25519 signature with its "
+			"key version", name);
+		return;
+	}
+	const uint8_t *pk = NULL;
+	for (size_t i = 0; i < k->n; i++)
+		if (k->version[i] == (uint32_t)json_integer_value(ver))
+			pk = k->key[i];
+	if (!pk) {
+		problem(t, "digest %s: signature unverifiable: no public key of version %lld "
+			"in digest/public-key", name, (long long)json_integer_value(ver));
+		return;
+	}
+	if (canonical(j, buf, sizeof(buf), &len) < 0) {
+		problem(t, "digest %s: changed: a signed field is missing or malformed", name);
+		return;
+	}
+	if (crypto_sign_verify_detached(s, buf, len, pk) != 0) {
+		problem(t, "digest %s: signature invalid (Ed25519, key version %lld)", name,
+			(long long)json_integer_value(ver));
+		return;
+	}
+	t->n_signed++;
+}
+
 /* Each digest: chained to the one before, its file present and unchanged. */
 static size_t verify_digests(struct trail *t)
 {
 	char ddir[8192], **names = NULL;
 	size_t n = 0;
-	char prev_hash[65] = "";
+	char prev_hash[65] = "", prev_sig[129] = "";
 	const char *prev_name = NULL;
+	struct pubkeys keys;
 	snprintf(ddir, sizeof(ddir), "%s/digest", t->dir);
+	pubkeys_load(ddir, &keys);
 	if (list_dir(ddir, is_digest_file, &names, &n) < 0) {
 		problem(t, "%s: cannot be read", ddir);
 		return 0;
@@ -286,6 +458,9 @@ static size_t verify_digests(struct trail *t)
 		else if (!prev_name && pn)
 			problem(t, "digest %s: removed: the digest before it, %s, is missing",
 				names[i], pn);
+		verify_signature(t, &keys, names[i], j, prev_sig);
+		const char *sg = json_string_value(json_object_get(j, "digestSignature"));
+		snprintf(prev_sig, sizeof(prev_sig), "%s", sg && strlen(sg) == 128 ? sg : "");
 		json_t *lf;
 		size_t k;
 		json_array_foreach(json_object_get(j, "logFiles"), k, lf) {
@@ -343,9 +518,10 @@ static int audit_verify(struct trail *t)
 		       t->n_files, t->n, nd, t->dir);
 		return 1;
 	}
-	printf("audit verify: OK: %zu files, %zu records (chain 1-%llu), %zu digests "
-	       "(%s)\n", t->n_files, t->n,
-	       (unsigned long long)(t->n ? t->recs[t->n - 1].seq : 0), nd, t->dir);
+	printf("audit verify: OK: %zu files, %zu records (chain 1-%llu), %zu digests, "
+	       "%zu signed, %zu unsigned (%s)\n", t->n_files, t->n,
+	       (unsigned long long)(t->n ? t->recs[t->n - 1].seq : 0), nd, t->n_signed,
+	       t->n_unsigned, t->dir);
 	return 0;
 }
 
@@ -447,10 +623,30 @@ static int audit_lookup(struct trail *t, const struct filter *f)
 	return 0;
 }
 
+/* Prints DIR/digest/public-key ("ed25519 VERSION HEX" lines). */
+static int audit_public_key(const struct trail *t)
+{
+	char path[8192];
+	size_t len;
+	snprintf(path, sizeof(path), "%s/digest/public-key", t->dir);
+	char *text = read_all(path, &len);
+	if (!text || len == 0) {
+		fprintf(stderr, "iamctl: audit public-key: %s: %s (iamd writes it when "
+			"iam-keyd signs its first digest)\n", path,
+			text ? "empty" : strerror(errno));
+		free(text);
+		return 1;
+	}
+	fwrite(text, 1, len, stdout);
+	free(text);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: iamctl audit verify [--state-dir DIR]\n"
+		"usage: iamctl audit verify [--state-dir DIR] [--require-signed]\n"
+		"       iamctl audit public-key [--state-dir DIR]\n"
 		"       iamctl audit lookup [--state-dir DIR] [--start-time T] [--end-time T]\n"
 		"              [--user-name N] [--role-name N] [--principal-arn ARN]\n"
 		"              [--event-name N] [--access-key-id ID] [--error-code C]\n"
@@ -471,8 +667,10 @@ int iamctl_audit_main(int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	const char *cmd = argv[1];
-	if (strcmp(cmd, "verify") != 0 && strcmp(cmd, "lookup") != 0) {
-		fprintf(stderr, "iamctl: audit: unknown subcommand '%s' (verify, lookup)\n", cmd);
+	if (strcmp(cmd, "verify") != 0 && strcmp(cmd, "lookup") != 0 &&
+	    strcmp(cmd, "public-key") != 0) {
+		fprintf(stderr, "iamctl: audit: unknown subcommand '%s' (verify, lookup, "
+			"public-key)\n", cmd);
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
@@ -481,6 +679,10 @@ int iamctl_audit_main(int argc, char **argv)
 		if (strcmp(o, "--help") == 0) {
 			usage(stdout);
 			return 0;
+		}
+		if (strcmp(o, "--require-signed") == 0 && strcmp(cmd, "verify") == 0) {
+			t.require_signed = true;
+			continue;
 		}
 		if (!v) {
 			fprintf(stderr, "iamctl: audit %s: %s needs a value (or is unknown)\n",
@@ -524,6 +726,8 @@ unknown:
 	snprintf(t.dir, sizeof(t.dir), "%s/audit", state ? state : DEFAULT_STATE_DIR);
 	if (sodium_init() < 0)
 		return 255;
+	if (strcmp(cmd, "public-key") == 0)
+		return audit_public_key(&t);
 	ret = strcmp(cmd, "verify") == 0 ? audit_verify(&t) : audit_lookup(&t, &f);
 	for (size_t i = 0; i < t.n; i++)
 		free(t.recs[i].line);

@@ -119,6 +119,42 @@ int keyd_open(const struct keyd_ring *ring, enum keyd_seal_kind kind, const char
 	      uint8_t *plain, size_t cap, size_t *ret_len, uint32_t *ret_version,
 	      uint8_t ret_nonce[KEYD_NONCE_LEN]);
 
+/* ---- keyd_audit.c ---- */
+
+#define KEYD_AUDIT_PK_LEN 32
+#define KEYD_AUDIT_SIG_LEN 64
+#define KEYD_AUDIT_MAX_FILES 64
+#define KEYD_AUDIT_NAME_MAX 255
+#define KEYD_AUDIT_CANON_LABEL "iamd/audit-digest/v1"
+#define KEYD_AUDIT_CANON_MAX (20 + 16 + 33 + 65 + 4 + \
+			      KEYD_AUDIT_MAX_FILES * (2 + KEYD_AUDIT_NAME_MAX + 32 + 24))
+
+struct keyd_audit_file {
+	const char *name;                    /* 1-255 printable ASCII, no '/' */
+	const uint8_t *sha256;               /* 32 bytes */
+	uint64_t size;
+	int64_t oldest, newest;              /* Unix seconds */
+};
+/* What SignAuditDigest signs (docs/audit.md "Signed digests"). */
+struct keyd_audit_digest {
+	int64_t start, end;
+	const struct keyd_audit_file *files;
+	size_t n_files;                      /* 1-64 */
+	const uint8_t *prev_hash;            /* 32 bytes, or prev_hash_len 0 */
+	size_t prev_hash_len;
+	const uint8_t *prev_sig;             /* 64 bytes, or prev_sig_len 0 */
+	size_t prev_sig_len;
+};
+/* The canonical bytes of `in` into out[cap] (KEYD_AUDIT_CANON_MAX). */
+int keyd_audit_canonical(const struct keyd_audit_digest *in, uint8_t *out, size_t cap,
+			 size_t *ret_len);
+/* The Ed25519 public key of version `k`: seed = keyed BLAKE2b(master,
+ * "iamd/audit-sign/v1"). */
+int keyd_audit_public_key(const struct keyd_key *k, uint8_t ret[KEYD_AUDIT_PK_LEN]);
+/* The Ed25519 signature of keyd_audit_canonical(in) with version `k`. */
+int keyd_audit_sign(const struct keyd_key *k, const struct keyd_audit_digest *in,
+		    uint8_t ret[KEYD_AUDIT_SIG_LEN]);
+
 /* ---- keyd_answer.c ---- */
 
 /* One connection's protocol state. */

@@ -553,6 +553,89 @@ static int keyd_answer_echo(struct keyd_req *x, const ProtobufCMessage *m,
 	return 0;
 }
 
+/* The audit digest key (keyd_audit.c): the public half of the current
+ * version, and signatures over bytes keyd builds from typed fields. */
+static int keyd_answer_get_audit_public_key(struct keyd_req *x, const ProtobufCMessage *m,
+					    ProtobufCMessage **ret)
+{
+	(void)m;
+	Keyd__GetAuditPublicKeyResponse *resp = x_alloc(x, sizeof(*resp));
+	uint8_t *pk = x_alloc(x, KEYD_AUDIT_PK_LEN);
+	const struct keyd_key *k = keyd_ring_current(x->ring);
+	if (!resp || !pk)
+		return -ENOMEM;
+	int r = keyd_audit_public_key(k, pk);
+	if (r < 0)
+		return r;
+	keyd__get_audit_public_key_response__init(resp);
+	resp->has_public_key = resp->has_key_version = true;
+	resp->public_key.data = pk;
+	resp->public_key.len = KEYD_AUDIT_PK_LEN;
+	resp->key_version = k->version;
+	*ret = &resp->base;
+	return 0;
+}
+
+static int keyd_answer_sign_audit_digest(struct keyd_req *x, const ProtobufCMessage *m,
+					 ProtobufCMessage **ret)
+{
+	const Keyd__SignAuditDigestRequest *req = (const Keyd__SignAuditDigestRequest *)m;
+	Keyd__SignAuditDigestResponse *resp = x_alloc(x, sizeof(*resp));
+	uint8_t *sig = x_alloc(x, KEYD_AUDIT_SIG_LEN);
+	const struct keyd_key *k = keyd_ring_current(x->ring);
+	if (!resp || !sig)
+		return -ENOMEM;
+	if (req->n_log_files == 0 || req->n_log_files > KEYD_AUDIT_MAX_FILES)
+		return refuse(x, KEYD__CODE__BAD_REQUEST, "log_files: 1 to 64 entries");
+	if (!req->has_digest_start_time || !req->has_digest_end_time ||
+	    req->digest_end_time < req->digest_start_time)
+		return refuse(x, KEYD__CODE__BAD_REQUEST,
+			      "digest_start_time, digest_end_time: required, start <= end");
+	if (req->has_previous_digest_hash && req->previous_digest_hash.len != 0 &&
+	    req->previous_digest_hash.len != 32)
+		return refuse(x, KEYD__CODE__BAD_REQUEST,
+			      "previous_digest_hash: 32 bytes or empty");
+	if (req->has_previous_digest_signature && req->previous_digest_signature.len != 0 &&
+	    req->previous_digest_signature.len != KEYD_AUDIT_SIG_LEN)
+		return refuse(x, KEYD__CODE__BAD_REQUEST,
+			      "previous_digest_signature: 64 bytes or empty");
+	struct keyd_audit_file *f = x_alloc(x, sizeof(*f) * req->n_log_files);
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < req->n_log_files; i++) {
+		const Keyd__AuditLogFile *lf = req->log_files[i];
+		if (!lf->name || !str_max(lf->name, KEYD_AUDIT_NAME_MAX) || !lf->name[0])
+			return refuse(x, KEYD__CODE__BAD_REQUEST,
+				      "log_files.name: 1 to 255 characters");
+		if (!lf->has_sha256 || lf->sha256.len != 32)
+			return refuse(x, KEYD__CODE__BAD_REQUEST, "log_files.sha256: 32 bytes");
+		f[i] = (struct keyd_audit_file){ lf->name, lf->sha256.data, lf->size,
+						 lf->oldest_event_time, lf->newest_event_time };
+	}
+	struct keyd_audit_digest d = {
+		.start = req->digest_start_time, .end = req->digest_end_time,
+		.files = f, .n_files = req->n_log_files,
+		.prev_hash = req->previous_digest_hash.data,
+		.prev_hash_len = req->has_previous_digest_hash ? req->previous_digest_hash.len : 0,
+		.prev_sig = req->previous_digest_signature.data,
+		.prev_sig_len = req->has_previous_digest_signature ?
+				req->previous_digest_signature.len : 0,
+	};
+	int r = keyd_audit_sign(k, &d, sig);
+	if (r == -EINVAL)
+		return refuse(x, KEYD__CODE__BAD_REQUEST,
+			      "log_files.name: printable ASCII without '/'");
+	if (r < 0)
+		return r;
+	keyd__sign_audit_digest_response__init(resp);
+	resp->has_signature = resp->has_key_version = true;
+	resp->signature.data = sig;
+	resp->signature.len = KEYD_AUDIT_SIG_LEN;
+	resp->key_version = k->version;
+	*ret = &resp->base;
+	return 0;
+}
+
 static const struct keyd_op keyd_ops[] = {
 	{ KEYD__REQUEST__OP_HELLO, "Hello", CAP_SMALL, NULL },
 	{ KEYD__REQUEST__OP_CREATE_ACCESS_KEY, "CreateAccessKey", CAP_SMALL,
@@ -565,6 +648,10 @@ static const struct keyd_op keyd_ops[] = {
 	{ KEYD__REQUEST__OP_OPEN_AUTHORIZATION_MESSAGE, "OpenAuthorizationMessage",
 	  KEYD_MAX_FRAME, keyd_answer_open_authorization_message },
 	{ KEYD__REQUEST__OP_ECHO, "Echo", CAP_ECHO, keyd_answer_echo },
+	{ KEYD__REQUEST__OP_GET_AUDIT_PUBLIC_KEY, "GetAuditPublicKey", CAP_SMALL,
+	  keyd_answer_get_audit_public_key },
+	{ KEYD__REQUEST__OP_SIGN_AUDIT_DIGEST, "SignAuditDigest", 32u * 1024,
+	  keyd_answer_sign_audit_digest },
 };
 
 static const struct keyd_op *op_find(uint32_t number)

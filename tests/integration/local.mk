@@ -79,6 +79,9 @@ TESTS += tests/integration/sts.sh
 # the audit trail: records, chain, digests, verify, lookup, a full disk
 dist_check_SCRIPTS += tests/integration/audit.sh
 TESTS += tests/integration/audit.sh
+# the digests signed by iam-keyd (Ed25519), verify, public-key
+dist_check_SCRIPTS += tests/integration/audit_sign.sh
+TESTS += tests/integration/audit_sign.sh
 # instance profiles, host associations (hostroles)
 dist_check_SCRIPTS += tests/integration/hostroles.sh
 TESTS += tests/integration/hostroles.sh

@@ -418,6 +418,146 @@ static void test_authz_messages(void)
 	free(enc);
 }
 
+/* The documented canonical bytes (docs/audit.md), built independently. */
+static size_t canon_one(uint8_t *b, int64_t start, int64_t end, const char *name,
+			const uint8_t sha[32], uint64_t size, int64_t oldest, int64_t newest,
+			const uint8_t *ph, const uint8_t *ps)
+{
+	size_t n = 0;
+	memcpy(b, "iamd/audit-digest/v1", 20);
+	n = 20;
+#define BE(v, w) for (int i_ = (w) - 1; i_ >= 0; i_--) b[n++] = (uint8_t)((uint64_t)(v) >> (8 * i_))
+	BE(start, 8);
+	BE(end, 8);
+	b[n++] = ph ? 32 : 0;
+	if (ph) {
+		memcpy(b + n, ph, 32);
+		n += 32;
+	}
+	b[n++] = ps ? 64 : 0;
+	if (ps) {
+		memcpy(b + n, ps, 64);
+		n += 64;
+	}
+	BE(1, 4);
+	BE(strlen(name), 2);
+	memcpy(b + n, name, strlen(name));
+	n += strlen(name);
+	memcpy(b + n, sha, 32);
+	n += 32;
+	BE(size, 8);
+	BE(oldest, 8);
+	BE(newest, 8);
+#undef BE
+	return n;
+}
+
+static void test_audit_sign(void)
+{
+	Keyd__Request req = KEYD__REQUEST__INIT;
+	Keyd__GetAuditPublicKeyRequest gk = KEYD__GET_AUDIT_PUBLIC_KEY_REQUEST__INIT;
+	Keyd__SignAuditDigestRequest sr = KEYD__SIGN_AUDIT_DIGEST_REQUEST__INIT;
+	Keyd__AuditLogFile lf = KEYD__AUDIT_LOG_FILE__INIT, *lfs[65];
+	Keyd__Response *resp;
+	uint8_t pk[32], seed[32], want_pk[32], sk[64], sha[32], ph[32], ps[64], sig[64];
+	uint8_t buf[1024];
+	session_reset();
+	hello();
+	req.op_case = KEYD__REQUEST__OP_GET_AUDIT_PUBLIC_KEY;
+	req.get_audit_public_key = &gk;
+	tap_ok(call(&req, &resp) == 0 && code_of(resp) == KEYD__CODE__OK &&
+	       resp->get_audit_public_key && resp->get_audit_public_key->public_key.len == 32 &&
+	       resp->get_audit_public_key->key_version == 1,
+	       "GetAuditPublicKey: 32 bytes, key version 1");
+	if (resp && resp->get_audit_public_key && resp->get_audit_public_key->public_key.len == 32)
+		memcpy(pk, resp->get_audit_public_key->public_key.data, 32);
+	keyd__response__free_unpacked(resp, NULL);
+	/* the key is the documented derivation of master version 1 */
+	crypto_generichash(seed, 32, (const uint8_t *)"iamd/audit-sign/v1", 18,
+			   keyd_ring_current(ring)->master, 32);
+	crypto_sign_seed_keypair(want_pk, sk, seed);
+	tap_ok(memcmp(pk, want_pk, 32) == 0,
+	       "the public key is Ed25519 from keyed BLAKE2b(master, \"iamd/audit-sign/v1\")");
+
+	memset(sha, 0xab, 32);
+	memset(ph, 0x11, 32);
+	memset(ps, 0x22, 64);
+	lf.name = "20261129T140000Z_1.jsonl";
+	lf.has_sha256 = lf.has_size = lf.has_oldest_event_time = lf.has_newest_event_time = true;
+	lf.sha256.data = sha;
+	lf.sha256.len = 32;
+	lf.size = 12345;
+	lf.oldest_event_time = 1795000000;
+	lf.newest_event_time = 1795000100;
+	lfs[0] = &lf;
+	sr.has_digest_start_time = sr.has_digest_end_time = true;
+	sr.digest_start_time = 1795000000;
+	sr.digest_end_time = 1795000200;
+	sr.n_log_files = 1;
+	sr.log_files = lfs;
+	sr.has_previous_digest_hash = sr.has_previous_digest_signature = true;
+	sr.previous_digest_hash.data = ph;
+	sr.previous_digest_hash.len = 32;
+	sr.previous_digest_signature.data = ps;
+	sr.previous_digest_signature.len = 64;
+	req.op_case = KEYD__REQUEST__OP_SIGN_AUDIT_DIGEST;
+	req.sign_audit_digest = &sr;
+	bool got = call(&req, &resp) == 0 && code_of(resp) == KEYD__CODE__OK &&
+		   resp->sign_audit_digest && resp->sign_audit_digest->signature.len == 64 &&
+		   resp->sign_audit_digest->key_version == 1;
+	tap_ok(got, "SignAuditDigest: a 64-byte signature, key version 1");
+	if (got)
+		memcpy(sig, resp->sign_audit_digest->signature.data, 64);
+	keyd__response__free_unpacked(resp, NULL);
+	size_t n = canon_one(buf, 1795000000, 1795000200, lf.name, sha, 12345, 1795000000,
+			     1795000100, ph, ps);
+	tap_ok(got && crypto_sign_verify_detached(sig, buf, n, pk) == 0,
+	       "the signature verifies over the documented canonical bytes");
+	n = canon_one(buf, 1795000000, 1795000200, lf.name, sha, 12346, 1795000000,
+		      1795000100, ph, ps);
+	tap_ok(crypto_sign_verify_detached(sig, buf, n, pk) != 0,
+	       "one field changed (size): the signature no longer verifies");
+
+	sr.has_previous_digest_hash = sr.has_previous_digest_signature = false;
+	got = call(&req, &resp) == 0 && code_of(resp) == KEYD__CODE__OK &&
+	      resp->sign_audit_digest && resp->sign_audit_digest->signature.len == 64;
+	n = canon_one(buf, 1795000000, 1795000200, lf.name, sha, 12345, 1795000000,
+		      1795000100, NULL, NULL);
+	tap_ok(got && crypto_sign_verify_detached(resp->sign_audit_digest->signature.data, buf,
+						  n, pk) == 0,
+	       "the first digest (no previous hash or signature) is signed too");
+	keyd__response__free_unpacked(resp, NULL);
+
+	sr.has_previous_digest_signature = true;
+	sr.previous_digest_signature.len = 63;
+	tap_ok(call(&req, &resp) == 0 && code_of(resp) == KEYD__CODE__BAD_REQUEST,
+	       "previous_digest_signature of 63 bytes: BadRequest");
+	keyd__response__free_unpacked(resp, NULL);
+	sr.has_previous_digest_signature = false;
+	lf.sha256.len = 31;
+	tap_ok(call(&req, &resp) == 0 && code_of(resp) == KEYD__CODE__BAD_REQUEST,
+	       "a sha256 of 31 bytes: BadRequest");
+	keyd__response__free_unpacked(resp, NULL);
+	lf.sha256.len = 32;
+	lf.name = "../etc/passwd";
+	tap_ok(call(&req, &resp) == 0 && code_of(resp) == KEYD__CODE__BAD_REQUEST,
+	       "a file name with '/': BadRequest");
+	keyd__response__free_unpacked(resp, NULL);
+	lf.name = "a.jsonl";
+	sr.n_log_files = 0;
+	tap_ok(call(&req, &resp) == 0 && code_of(resp) == KEYD__CODE__BAD_REQUEST,
+	       "no log file: BadRequest");
+	keyd__response__free_unpacked(resp, NULL);
+	for (int i = 0; i < 65; i++)
+		lfs[i] = &lf;
+	sr.n_log_files = 65;
+	tap_ok(call(&req, &resp) == 0 && code_of(resp) == KEYD__CODE__BAD_REQUEST,
+	       "65 log files: BadRequest (at most 64)");
+	keyd__response__free_unpacked(resp, NULL);
+	sodium_memzero(sk, sizeof(sk));
+	sodium_memzero(seed, sizeof(seed));
+}
+
 int main(void)
 {
 	const char *keys = "1 AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n";
@@ -429,6 +569,7 @@ int main(void)
 	test_access_keys();
 	test_sessions();
 	test_authz_messages();
+	test_audit_sign();
 	arena_free(sess.arena);
 	keyd_ring_free(ring);
 	return tap_done();
