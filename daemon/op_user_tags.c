@@ -35,26 +35,12 @@ int op_tag_user(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **re
 	int r = op_user_load(c, req->user_name, &u);
 	if (r < 0)
 		return r;
-	size_t cap = u->n_tags + req->n_tags, n = u->n_tags;
-	Iam__Tag **tags = arena_alloc(c->arena, sizeof(*tags) * (cap ? cap : 1));
-	if (!tags)
-		return -ENOMEM;
-	if (u->n_tags)
-		memcpy(tags, u->tags, sizeof(*tags) * u->n_tags);
-	for (size_t i = 0; i < req->n_tags; i++) {
-		size_t j;
-		for (j = 0; j < n; j++)
-			if (util_tag_key_equal(tags[j]->key, req->tags[i]->key))
-				break;
-		tags[j] = req->tags[i];
-		if (j == n)
-			n++;
-	}
-	if (n > UTIL_TAGS_MAX)
+	r = entity_tags_merge(c, &u->tags, &u->n_tags, req->tags, req->n_tags);
+	if (r == -EDQUOT)
 		return call_fail(c, -EDQUOT, "LimitExceeded",
 				 "The number of tags has reached the maximum limit.");
-	u->tags = tags;
-	u->n_tags = n;
+	if (r < 0)
+		return r;
 	r = entity_user_put(c, u, false);
 	if (r < 0)
 		return op_fail_store(c, r);
@@ -98,16 +84,7 @@ int op_untag_user(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **
 	int r = op_user_load(c, req->user_name, &u);
 	if (r < 0)
 		return r;
-	size_t n = 0;
-	for (size_t i = 0; i < u->n_tags; i++) {
-		bool drop = false;
-		for (size_t j = 0; j < req->n_tag_keys && !drop; j++)
-			drop = util_tag_key_equal(u->tags[i]->key, req->tag_keys[j]);
-		if (!drop)
-			u->tags[n++] = u->tags[i];
-	}
-	if (n != u->n_tags) {
-		u->n_tags = n;
+	if (entity_tags_untag(u->tags, &u->n_tags, req->tag_keys, req->n_tag_keys) > 0) {
 		r = entity_user_put(c, u, false);
 		if (r < 0)
 			return op_fail_store(c, r);
@@ -135,36 +112,22 @@ int op_list_user_tags(struct call *c, const ProtobufCMessage *m, ProtobufCMessag
 	const Iam__ListUserTagsRequest *req = (const Iam__ListUserTagsRequest *)m;
 	Iam__ListUserTagsResponse *resp = arena_alloc(c->arena, sizeof(*resp));
 	Iam__User *u;
-	size_t start = 0;
 	if (!resp)
 		return -ENOMEM;
 	iam__list_user_tags_response__init(resp);
 	int r = op_user_load(c, req->user_name, &u);
 	if (r < 0)
 		return r;
-	if (req->marker) {
-		char *s = entity_marker_decode(c, 'T', req->marker, NULL), *end;
-		if (!s || !*s)
-			return entity_marker_fail(c);
-		unsigned long v = strtoul(s, &end, 10);
-		if (*end || v > UTIL_TAGS_MAX)
-			return entity_marker_fail(c);
-		start = v;
-	}
-	size_t max = req->has_max_items ? (size_t)req->max_items : UTIL_MAX_ITEMS_DEFAULT;
-	size_t avail = start < u->n_tags ? u->n_tags - start : 0;
-	size_t n = avail < max ? avail : max;
-	resp->tags = n ? u->tags + start : NULL;
-	resp->n_tags = n;
+	struct entity_tag_page pg;
+	r = entity_tags_page(c, u->tags, u->n_tags, req->marker, req->has_max_items,
+			     req->max_items, &pg);
+	if (r < 0)
+		return r;
+	resp->tags = pg.tags;
+	resp->n_tags = pg.n_tags;
 	resp->has_is_truncated = true;
-	resp->is_truncated = avail > max;
-	if (resp->is_truncated) {
-		char buf[16];
-		int len = snprintf(buf, sizeof(buf), "%zu", start + n);
-		resp->marker = entity_marker_encode(c, 'T', buf, (size_t)len);
-		if (!resp->marker)
-			return -ENOMEM;
-	}
+	resp->is_truncated = pg.truncated;
+	resp->marker = pg.marker;
 	*ret = &resp->base;
 	return 0;
 }
