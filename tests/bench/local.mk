@@ -45,3 +45,12 @@ tests_bench_bench_audit_SOURCES = tests/bench/bench_audit.c \
 	tests/bench/bench_common.c tests/bench/bench_common.h
 tests_bench_bench_audit_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_bench_bench_audit_LDADD = lib/libiamrpc.la proto/libiamproto.la $(PROTOBUF_C_LIBS)
+# gateway: GetCallerIdentity through iam-gateway (HTTP/1.1 keep-alive, SigV4)
+# beside the same call on the api socket; starts its own iam-keyd and
+# iam-gateway (docs/gateway.md "Speed")
+noinst_PROGRAMS += tests/bench/bench_gateway
+tests_bench_bench_gateway_SOURCES = tests/bench/bench_gateway.c \
+	tests/bench/bench_common.c tests/bench/bench_common.h
+tests_bench_bench_gateway_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_bench_bench_gateway_LDADD = lib/libiamsigv4.la lib/libiamrpc.la proto/libiamproto.la \
+	lib/libiamutil.la $(PROTOBUF_C_LIBS) $(SODIUM_LIBS)

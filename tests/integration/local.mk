@@ -103,3 +103,8 @@ tests_integration_credcache_check_LDADD = client/libiam.la
 dist_check_SCRIPTS += tests/integration/gateway_boto3.sh
 TESTS += tests/integration/gateway_boto3.sh
 EXTRA_DIST += tests/integration/gateway_boto3.py
+# iam-gateway: the AWS SDK for JavaScript v3 from npm (npm ci into the build tree)
+dist_check_SCRIPTS += tests/integration/gateway_js.sh
+TESTS += tests/integration/gateway_js.sh
+EXTRA_DIST += tests/js/package.json tests/js/package-lock.json tests/js/gateway_sdk.mjs \
+	tests/js/install.sh
