@@ -67,16 +67,69 @@ static int entity_pack(struct call *c, const ProtobufCMessage *m, uint8_t **ret,
 	return 0;
 }
 
+/* ---- named records with an id index (users, groups, roles) ---- */
+
+int entity_rec_get(struct call *c, enum store_db db, const char *name,
+		   struct store_val *ret)
+{
+	char key[ENTITY_KEY_MAX];
+	size_t klen = entity_key(key, entity_account(c), name, NULL);
+	if (!klen)
+		return -ENOENT;
+	return store_get(c->txn, db, key, klen, ret);
+}
+
+int entity_rec_put(struct call *c, const struct entity_table *t, const char *name,
+		   const char *id, const ProtobufCMessage *rec, bool create)
+{
+	char key[ENTITY_KEY_MAX];
+	size_t klen = entity_key(key, entity_account(c), name, NULL);
+	if (!klen)
+		return -EINVAL;
+	uint8_t *buf;
+	size_t len;
+	int r = entity_pack(c, rec, &buf, &len);
+	if (r < 0)
+		return r;
+	r = store_put(c->txn, t->db, key, klen, buf, len, create ? STORE_NOOVERWRITE : 0);
+	if (r < 0)
+		return r;
+	r = store_put(c->txn, t->ids, id, strlen(id), key, klen, 0);
+	if (r < 0 || !create)
+		return r;
+	return entity_count_add(c, t->kind, 1);
+}
+
+int entity_rec_unlink(struct call *c, const struct entity_table *t, const char *name,
+		      const char *id)
+{
+	char key[ENTITY_KEY_MAX];
+	size_t klen = entity_key(key, entity_account(c), name, NULL);
+	int r = store_del(c->txn, t->db, key, klen);
+	if (r < 0)
+		return r;
+	r = store_del(c->txn, t->ids, id, strlen(id));
+	return r == -ENOENT ? 0 : r;
+}
+
+int entity_rec_del(struct call *c, const struct entity_table *t, const char *name,
+		   const char *id)
+{
+	int r = entity_rec_unlink(c, t, name, id);
+	return r < 0 ? r : entity_count_add(c, t->kind, -1);
+}
+
+static const struct entity_table users = { STORE_DB_USERS, STORE_DB_USER_IDS,
+					   ENTITY_KIND_USER };
+static const struct entity_table groups = { STORE_DB_GROUPS, STORE_DB_GROUP_IDS,
+					    ENTITY_KIND_GROUP };
+
 /* ---- users ---- */
 
 int entity_user_get(struct call *c, const char *name, Iam__User **ret)
 {
-	char key[ENTITY_KEY_MAX];
 	struct store_val v;
-	size_t klen = entity_key(key, entity_account(c), name, NULL);
-	if (!klen)
-		return -ENOENT;
-	int r = store_get(c->txn, STORE_DB_USERS, key, klen, &v);
+	int r = entity_rec_get(c, STORE_DB_USERS, name, &v);
 	if (r < 0)
 		return r;
 	Iam__UserRecord *rec = iam__user_record__unpack(&c->pb, v.len, v.data);
@@ -88,44 +141,14 @@ int entity_user_get(struct call *c, const char *name, Iam__User **ret)
 
 int entity_user_put(struct call *c, const Iam__User *u, bool create)
 {
-	char key[ENTITY_KEY_MAX];
-	size_t klen = entity_key(key, entity_account(c), u->user_name, NULL);
-	if (!klen)
-		return -EINVAL;
 	Iam__UserRecord rec = IAM__USER_RECORD__INIT;
 	rec.user = (Iam__User *)u;
-	uint8_t *buf;
-	size_t len;
-	int r = entity_pack(c, &rec.base, &buf, &len);
-	if (r < 0)
-		return r;
-	r = store_put(c->txn, STORE_DB_USERS, key, klen, buf, len,
-		      create ? STORE_NOOVERWRITE : 0);
-	if (r < 0)
-		return r;
-	r = store_put(c->txn, STORE_DB_USER_IDS, u->user_id, strlen(u->user_id),
-		      key, klen, 0);
-	if (r < 0 || !create)
-		return r;
-	return entity_count_add(c, ENTITY_KIND_USER, 1);
-}
-
-/* Removes the record and its id index; the count stays (renames). */
-static int entity_user_unlink(struct call *c, const Iam__User *u)
-{
-	char key[ENTITY_KEY_MAX];
-	size_t klen = entity_key(key, entity_account(c), u->user_name, NULL);
-	int r = store_del(c->txn, STORE_DB_USERS, key, klen);
-	if (r < 0)
-		return r;
-	r = store_del(c->txn, STORE_DB_USER_IDS, u->user_id, strlen(u->user_id));
-	return r == -ENOENT ? 0 : r;
+	return entity_rec_put(c, &users, u->user_name, u->user_id, &rec.base, create);
 }
 
 int entity_user_del(struct call *c, const Iam__User *u)
 {
-	int r = entity_user_unlink(c, u);
-	return r < 0 ? r : entity_count_add(c, ENTITY_KIND_USER, -1);
+	return entity_rec_del(c, &users, u->user_name, u->user_id);
 }
 
 /* Counts keys under prefix, stopping at `stop`. */
@@ -251,7 +274,7 @@ int entity_user_rename(struct call *c, Iam__User *u, const char *new_name,
 			return r;
 	}
 	if (new_name) {
-		r = entity_user_unlink(c, u);
+		r = entity_rec_unlink(c, &users, u->user_name, u->user_id);
 		if (r < 0)
 			return r;
 		if (!entity_same_name(old, new_name) &&
@@ -271,12 +294,8 @@ int entity_user_rename(struct call *c, Iam__User *u, const char *new_name,
 
 int entity_group_get(struct call *c, const char *name, Iam__Group **ret)
 {
-	char key[ENTITY_KEY_MAX];
 	struct store_val v;
-	size_t klen = entity_key(key, entity_account(c), name, NULL);
-	if (!klen)
-		return -ENOENT;
-	int r = store_get(c->txn, STORE_DB_GROUPS, key, klen, &v);
+	int r = entity_rec_get(c, STORE_DB_GROUPS, name, &v);
 	if (r < 0)
 		return r;
 	Iam__GroupRecord *rec = iam__group_record__unpack(&c->pb, v.len, v.data);
@@ -288,44 +307,14 @@ int entity_group_get(struct call *c, const char *name, Iam__Group **ret)
 
 int entity_group_put(struct call *c, const Iam__Group *g, bool create)
 {
-	char key[ENTITY_KEY_MAX];
-	size_t klen = entity_key(key, entity_account(c), g->group_name, NULL);
-	if (!klen)
-		return -EINVAL;
 	Iam__GroupRecord rec = IAM__GROUP_RECORD__INIT;
 	rec.group = (Iam__Group *)g;
-	uint8_t *buf;
-	size_t len;
-	int r = entity_pack(c, &rec.base, &buf, &len);
-	if (r < 0)
-		return r;
-	r = store_put(c->txn, STORE_DB_GROUPS, key, klen, buf, len,
-		      create ? STORE_NOOVERWRITE : 0);
-	if (r < 0)
-		return r;
-	r = store_put(c->txn, STORE_DB_GROUP_IDS, g->group_id, strlen(g->group_id),
-		      key, klen, 0);
-	if (r < 0 || !create)
-		return r;
-	return entity_count_add(c, ENTITY_KIND_GROUP, 1);
-}
-
-/* Removes the record and its id index; the count stays (renames). */
-static int entity_group_unlink(struct call *c, const Iam__Group *g)
-{
-	char key[ENTITY_KEY_MAX];
-	size_t klen = entity_key(key, entity_account(c), g->group_name, NULL);
-	int r = store_del(c->txn, STORE_DB_GROUPS, key, klen);
-	if (r < 0)
-		return r;
-	r = store_del(c->txn, STORE_DB_GROUP_IDS, g->group_id, strlen(g->group_id));
-	return r == -ENOENT ? 0 : r;
+	return entity_rec_put(c, &groups, g->group_name, g->group_id, &rec.base, create);
 }
 
 int entity_group_del(struct call *c, const Iam__Group *g)
 {
-	int r = entity_group_unlink(c, g);
-	return r < 0 ? r : entity_count_add(c, ENTITY_KIND_GROUP, -1);
+	return entity_rec_del(c, &groups, g->group_name, g->group_id);
 }
 
 int entity_group_rename(struct call *c, Iam__Group *g, const char *new_name,
@@ -342,7 +331,7 @@ int entity_group_rename(struct call *c, Iam__Group *g, const char *new_name,
 			return r;
 	}
 	if (new_name) {
-		r = entity_group_unlink(c, g);
+		r = entity_rec_unlink(c, &groups, g->group_name, g->group_id);
 		if (r < 0)
 			return r;
 		if (!entity_same_name(old, new_name) &&
@@ -553,4 +542,21 @@ void entity_tags_check(Iam__Tag *const *tags, size_t n, struct util_verr *e)
 					      "Please note that Tag keys are case insensitive.");
 				return;
 			}
+}
+
+void entity_tag_keys_check(char *const *keys, size_t n, struct util_verr *e)
+{
+	char field[32];
+	if (n > UTIL_TAGS_MAX) {
+		char v[32];
+		snprintf(v, sizeof(v), "[%zu keys]", n);
+		util_verr_add(e, "tagKeys", v, "Member must have length less than or equal to %d",
+			      UTIL_TAGS_MAX);
+	} else if (n == 0) {
+		util_verr_add(e, "tagKeys", NULL, "Member must not be null");
+	}
+	for (size_t i = 0; i < n && i < UTIL_TAGS_MAX; i++) {
+		snprintf(field, sizeof(field), "tagKeys.%zu.member", i + 1);
+		util_name_check_tag_key(keys[i], field, e);
+	}
 }

@@ -78,6 +78,25 @@ int entity_count_txn_add(struct store_txn *t, const char *acct, enum entity_kind
 			 int delta, uint64_t *ret);
 int entity_count_get(struct call *c, enum entity_kind kind, uint64_t *ret);
 uint32_t entity_count_quota(enum entity_kind kind);
+
+/* Named records with an id index (users, groups, roles): the record under
+ * entity_key(account, name) in db, name's key under the id in ids, and the
+ * account's counter of kind. get: the raw record (-ENOENT when absent).
+ * put: `create` refuses an existing name (-EEXIST) and counts one more.
+ * unlink: drops record and index, the count stays (renames); del: and
+ * counts one less. */
+struct entity_table {
+	enum store_db db, ids;
+	enum entity_kind kind;
+};
+int entity_rec_get(struct call *c, enum store_db db, const char *name,
+		   struct store_val *ret);
+int entity_rec_put(struct call *c, const struct entity_table *t, const char *name,
+		   const char *id, const ProtobufCMessage *rec, bool create);
+int entity_rec_unlink(struct call *c, const struct entity_table *t, const char *name,
+		      const char *id);
+int entity_rec_del(struct call *c, const struct entity_table *t, const char *name,
+		   const char *id);
 /* After a create counted: 0 while the count is within the quota, else
  * call_fail(-EDQUOT, "LimitExceeded", "Cannot exceed quota for
  * UsersPerAccount: 5000.") (the write transaction is then abandoned). */
@@ -125,6 +144,8 @@ int entity_verr_fail(struct call *c, struct util_verr *e);
 /* AWS's rules for a list of tags in a request: count, keys, values, keys
  * unique ignoring case. */
 void entity_tags_check(Iam__Tag *const *tags, size_t n, struct util_verr *e);
+/* The same for an UntagX request's TagKeys: 1-50 keys, each a valid key. */
+void entity_tag_keys_check(char *const *keys, size_t n, struct util_verr *e);
 /* ---- roles, inline policies, tags of any entity (entity_role.c) ---- */
 
 /* AttachedPermissionsBoundary.PermissionsBoundaryType as AWS answers it. */
@@ -143,8 +164,8 @@ int entity_inline_any(struct call *c, const char *owner_id, bool *ret);
 
 /* Tags held in an entity's record (TagX, UntagX, ListXTags):
  * merge: the request's tags replace those with the same key (ignoring case)
- * and are appended otherwise; -EDQUOT when the result would hold more than
- * UTIL_TAGS_MAX. untag: drops the tags whose keys are listed; returns 1
+ * and are appended otherwise; LimitExceeded (-EDQUOT, call_fail() done)
+ * when the result would hold more than UTIL_TAGS_MAX. untag: drops the tags whose keys are listed; returns 1
  * when something was dropped, else 0. page: one page of a ListXTags answer
  * from an opaque marker (-EINVAL with call_fail() done when it is not ours). */
 int entity_tags_merge(struct call *c, Iam__Tag ***tags, size_t *n,

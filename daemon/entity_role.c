@@ -18,14 +18,13 @@ char *entity_role_arn(struct call *c, const char *path, const char *name)
 			    path ? path : "/", name);
 }
 
+static const struct entity_table roles = { STORE_DB_ROLES, STORE_DB_ROLE_IDS,
+					   ENTITY_KIND_ROLE };
+
 int entity_role_get(struct call *c, const char *name, Iam__Role **ret)
 {
-	char key[ENTITY_KEY_MAX];
 	struct store_val v;
-	size_t klen = entity_key(key, entity_account(c), name, NULL);
-	if (!klen)
-		return -ENOENT;
-	int r = store_get(c->txn, STORE_DB_ROLES, key, klen, &v);
+	int r = entity_rec_get(c, STORE_DB_ROLES, name, &v);
 	if (r < 0)
 		return r;
 	Iam__RoleRecord *rec = iam__role_record__unpack(&c->pb, v.len, v.data);
@@ -37,39 +36,14 @@ int entity_role_get(struct call *c, const char *name, Iam__Role **ret)
 
 int entity_role_put(struct call *c, const Iam__Role *role, bool create)
 {
-	char key[ENTITY_KEY_MAX];
-	size_t klen = entity_key(key, entity_account(c), role->role_name, NULL);
-	if (!klen)
-		return -EINVAL;
 	Iam__RoleRecord rec = IAM__ROLE_RECORD__INIT;
 	rec.role = (Iam__Role *)role;
-	size_t len = protobuf_c_message_get_packed_size(&rec.base);
-	uint8_t *buf = arena_alloc(c->arena, len ? len : 1);
-	if (!buf)
-		return -ENOMEM;
-	protobuf_c_message_pack(&rec.base, buf);
-	int r = store_put(c->txn, STORE_DB_ROLES, key, klen, buf, len,
-			  create ? STORE_NOOVERWRITE : 0);
-	if (r < 0)
-		return r;
-	r = store_put(c->txn, STORE_DB_ROLE_IDS, role->role_id, strlen(role->role_id),
-		      key, klen, 0);
-	if (r < 0 || !create)
-		return r;
-	return entity_count_add(c, ENTITY_KIND_ROLE, 1);
+	return entity_rec_put(c, &roles, role->role_name, role->role_id, &rec.base, create);
 }
 
 int entity_role_del(struct call *c, const Iam__Role *role)
 {
-	char key[ENTITY_KEY_MAX];
-	size_t klen = entity_key(key, entity_account(c), role->role_name, NULL);
-	int r = store_del(c->txn, STORE_DB_ROLES, key, klen);
-	if (r < 0)
-		return r;
-	r = store_del(c->txn, STORE_DB_ROLE_IDS, role->role_id, strlen(role->role_id));
-	if (r < 0 && r != -ENOENT)
-		return r;
-	return entity_count_add(c, ENTITY_KIND_ROLE, -1);
+	return entity_rec_del(c, &roles, role->role_name, role->role_id);
 }
 
 /* ---- inline policies ---- */
@@ -118,7 +92,8 @@ int entity_tags_merge(struct call *c, Iam__Tag ***tags, size_t *n,
 			m++;
 	}
 	if (m > UTIL_TAGS_MAX)
-		return -EDQUOT;
+		return call_fail(c, -EDQUOT, "LimitExceeded",
+				 "The number of tags has reached the maximum limit.");
 	*tags = v;
 	*n = m;
 	return 0;

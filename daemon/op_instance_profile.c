@@ -592,9 +592,6 @@ int op_tag_instance_profile(struct call *c, const ProtobufCMessage *m, ProtobufC
 		return r;
 	Iam__InstanceProfile *p = rec->instance_profile;
 	r = entity_tags_merge(c, &p->tags, &p->n_tags, req->tags, req->n_tags);
-	if (r == -EDQUOT)
-		return call_fail(c, r, "LimitExceeded",
-				 "The number of tags has reached the maximum limit.");
 	if (r < 0 || (r = profile_put(c, rec, false)) < 0)
 		return op_fail_store(c, r);
 	*ret = &resp->base;
@@ -606,20 +603,8 @@ int op_untag_instance_profile_resource(struct call *c, const ProtobufCMessage *m
 {
 	const Iam__UntagInstanceProfileRequest *req = (const Iam__UntagInstanceProfileRequest *)m;
 	struct util_verr e;
-	char field[32];
 	util_verr_init(&e);
-	if (req->n_tag_keys > UTIL_TAGS_MAX) {
-		char v[32];
-		snprintf(v, sizeof(v), "[%zu keys]", req->n_tag_keys);
-		util_verr_add(&e, "tagKeys", v, "Member must have length less than or equal to %d",
-			      UTIL_TAGS_MAX);
-	} else if (req->n_tag_keys == 0) {
-		util_verr_add(&e, "tagKeys", NULL, "Member must not be null");
-	}
-	for (size_t i = 0; i < req->n_tag_keys && i < UTIL_TAGS_MAX; i++) {
-		snprintf(field, sizeof(field), "tagKeys.%zu.member", i + 1);
-		util_name_check_tag_key(req->tag_keys[i], field, &e);
-	}
+	entity_tag_keys_check(req->tag_keys, req->n_tag_keys, &e);
 	int r = entity_verr_fail(c, &e);
 	if (r < 0)
 		return r;

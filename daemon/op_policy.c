@@ -462,26 +462,9 @@ int op_tag_policy(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **
 	if (r < 0 || (r = op_policy_load(c, req->policy_arn, OP_POLICY_NOT_FOUND, &rec)) < 0)
 		return r;
 	Iam__Policy *p = rec->policy;
-	size_t cap = p->n_tags + req->n_tags, n = p->n_tags;
-	Iam__Tag **tags = arena_alloc(c->arena, sizeof(*tags) * (cap ? cap : 1));
-	if (!tags)
-		return -ENOMEM;
-	if (p->n_tags)
-		memcpy(tags, p->tags, sizeof(*tags) * p->n_tags);
-	for (size_t i = 0; i < req->n_tags; i++) {
-		size_t j;
-		for (j = 0; j < n; j++)
-			if (util_tag_key_equal(tags[j]->key, req->tags[i]->key))
-				break;
-		tags[j] = req->tags[i];
-		if (j == n)
-			n++;
-	}
-	if (n > UTIL_TAGS_MAX)
-		return call_fail(c, -EDQUOT, "LimitExceeded",
-				 "The number of tags has reached the maximum limit.");
-	p->tags = tags;
-	p->n_tags = n;
+	r = entity_tags_merge(c, &p->tags, &p->n_tags, req->tags, req->n_tags);
+	if (r < 0)
+		return r;
 	r = entity_policy_put(c, rec, false);
 	if (r < 0)
 		return op_fail_store(c, r);
@@ -493,21 +476,9 @@ int op_untag_policy_resource(struct call *c, const ProtobufCMessage *m, const ch
 {
 	const Iam__UntagPolicyRequest *req = (const Iam__UntagPolicyRequest *)m;
 	struct util_verr e;
-	char field[32];
 	util_verr_init(&e);
 	op_policy_check_arn(req->policy_arn, "policyArn", true, &e);
-	if (req->n_tag_keys > UTIL_TAGS_MAX) {
-		char v[32];
-		snprintf(v, sizeof(v), "[%zu keys]", req->n_tag_keys);
-		util_verr_add(&e, "tagKeys", v, "Member must have length less than or equal to %d",
-			      UTIL_TAGS_MAX);
-	} else if (req->n_tag_keys == 0) {
-		util_verr_add(&e, "tagKeys", NULL, "Member must not be null");
-	}
-	for (size_t i = 0; i < req->n_tag_keys && i < UTIL_TAGS_MAX; i++) {
-		snprintf(field, sizeof(field), "tagKeys.%zu.member", i + 1);
-		util_name_check_tag_key(req->tag_keys[i], field, &e);
-	}
+	entity_tag_keys_check(req->tag_keys, req->n_tag_keys, &e);
 	int r = entity_verr_fail(c, &e);
 	if (r < 0)
 		return r;
@@ -526,16 +497,7 @@ int op_untag_policy(struct call *c, const ProtobufCMessage *m, ProtobufCMessage 
 	if (r < 0 || (r = op_policy_load(c, req->policy_arn, OP_POLICY_NOT_FOUND, &rec)) < 0)
 		return r;
 	Iam__Policy *p = rec->policy;
-	size_t n = 0;
-	for (size_t i = 0; i < p->n_tags; i++) {
-		bool drop = false;
-		for (size_t j = 0; j < req->n_tag_keys && !drop; j++)
-			drop = util_tag_key_equal(p->tags[i]->key, req->tag_keys[j]);
-		if (!drop)
-			p->tags[n++] = p->tags[i];
-	}
-	if (n != p->n_tags) {
-		p->n_tags = n;
+	if (entity_tags_untag(p->tags, &p->n_tags, req->tag_keys, req->n_tag_keys) > 0) {
 		r = entity_policy_put(c, rec, false);
 		if (r < 0)
 			return op_fail_store(c, r);
@@ -563,37 +525,22 @@ int op_list_policy_tags(struct call *c, const ProtobufCMessage *m, ProtobufCMess
 	const Iam__ListPolicyTagsRequest *req = (const Iam__ListPolicyTagsRequest *)m;
 	Iam__ListPolicyTagsResponse *resp = arena_alloc(c->arena, sizeof(*resp));
 	Iam__ManagedPolicyRecord *rec;
-	size_t start = 0;
+	struct entity_tag_page pg;
 	if (!resp)
 		return -ENOMEM;
 	iam__list_policy_tags_response__init(resp);
 	int r = op_policy_load(c, req->policy_arn, OP_POLICY_NOT_FOUND, &rec);
 	if (r < 0)
 		return r;
-	Iam__Policy *p = rec->policy;
-	if (req->marker) {
-		char *s = entity_marker_decode(c, 'T', req->marker, NULL), *end;
-		if (!s || !*s)
-			return entity_marker_fail(c);
-		unsigned long v = strtoul(s, &end, 10);
-		if (*end || v > UTIL_TAGS_MAX)
-			return entity_marker_fail(c);
-		start = v;
-	}
-	size_t max = req->has_max_items ? (size_t)req->max_items : UTIL_MAX_ITEMS_DEFAULT;
-	size_t avail = start < p->n_tags ? p->n_tags - start : 0;
-	size_t n = avail < max ? avail : max;
-	resp->tags = n ? p->tags + start : NULL;
-	resp->n_tags = n;
+	r = entity_tags_page(c, rec->policy->tags, rec->policy->n_tags, req->marker,
+			     req->has_max_items, req->max_items, &pg);
+	if (r < 0)
+		return r;
+	resp->tags = pg.tags;
+	resp->n_tags = pg.n_tags;
 	resp->has_is_truncated = true;
-	resp->is_truncated = avail > max;
-	if (resp->is_truncated) {
-		char buf[16];
-		int len = snprintf(buf, sizeof(buf), "%zu", start + n);
-		resp->marker = entity_marker_encode(c, 'T', buf, (size_t)len);
-		if (!resp->marker)
-			return -ENOMEM;
-	}
+	resp->is_truncated = pg.truncated;
+	resp->marker = pg.marker;
 	*ret = &resp->base;
 	return 0;
 }

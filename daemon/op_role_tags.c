@@ -35,9 +35,6 @@ int op_tag_role(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **re
 	if (r < 0)
 		return r;
 	r = entity_tags_merge(c, &role->tags, &role->n_tags, req->tags, req->n_tags);
-	if (r == -EDQUOT)
-		return call_fail(c, r, "LimitExceeded",
-				 "The number of tags has reached the maximum limit.");
 	if (r < 0)
 		return r;
 	r = entity_role_put(c, role, false);
@@ -51,21 +48,9 @@ int op_untag_role_resource(struct call *c, const ProtobufCMessage *m, const char
 {
 	const Iam__UntagRoleRequest *req = (const Iam__UntagRoleRequest *)m;
 	struct util_verr e;
-	char field[32];
 	util_verr_init(&e);
 	util_name_check_user(req->role_name, "roleName", true, &e);
-	if (req->n_tag_keys > UTIL_TAGS_MAX) {
-		char v[32];
-		snprintf(v, sizeof(v), "[%zu keys]", req->n_tag_keys);
-		util_verr_add(&e, "tagKeys", v, "Member must have length less than or equal to %d",
-			      UTIL_TAGS_MAX);
-	} else if (req->n_tag_keys == 0) {
-		util_verr_add(&e, "tagKeys", NULL, "Member must not be null");
-	}
-	for (size_t i = 0; i < req->n_tag_keys && i < UTIL_TAGS_MAX; i++) {
-		snprintf(field, sizeof(field), "tagKeys.%zu.member", i + 1);
-		util_name_check_tag_key(req->tag_keys[i], field, &e);
-	}
+	entity_tag_keys_check(req->tag_keys, req->n_tag_keys, &e);
 	int r = entity_verr_fail(c, &e);
 	if (r < 0)
 		return r;

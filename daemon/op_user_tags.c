@@ -36,9 +36,6 @@ int op_tag_user(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **re
 	if (r < 0)
 		return r;
 	r = entity_tags_merge(c, &u->tags, &u->n_tags, req->tags, req->n_tags);
-	if (r == -EDQUOT)
-		return call_fail(c, -EDQUOT, "LimitExceeded",
-				 "The number of tags has reached the maximum limit.");
 	if (r < 0)
 		return r;
 	r = entity_user_put(c, u, false);
@@ -52,21 +49,9 @@ int op_untag_user_resource(struct call *c, const ProtobufCMessage *m, const char
 {
 	const Iam__UntagUserRequest *req = (const Iam__UntagUserRequest *)m;
 	struct util_verr e;
-	char field[32];
 	util_verr_init(&e);
 	util_name_check_user(req->user_name, "userName", true, &e);
-	if (req->n_tag_keys > UTIL_TAGS_MAX) {
-		char v[32];
-		snprintf(v, sizeof(v), "[%zu keys]", req->n_tag_keys);
-		util_verr_add(&e, "tagKeys", v, "Member must have length less than or equal to %d",
-			      UTIL_TAGS_MAX);
-	} else if (req->n_tag_keys == 0) {
-		util_verr_add(&e, "tagKeys", NULL, "Member must not be null");
-	}
-	for (size_t i = 0; i < req->n_tag_keys && i < UTIL_TAGS_MAX; i++) {
-		snprintf(field, sizeof(field), "tagKeys.%zu.member", i + 1);
-		util_name_check_tag_key(req->tag_keys[i], field, &e);
-	}
+	entity_tag_keys_check(req->tag_keys, req->n_tag_keys, &e);
 	int r = entity_verr_fail(c, &e);
 	if (r < 0)
 		return r;

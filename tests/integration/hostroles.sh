@@ -104,6 +104,13 @@ run "$IAMCTL" iam list-instance-profile-tags --instance-profile-name web-prof
 is "$(py 'print([t["Key"] for t in d["Tags"]])')" "['TEAM']" "untag ignores case"
 run "$IAMCTL" iam tag-instance-profile --instance-profile-name ghost --tags Key=a,Value=b
 expect_err NoSuchEntity TagInstanceProfile 'Instance Profile ghost cannot be found' "tag an unknown profile"
+tags49=$(python3 -c 'import json;print(json.dumps([{"Key":"n%d"%i,"Value":"v"} for i in range(49)]))')
+run "$IAMCTL" iam tag-instance-profile --instance-profile-name web-prof --tags "$tags49"
+is "$RC" 0 "tag-instance-profile up to 50 tags"
+run "$IAMCTL" iam tag-instance-profile --instance-profile-name web-prof --tags Key=one-more,Value=x
+expect_err LimitExceeded TagInstanceProfile 'The number of tags has reached the maximum limit\.$' "a 51st tag"
+run "$IAMCTL" iam untag-instance-profile --instance-profile-name web-prof --tag-keys $(seq -f n%g 0 48)
+is "$RC" 0 "untag 49 keys at once"
 
 # --- deletes and their conflicts ---
 run "$IAMCTL" iam delete-instance-profile --instance-profile-name web-prof
