@@ -60,11 +60,13 @@ struct audit {
 	struct event *timer;
 	bool timer_armed;
 	bool failing;               /* the last write failed (logged once) */
+	bool closing;               /* audit_close() waits for a signature */
 	struct pending *head, **tail;   /* read records not built yet */
 	size_t n_pending;
 };
 
 #define PENDING_MAX 4096          /* built at once above */
+#define AUDIT_STOP_SIGN_WAIT_MS 2000   /* for the last digest's signature */
 
 static int audit_append(struct audit *a, const char *rec, int64_t when,
 			unsigned flags);
@@ -203,6 +205,9 @@ int audit_open(struct iamd *d, const struct audit_options *o, struct audit **ret
 		r = -ENOMEM;
 		goto fail;
 	}
+	r = audit_digest_start(a->dir, d);   /* signs what is left unsigned */
+	if (r < 0)
+		goto fail;
 	struct timeval tv = { .tv_sec = 1 };
 	evtimer_add(a->timer, &tv);
 	a->timer_armed = true;
@@ -222,13 +227,16 @@ void audit_close(struct audit *a)
 	if (a->timer)
 		event_free(a->timer);
 	audit_drain(a);
+	a->closing = true;   /* records of calls answered while we wait: refused */
 	if (a->fd >= 0) {
 		(void)audit_flush(a);
 		(void)fsync(a->fd);
 		close(a->fd);
+		a->fd = -1;
 		if (a->size)
 			audit_digest_closed(a->dir, a->name, a->oldest, a->newest, a->d);
 	}
+	audit_digest_stop(AUDIT_STOP_SIGN_WAIT_MS);
 	free(a->buf);
 	free(a);
 }
@@ -456,6 +464,11 @@ int audit_call(struct audit *a, const struct call *c,
 	char event_id[37];
 	if (!a || !c->op)
 		return 0;
+	if (a->closing) {
+		iamd_log_call(LOG_CRIT, c, "audit: %s answered after the trail was "
+			      "closed: not recorded", c->op->name);
+		return -ESHUTDOWN;
+	}
 	if (!a->o.data_events && audit_record_is_data(c))
 		return 0;
 	if (!(flags & AUDIT_DURABLE) && audit_record_deferrable(c) &&

@@ -1,16 +1,31 @@
 /* audit_digest: the digest of each closed trail file (audit_file.h):
  * CloudTrail's digest shape in DIR/digest/NAME.digest.json, chained to the
  * previous digest by its SHA-256 and signed by iam-keyd (SignAuditDigest,
- * Ed25519; docs/audit.md "Signed digests"). The digest is written at once,
- * unsigned and marked so; when keyd's signature comes back (asynchronously,
- * keyd_client.h) it is rewritten signed and DIR/digest/last remembers its
- * signature for the next one. While keyd is away, or when a digest closes
- * while the previous one's signature is still awaited (its signature is then
- * dropped, so that the chain stays whole), it stays unsigned. */
+ * Ed25519; docs/audit.md "Signed digests").
+ *
+ * A digest is written at once, unsigned and marked so. Signing is one walk
+ * over the digests in order (walk_step): the first digest that is unsigned,
+ * or whose previous-digest fields no longer match the digest before it
+ * because iamd re-signed that one, is sent to keyd; its answer rewrites it
+ * signed and the walk goes on to the next. So digests left unsigned (keyd
+ * down, iamd stopped or crashed before the answer) are signed later, in
+ * order, each holding the previous one's new signature and hash. The walk
+ * runs when a file closes, when keyd (re)connects (polled: keyd_client.h
+ * has no connect callback) and at start; at stop iamd waits for it a
+ * bounded time (audit_digest_stop).
+ *
+ * The walk never launders a change: it re-signs a digest only when the
+ * chain up to it holds (each digest's previousDigestHashValue is the hash
+ * of the one before, or the hash it had before iamd re-signed it, which
+ * DIR/digest/resign remembers across restarts) and the file it lists still
+ * has the listed SHA-256 and size. Anything else stops the walk with a
+ * LOG_CRIT line; `iamctl audit verify` names the break. */
 #include "config.h"
 #include "audit_file.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <event2/event.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <sodium.h>
@@ -28,12 +43,17 @@
 #include "sd.h"
 
 #define UNSIGNED_MARK "Unsigned: iam-keyd was unavailable"
+#define TICK_DOWN_MS 100      /* keyd away: how often to look for it */
+#define TICK_UP_MS 1000
+#define TICK_STOP_MS 20
+#define DIGEST_MAX (64u << 10) /* a digest file is far shorter */
 
 static int file_sha256(const char *path, char ret[65], uint64_t *ret_size)
 {
 	crypto_hash_sha256_state st;
 	unsigned char h[crypto_hash_sha256_BYTES];
 	char buf[65536];
+	uint64_t size = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -50,11 +70,12 @@ static int file_sha256(const char *path, char ret[65], uint64_t *ret_size)
 		if (n == 0)
 			break;
 		crypto_hash_sha256_update(&st, (unsigned char *)buf, (size_t)n);
-		*ret_size += (uint64_t)n;
+		size += (uint64_t)n;
 	}
 	close(fd);
 	crypto_hash_sha256_final(&st, h);
 	sodium_bin2hex(ret, 65, h, sizeof(h));
+	*ret_size = size;
 	return 0;
 }
 
@@ -66,23 +87,50 @@ static void iso(int64_t t, char buf[32])
 	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* One digest: what it says, and the one in flight to keyd. */
+static bool iso_parse(const char *s, int64_t *ret)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	const char *p = s ? strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
+	if (!p || *p)
+		return false;
+	*ret = (int64_t)timegm(&tm);
+	return true;
+}
+
+/* One digest: what it says. */
 struct digest_job {
-	bool busy;                    /* a SignAuditDigest awaited */
-	char ddir[4096], dname[256], name[256], account[13];
+	char dname[256], name[256], account[13];
 	char hash[65], prev_name[256], prev_hash[65], prev_sig[129];
+	char old_hash[65];            /* the digest file's hash before a re-sign */
 	int64_t start, end, oldest, newest;
 	uint64_t size;
 };
 
-static struct digest_job job;             /* iamd runs one trail */
-static char pubkey_path[4096 + 16];
+/* iamd runs one trail */
+static struct {
+	struct iamd *d;
+	char ddir[4096 + 8];
+	char dir[4096];
+	char pubkey_path[4096 + 32];
+	struct event *timer;
+	bool busy;                    /* a SignAuditDigest awaited (job) */
+	bool dirty;                   /* digests may wait for a signature */
+	bool broken;                  /* the chain does not hold: no more signing */
+	bool keyd_up;                 /* as last seen by tick() */
+	bool stopping;
+	struct digest_job job;
+	/* the last digest known signed and chained, where the walk resumes */
+	char cur_name[256], cur_hash[65], cur_sig[129];
+	/* DIR/digest/resign: the last re-signed digest's hash before and after */
+	char note_name[256], note_old[65], note_new[65];
+} st;
 
-static int write_file(const char *path, const char *text, size_t len)
+static int write_file(const char *path, const char *text, size_t len, mode_t mode)
 {
 	char tmp[4096 + 320];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
 	bool ok = write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
@@ -90,13 +138,58 @@ static int write_file(const char *path, const char *text, size_t len)
 	close(fd);
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;
+	if (r < 0)
+		unlink(tmp);
 	return r;
 }
 
-/* Writes the digest of `j` (signed when sig_hex) and DIR/digest/last. */
-static int digest_write(const struct digest_job *j, const char *sig_hex, uint32_t version)
+static char *read_small(const char *path, size_t *ret_len)
 {
-	char t[32], path[4096 + 300], line[800], hash[65];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	char *buf = malloc(DIGEST_MAX + 1);
+	ssize_t n = buf ? read(fd, buf, DIGEST_MAX + 1) : -1;
+	close(fd);
+	if (n < 0 || n > (ssize_t)DIGEST_MAX) {
+		free(buf);
+		errno = n < 0 ? errno : EFBIG;
+		return NULL;
+	}
+	buf[n] = 0;
+	*ret_len = (size_t)n;
+	return buf;
+}
+
+/* DIR/digest/last: "NAME HASH SIGNATURE-HEX|-" of the newest digest */
+static void last_read(char name[256], char hash[65], char sig[129])
+{
+	char path[4096 + 16];
+	name[0] = hash[0] = sig[0] = 0;
+	snprintf(path, sizeof(path), "%s/last", st.ddir);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	int n = fscanf(f, "%255s %64s %128s", name, hash, sig);
+	if (n < 2)
+		name[0] = hash[0] = 0;
+	if (n < 3 || strcmp(sig, "-") == 0)
+		sig[0] = 0;
+	fclose(f);
+}
+
+static int last_write(const char *dname, const char *hash, const char *sig)
+{
+	char path[4096 + 16], line[512];
+	snprintf(path, sizeof(path), "%s/last", st.ddir);
+	snprintf(line, sizeof(line), "%s %s %s\n", dname, hash, sig && sig[0] ? sig : "-");
+	return write_file(path, line, strlen(line), 0600);
+}
+
+/* The digest text of `j`, signed when sig_hex. Caller free()s. */
+static char *digest_text(const struct digest_job *j, const char *sig_hex, uint32_t version)
+{
+	char t[32];
 	json_t *o = json_object(), *files = json_array(), *lf = json_object();
 	if (j->account[0])
 		json_object_set_new(o, "awsAccountId", json_string(j->account));
@@ -132,24 +225,65 @@ static int digest_write(const struct digest_job *j, const char *sig_hex, uint32_
 	json_object_set_new(o, "logFiles", files);
 	char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
+	return text;
+}
+
+/* Writes the digest of `j` (signed when sig_hex); DIR/digest/last too when
+ * it names this digest or `newest`. A re-signed digest's old hash goes to
+ * DIR/digest/resign first, so that a restart still knows why the next
+ * digest's previousDigestHashValue differs. */
+static int digest_write(const struct digest_job *j, const char *sig_hex, uint32_t version,
+			bool newest)
+{
+	char path[4096 + 300], hash[65], ln[256], lh[65], ls[129];
+	char *text = digest_text(j, sig_hex, version);
+	int r;
 	if (!text)
 		return -ENOMEM;
 	size_t tl = strlen(text);
-	snprintf(path, sizeof(path), "%s/%s", j->ddir, j->dname);
-	int r = write_file(path, text, tl);
 	audit_sha256_hex(text, tl, hash);
-	free(text);
+	if (j->old_hash[0]) {
+		char line[512];
+		snprintf(line, sizeof(line), "%s %s %s\n", j->dname, j->old_hash, hash);
+		snprintf(path, sizeof(path), "%s/resign", st.ddir);
+		r = write_file(path, line, strlen(line), 0600);
+		if (r < 0)
+			goto out;
+		snprintf(st.note_name, sizeof(st.note_name), "%s", j->dname);
+		memcpy(st.note_old, j->old_hash, 65);
+		memcpy(st.note_new, hash, 65);
+	}
+	snprintf(path, sizeof(path), "%s/%s", st.ddir, j->dname);
+	r = write_file(path, text, tl, 0600);
 	if (r < 0)
-		return r;
-	snprintf(line, sizeof(line), "%s %s %s\n", j->dname, hash, sig_hex ? sig_hex : "-");
-	snprintf(path, sizeof(path), "%s/last", j->ddir);
-	return write_file(path, line, strlen(line));
+		goto out;
+	if (!newest) {
+		last_read(ln, lh, ls);
+		newest = strcmp(ln, j->dname) == 0;
+	}
+	if (newest)
+		r = last_write(j->dname, hash, sig_hex);
+	if (r == 0 && sig_hex) {
+		snprintf(st.cur_name, sizeof(st.cur_name), "%s", j->dname);
+		memcpy(st.cur_hash, hash, 65);
+		snprintf(st.cur_sig, sizeof(st.cur_sig), "%s", sig_hex);
+	}
+out:
+	free(text);
+	return r;
 }
 
-static void digest_fail(const struct digest_job *j, int r)
+static void note_load(void)
 {
-	iamd_log(LOG_CRIT, "audit: cannot write the digest %s/%s: %s", j->ddir, j->dname,
-		 strerror(-r));
+	char path[4096 + 16];
+	st.note_name[0] = st.note_old[0] = st.note_new[0] = 0;
+	snprintf(path, sizeof(path), "%s/resign", st.ddir);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fscanf(f, "%255s %64s %64s", st.note_name, st.note_old, st.note_new) != 3)
+		st.note_name[0] = st.note_old[0] = st.note_new[0] = 0;
+	fclose(f);
 }
 
 /* DIR/digest/public-key: lines "ed25519 VERSION HEX(32 bytes)". */
@@ -178,21 +312,13 @@ static void pubkey_done(void *userdata, const struct keyd_reply *rep)
 		close(fd);
 }
 
-static void sign_done(void *userdata, const struct keyd_reply *rep)
+static void pubkey_fetch(struct keyd_client *kc)
 {
-	struct digest_job *j = userdata;
-	const Keyd__SignAuditDigestResponse *s = (const Keyd__SignAuditDigestResponse *)rep->result;
-	char hex[129];
-	j->busy = false;
-	if (rep->err || rep->code != KEYD__CODE__OK || !s || s->signature.len != 64) {
-		iamd_log(LOG_WARNING, "audit: digest %s stays unsigned: keyd %s", j->dname,
-			 rep->err ? strerror(-rep->err) : rep->message ? rep->message : "refused");
+	Keyd__GetAuditPublicKeyRequest gk = KEYD__GET_AUDIT_PUBLIC_KEY_REQUEST__INIT;
+	if (mkdir(st.ddir, 0700) < 0 && errno != EEXIST)
 		return;
-	}
-	sodium_bin2hex(hex, sizeof(hex), s->signature.data, 64);
-	int r = digest_write(j, hex, s->key_version);
-	if (r < 0)
-		digest_fail(j, r);
+	(void)keyd_client_send(kc, KEYD__REQUEST__OP_GET_AUDIT_PUBLIC_KEY, &gk.base,
+			       pubkey_done, st.pubkey_path);
 }
 
 static bool hex_bytes(const char *hex, uint8_t *out, size_t n)
@@ -202,18 +328,41 @@ static bool hex_bytes(const char *hex, uint8_t *out, size_t n)
 	       sodium_hex2bin(out, n, hex, 2 * n, NULL, &got, NULL) == 0 && got == n;
 }
 
-/* Asks keyd for the public key and the signature of `j`. */
+static void walk_step(void);
+
+static void sign_done(void *userdata, const struct keyd_reply *rep)
+{
+	struct digest_job *j = userdata;
+	const Keyd__SignAuditDigestResponse *s = (const Keyd__SignAuditDigestResponse *)rep->result;
+	char hex[129];
+	st.busy = false;
+	if (rep->err || rep->code != KEYD__CODE__OK || !s || s->signature.len != 64) {
+		iamd_log(LOG_WARNING, "audit: digest %s stays unsigned for now: keyd %s",
+			 j->dname, rep->err ? strerror(-rep->err) :
+			 rep->message ? rep->message : "refused");
+		if (!rep->err)
+			st.dirty = false;    /* a refusal: again when a file closes */
+		return;
+	}
+	sodium_bin2hex(hex, sizeof(hex), s->signature.data, 64);
+	int r = digest_write(j, hex, s->key_version, false);
+	if (r < 0) {
+		iamd_log(LOG_CRIT, "audit: cannot write the digest %s/%s: %s", st.ddir,
+			 j->dname, strerror(-r));
+		st.dirty = false;
+		return;
+	}
+	walk_step();
+}
+
+/* Asks keyd for the signature of `j`. */
 static int digest_sign(struct keyd_client *kc, struct digest_job *j)
 {
-	Keyd__GetAuditPublicKeyRequest gk = KEYD__GET_AUDIT_PUBLIC_KEY_REQUEST__INIT;
 	Keyd__SignAuditDigestRequest sr = KEYD__SIGN_AUDIT_DIGEST_REQUEST__INIT;
 	Keyd__AuditLogFile lf = KEYD__AUDIT_LOG_FILE__INIT, *lfs[1] = { &lf };
 	uint8_t sha[32], ph[32], ps[64];
 	if (!kc || !keyd_client_ready(kc))
 		return -ENOTCONN;
-	snprintf(pubkey_path, sizeof(pubkey_path), "%s/public-key", j->ddir);
-	keyd_client_send(kc, KEYD__REQUEST__OP_GET_AUDIT_PUBLIC_KEY, &gk.base, pubkey_done,
-			 pubkey_path);
 	if (!hex_bytes(j->hash, sha, 32))
 		return -EINVAL;
 	lf.name = j->name;
@@ -242,55 +391,319 @@ static int digest_sign(struct keyd_client *kc, struct digest_job *j)
 		sr.previous_digest_signature.data = ps;
 		sr.previous_digest_signature.len = 64;
 	}
+	pubkey_fetch(kc);   /* the key of this signature's version, if new */
 	return keyd_client_send(kc, KEYD__REQUEST__OP_SIGN_AUDIT_DIGEST, &sr.base, sign_done, j);
 }
 
-/* DIR/digest/last: "NAME HASH SIGNATURE-HEX|-" of the newest digest */
+static bool is_digest_name(const char *n)
+{
+	size_t l = strlen(n);
+	return strncmp(n, "audit-", 6) == 0 && l > 12 && l < 256 &&
+	       strcmp(n + l - 12, ".digest.json") == 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The digests after `after` ("" for all), sorted (their names sort in
+ * writing order). */
+static int digests_list(const char *after, char ***ret, size_t *ret_n)
+{
+	DIR *dh = opendir(st.ddir);
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	int r = 0;
+	if (!dh)
+		return errno == ENOENT ? 0 : -errno;
+	struct dirent *de;
+	while ((de = readdir(dh))) {
+		if (!is_digest_name(de->d_name) || strcmp(de->d_name, after) <= 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			char **p = realloc(v, cap * sizeof(*p));
+			if (!p) {
+				r = -ENOMEM;
+				break;
+			}
+			v = p;
+		}
+		if (!(v[n] = strdup(de->d_name))) {
+			r = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	closedir(dh);
+	if (r < 0) {
+		while (n)
+			free(v[--n]);
+		free(v);
+		return r;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_str);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static bool same(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* The job that re-signs digest `j` (named dname, hashed dhash) after the
+ * digest (prev_name, prev_hash, prev_sig). The file it lists must still
+ * be what it says. */
+static int job_from(json_t *o, const char *dname, const char *dhash, const char *pname,
+		    const char *phash, const char *psig, struct digest_job *j)
+{
+	json_t *files = json_object_get(o, "logFiles"), *lf = json_array_get(files, 0);
+	const char *fn = jstr(lf, "fileName"), *hv = jstr(lf, "hashValue");
+	json_t *sz = json_object_get(lf, "fileSize");
+	char path[8704], h[65];
+	uint64_t size;
+	memset(j, 0, sizeof(*j));
+	if (json_array_size(files) != 1 || !fn || !hv || strchr(fn, '/') ||
+	    strlen(fn) >= sizeof(j->name) || strlen(hv) != 64 || !json_is_integer(sz) ||
+	    !iso_parse(jstr(o, "digestStartTime"), &j->start) ||
+	    !iso_parse(jstr(o, "digestEndTime"), &j->end) ||
+	    !iso_parse(jstr(lf, "oldestEventTime"), &j->oldest) ||
+	    !iso_parse(jstr(lf, "newestEventTime"), &j->newest))
+		return -EBADMSG;
+	snprintf(path, sizeof(path), "%s/%s", st.dir, fn);
+	int r = file_sha256(path, h, &size);
+	if (r < 0)
+		return r;
+	if (strcmp(h, hv) != 0 || size != (uint64_t)json_integer_value(sz))
+		return -EUCLEAN;
+	snprintf(j->dname, sizeof(j->dname), "%s", dname);
+	snprintf(j->name, sizeof(j->name), "%s", fn);
+	snprintf(j->account, sizeof(j->account), "%s", jstr(o, "awsAccountId") ?
+		 jstr(o, "awsAccountId") : "");
+	memcpy(j->hash, h, 65);
+	j->size = size;
+	snprintf(j->prev_name, sizeof(j->prev_name), "%s", pname);
+	snprintf(j->prev_hash, sizeof(j->prev_hash), "%s", phash);
+	snprintf(j->prev_sig, sizeof(j->prev_sig), "%s", psig);
+	memcpy(j->old_hash, dhash, 65);
+	return 0;
+}
+
+static void walk_broken(const char *dname, const char *why)
+{
+	iamd_log(LOG_CRIT, "audit: digest %s/%s: %s; digests are no longer signed "
+		 "(run iamctl audit verify)", st.ddir, dname, why);
+	st.broken = true;
+	st.dirty = false;
+}
+
+/* Sends the first digest that needs a signature, from the last one known
+ * good; dirty is cleared when there is none. */
+static void walk_step(void)
+{
+	struct keyd_client *kc = st.d ? st.d->keyd : NULL;
+	char **names = NULL, pname[256], phash[65], psig[129];
+	size_t n = 0, i;
+	if (st.busy || st.broken || !st.dirty || !kc || !keyd_client_ready(kc))
+		return;
+	snprintf(pname, sizeof(pname), "%s", st.cur_name);
+	memcpy(phash, st.cur_hash, 65);
+	memcpy(psig, st.cur_sig, 129);
+	int r = digests_list(st.cur_name, &names, &n);
+	if (r < 0) {
+		iamd_log(LOG_ERR, "audit: cannot list %s: %s", st.ddir, strerror(-r));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		char path[8704], hash[65];
+		size_t len;
+		snprintf(path, sizeof(path), "%s/%s", st.ddir, names[i]);
+		char *text = read_small(path, &len);
+		json_t *o = text ? json_loadb(text, len, 0, NULL) : NULL;
+		if (!o) {
+			free(text);
+			walk_broken(names[i], "cannot be read or is not JSON");
+			goto out;
+		}
+		audit_sha256_hex(text, len, hash);
+		free(text);
+		const char *pn = jstr(o, "previousDigestS3Object");
+		const char *ph = jstr(o, "previousDigestHashValue");
+		const char *ps = jstr(o, "previousDigestSignature");
+		const char *sg = jstr(o, "digestSignature");
+		bool chained = same(pn, pname) && same(ph, phash);
+		bool resigned = pname[0] && same(pn, pname) && ph &&
+				strcmp(st.note_name, pname) == 0 &&
+				strcmp(st.note_old, ph) == 0 && strcmp(st.note_new, phash) == 0;
+		bool sig_chained = same(ps, psig);
+		bool is_signed = sg && strlen(sg) == 128;
+		if (chained && sig_chained && is_signed) {
+			snprintf(pname, sizeof(pname), "%s", names[i]);
+			memcpy(phash, hash, 65);
+			snprintf(psig, sizeof(psig), "%s", sg);
+			json_decref(o);
+			continue;
+		}
+		if (!chained && !resigned) {
+			json_decref(o);
+			walk_broken(names[i], pname[0] ? "the previous digest's hash differs "
+				    "(changed or removed)" : "the previous digest is missing");
+			goto out;
+		}
+		if (chained && is_signed && !sig_chained) {
+			json_decref(o);
+			walk_broken(names[i], "its previousDigestSignature differs");
+			goto out;
+		}
+		r = job_from(o, names[i], hash, pname, phash, psig, &st.job);
+		json_decref(o);
+		if (r < 0) {
+			walk_broken(names[i], r == -EUCLEAN ? "the file it lists changed" :
+				    r == -EBADMSG ? "not a digest iamd wrote" :
+				    "the file it lists cannot be read");
+			goto out;
+		}
+		r = digest_sign(kc, &st.job);
+		if (r == 0)
+			st.busy = true;
+		else
+			iamd_log(LOG_WARNING, "audit: digest %s stays unsigned for now: %s",
+				 names[i], strerror(-r));
+		goto out;
+	}
+	/* all signed and chained */
+	snprintf(st.cur_name, sizeof(st.cur_name), "%s", pname);
+	memcpy(st.cur_hash, phash, 65);
+	memcpy(st.cur_sig, psig, 129);
+	st.dirty = false;
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static void tick_arm(void)
+{
+	unsigned ms = st.stopping ? TICK_STOP_MS : st.keyd_up ? TICK_UP_MS : TICK_DOWN_MS;
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+	if (st.timer)
+		evtimer_add(st.timer, &tv);
+}
+
+/* keyd came (back): its public key, and whatever waits for a signature. */
+static void tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	struct keyd_client *kc = st.d ? st.d->keyd : NULL;
+	bool up = kc && keyd_client_ready(kc);
+	if (up && !st.keyd_up) {
+		pubkey_fetch(kc);
+		st.dirty = true;
+	}
+	st.keyd_up = up;
+	walk_step();
+	tick_arm();
+}
+
+int audit_digest_start(const char *dir, struct iamd *d)
+{
+	memset(&st, 0, sizeof(st));
+	st.d = d;
+	snprintf(st.dir, sizeof(st.dir), "%s", dir);
+	snprintf(st.ddir, sizeof(st.ddir), "%s/digest", dir);
+	snprintf(st.pubkey_path, sizeof(st.pubkey_path), "%s/public-key", st.ddir);
+	note_load();
+	st.dirty = true;     /* what an earlier run left unsigned */
+	if (d && d->base) {
+		st.timer = evtimer_new(d->base, tick, NULL);
+		if (!st.timer)
+			return -ENOMEM;
+		tick(-1, 0, NULL);   /* arms it */
+	}
+	return 0;
+}
+
+void audit_digest_stop(unsigned wait_ms)
+{
+	struct keyd_client *kc = st.d ? st.d->keyd : NULL;
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	st.stopping = true;
+	while (st.timer && st.d && st.d->base && kc && keyd_client_ready(kc)) {
+		walk_step();
+		if (!st.busy)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		int64_t ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ms >= (int64_t)wait_ms) {
+			iamd_log(LOG_WARNING, "audit: stopping without the signature of %s "
+				 "(signed at the next start)", st.job.dname);
+			break;
+		}
+		tick_arm();
+		event_base_loop(st.d->base, EVLOOP_ONCE);
+	}
+	if (kc) {
+		keyd_client_cancel(kc, &st.job);
+		keyd_client_cancel(kc, st.pubkey_path);
+	}
+	if (st.timer)
+		event_free(st.timer);
+	st.timer = NULL;
+	st.busy = false;
+	st.d = NULL;
+}
+
 void audit_digest_closed(const char *dir, const char *name, int64_t oldest,
 			 int64_t newest, struct iamd *d)
 {
-	struct digest_job *j = &job;
+	struct digest_job j;
 	char path[8704];
 	size_t nl = strlen(name);
-	if (j->busy && d && d->keyd)      /* its signature would break the chain */
-		keyd_client_cancel(d->keyd, j);
-	memset(j, 0, sizeof(*j));
-	snprintf(j->ddir, sizeof(j->ddir), "%s/digest", dir);
-	snprintf(j->name, sizeof(j->name), "%s", name);
-	snprintf(j->dname, sizeof(j->dname), "%.*s.digest.json", (int)(nl > 6 ? nl - 6 : 0), name);
+	memset(&j, 0, sizeof(j));
+	if (!st.ddir[0] || strcmp(st.dir, dir) != 0) {   /* no audit_digest_start() */
+		snprintf(st.dir, sizeof(st.dir), "%s", dir);
+		snprintf(st.ddir, sizeof(st.ddir), "%s/digest", dir);
+		snprintf(st.pubkey_path, sizeof(st.pubkey_path), "%s/public-key", st.ddir);
+	}
+	snprintf(j.name, sizeof(j.name), "%s", name);
+	snprintf(j.dname, sizeof(j.dname), "%.*s.digest.json", (int)(nl > 6 ? nl - 6 : 0), name);
 	if (d)
-		snprintf(j->account, sizeof(j->account), "%s", d->account_id);
+		snprintf(j.account, sizeof(j.account), "%s", d->account_id);
 	int r = 0;
-	if (mkdir(j->ddir, 0700) < 0 && errno != EEXIST) {
+	if (mkdir(st.ddir, 0700) < 0 && errno != EEXIST) {
 		r = -errno;
 		goto fail;
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	r = file_sha256(path, j->hash, &j->size);
+	r = file_sha256(path, j.hash, &j.size);
 	if (r < 0)
 		goto fail;
-	snprintf(path, sizeof(path), "%s/last", j->ddir);
-	FILE *f = fopen(path, "re");
-	if (f) {
-		int n = fscanf(f, "%255s %64s %128s", j->prev_name, j->prev_hash, j->prev_sig);
-		if (n < 2)
-			j->prev_name[0] = j->prev_hash[0] = 0;
-		if (n < 3 || strcmp(j->prev_sig, "-") == 0)
-			j->prev_sig[0] = 0;
-		fclose(f);
-	}
+	last_read(j.prev_name, j.prev_hash, j.prev_sig);
 	int64_t now = (int64_t)time(NULL);
-	j->start = j->oldest = oldest ? oldest : now;
-	j->end = now;
-	j->newest = newest ? newest : now;
-	if (j->end < j->start)
-		j->start = j->end;
-	r = digest_write(j, NULL, 0);
+	j.start = j.oldest = oldest ? oldest : now;
+	j.end = now;
+	j.newest = newest ? newest : now;
+	if (j.end < j.start)
+		j.start = j.end;
+	r = digest_write(&j, NULL, 0, true);
 	if (r < 0)
 		goto fail;
-	if (digest_sign(d ? d->keyd : NULL, j) == 0)
-		j->busy = true;
+	st.dirty = true;
+	walk_step();
 	return;
 fail:
-	digest_fail(j, r);
+	iamd_log(LOG_CRIT, "audit: cannot write the digest %s/%s: %s", st.ddir, j.dname,
+		 strerror(-r));
 }

@@ -17,7 +17,15 @@ uint64_t audit_file_seq(const char *name);
 int audit_file_chain_tail(const char *dir, uint64_t *ret_file_seq,
 			  uint64_t *ret_seq, char ret_hash[65]);
 
-/* A file was closed: digest it (dir/digest/NAME.digest.json, signed by
- * iam-keyd when it is reachable). */
+/* A file was closed: digest it (dir/digest/NAME.digest.json, written
+ * unsigned at once and signed by iam-keyd as soon as it is reachable). */
 void audit_digest_closed(const char *dir, const char *name, int64_t oldest,
 			 int64_t newest, struct iamd *d);
+/* Starts signing what is unsigned in dir/digest (left by an earlier run),
+ * in order, and watches keyd: when it (re)connects its public key goes to
+ * dir/digest/public-key and the digests written meanwhile are signed.
+ * d->base must exist. */
+int audit_digest_start(const char *dir, struct iamd *d);
+/* Waits up to wait_ms (running the event loop) for the signatures still
+ * to come, then forgets keyd. Call it before keyd_client_free(). */
+void audit_digest_stop(unsigned wait_ms);

@@ -82,6 +82,9 @@ TESTS += tests/integration/audit.sh
 # the digests signed by iam-keyd (Ed25519), verify, public-key
 dist_check_SCRIPTS += tests/integration/audit_sign.sh
 TESTS += tests/integration/audit_sign.sh
+# unsigned digests signed later, in order; the public key at start
+dist_check_SCRIPTS += tests/integration/audit_resign.sh
+TESTS += tests/integration/audit_resign.sh
 # instance profiles, host associations (hostroles)
 dist_check_SCRIPTS += tests/integration/hostroles.sh
 TESTS += tests/integration/hostroles.sh
