@@ -36,6 +36,7 @@ struct gw_config {
 	const char *socket_path;      /* iamd's api socket */
 	unsigned max_conns;
 	unsigned timeout;
+	unsigned deadline;
 	size_t max_body;
 	size_t max_headers;
 	unsigned upstreams;
@@ -56,20 +57,45 @@ int gw_up_send(struct gw_up *u, uint64_t id, const uint8_t *frame, size_t len,
 	       struct evhttp_request *req, gw_done_fn done, void *data);
 
 /* gateway_http.c: the request handler (evhttp generic callback; arg: a
- * struct gw_http). Connections are counted from their first request to
- * their close; at max_conns the listener pauses (new clients wait in the
- * kernel's backlog) until one closes. A connection that never completes a
- * request is dropped by the timeout. */
-struct evconnlistener;
-struct evhttp_connection;
+ * struct gw_http) and the per-connection bookkeeping.
+ *
+ * Every accepted connection gets a struct gw_conn (gw_http_bev, evhttp's
+ * bufferevent callback, holds a reference on the connection's bufferevent
+ * so that its fate can be read safely). Connections are counted from their
+ * accept; at max_conns the listener pauses (new clients wait in the
+ * kernel's backlog) until one closes.
+ *
+ * The request deadline: each request must arrive whole (request line,
+ * headers and body) within `deadline` seconds of the moment the gateway
+ * starts waiting for it - the accept, or the end of the previous answer on
+ * a keep-alive connection - however it trickles in; otherwise the
+ * connection is shut down. The silence timeout (evhttp's, per read) still
+ * applies on top. A sweep every GW_SWEEP_MS enforces deadlines and
+ * releases the bookkeeping of connections evhttp has closed. */
+#define GW_DEADLINE 30                 /* seconds for a request to arrive */
+#define GW_SWEEP_MS 250
+
+struct event;
+struct bufferevent;
+struct gw_conn;
 struct gw_http {
 	struct gw_up *up;
+	struct event_base *base;
 	struct evconnlistener *listener;
 	unsigned max_conns;
-	unsigned n_conns;
+	unsigned deadline;             /* seconds */
 	bool paused;
-	struct evhttp_connection **conns;   /* max_conns slots */
+	bool verbose;
+	struct gw_conn **conns;        /* n_conns live ones */
+	size_t n_conns, cap_conns;
+	struct event *sweep;           /* pending while n_conns > 0 */
+	uint64_t n_cut;                /* connections cut by the deadline */
 };
+int gw_http_init(struct gw_http *h, struct event_base *base, struct gw_up *up,
+		 unsigned max_conns, unsigned deadline);
+void gw_http_release(struct gw_http *h);
+/* evhttp_set_bevcb's callback (arg: the gw_http). */
+struct bufferevent *gw_http_bev(struct event_base *base, void *arg);
 void gw_http_handle(struct evhttp_request *req, void *arg);
 /* Renders `resp` as AWS's XML into a new malloc'd text; *ret_status is the
  * HTTP status. */

@@ -10,7 +10,14 @@
 #include <string.h>
 #include <sys/queue.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
@@ -187,34 +194,193 @@ static const char *method_name(enum evhttp_cmd_type t)
 	}
 }
 
-static void conn_closed(struct evhttp_connection *evcon, void *arg)
+/* ---- connections: counting, the request deadline (gateway.h) ---- */
+
+struct gw_conn {
+	struct bufferevent *bev;            /* one reference is ours */
+	struct evhttp_connection *evcon;    /* once a request came in whole */
+	uint64_t deadline_ms;               /* 0: not waiting for a request */
+};
+
+static uint64_t now_ms(void)
 {
-	struct gw_http *h = arg;
-	for (unsigned i = 0; i < h->n_conns; i++)
-		if (h->conns[i] == evcon) {
-			h->conns[i] = h->conns[--h->n_conns];
-			break;
-		}
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void sweep_arm(struct gw_http *h)
+{
+	struct timeval tv = { 0, GW_SWEEP_MS * 1000 };
+	if (h->sweep && !evtimer_pending(h->sweep, NULL))
+		evtimer_add(h->sweep, &tv);
+}
+
+static void conn_release(struct gw_http *h, size_t i)
+{
+	struct gw_conn *c = h->conns[i];
+	h->conns[i] = h->conns[--h->n_conns];
+	bufferevent_decref(c->bev);
+	free(c);
 	if (h->paused && h->n_conns < h->max_conns) {
 		evconnlistener_enable(h->listener);
 		h->paused = false;
 	}
 }
 
-/* Counts a connection at its first request (gateway.h). */
-static void conn_track(struct gw_http *h, struct evhttp_connection *evcon)
+/* evhttp has freed the connection: bufferevent_free clears the callbacks
+ * (our reference keeps the object, and its socket, until we let go). */
+static bool conn_gone(const struct gw_conn *c)
 {
-	for (unsigned i = 0; i < h->n_conns; i++)
-		if (h->conns[i] == evcon)
-			return;
-	if (h->n_conns < h->max_conns) {
-		h->conns[h->n_conns++] = evcon;
-		evhttp_connection_set_closecb(evcon, conn_closed, h);
+	bufferevent_event_cb ecb = NULL;
+	bufferevent_getcb(c->bev, NULL, NULL, &ecb, NULL);
+	return ecb == NULL;
+}
+
+static struct gw_conn *conn_find(struct gw_http *h, struct evhttp_connection *evcon,
+				 size_t *ret_i)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+	for (size_t i = h->n_conns; i-- > 0;)
+		if (h->conns[i]->bev == bev) {
+			if (ret_i)
+				*ret_i = i;
+			return h->conns[i];
+		}
+	return NULL;
+}
+
+static void conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct gw_http *h = arg;
+	size_t i;
+	if (conn_find(h, evcon, &i))
+		conn_release(h, i);
+}
+
+static void conn_cut(struct gw_http *h, struct gw_conn *c)
+{
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char addr[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+	if (fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET) {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+			inet_ntop(AF_INET, &s4->sin_addr, addr, sizeof(addr));
+			port = ntohs(s4->sin_port);
+		} else if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+			inet_ntop(AF_INET6, &s6->sin6_addr, addr, sizeof(addr));
+			port = ntohs(s6->sin6_port);
+		}
 	}
+	fprintf(stderr, "iam-gateway: %s:%u: no whole request within %u s, closing\n", addr,
+		port, h->deadline);
+	c->deadline_ms = 0;
+	h->n_cut++;
+	/* evhttp reads the end of the stream and frees the connection itself */
+	if (fd >= 0)
+		shutdown(fd, SHUT_RDWR);
+}
+
+static void sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_http *h = arg;
+	uint64_t now = now_ms();
+	(void)fd;
+	(void)what;
+	for (size_t i = 0; i < h->n_conns;) {
+		struct gw_conn *c = h->conns[i];
+		if (conn_gone(c)) {
+			conn_release(h, i);
+			continue;
+		}
+		if (c->deadline_ms && now >= c->deadline_ms)
+			conn_cut(h, c);
+		i++;
+	}
+	if (h->n_conns)
+		sweep_arm(h);
+}
+
+struct bufferevent *gw_http_bev(struct event_base *base, void *arg)
+{
+	struct gw_http *h = arg;
+	if (h->n_conns == h->cap_conns) {
+		size_t cap = h->cap_conns ? 2 * h->cap_conns : 64;
+		struct gw_conn **n = realloc(h->conns, cap * sizeof(*n));
+		if (!n)
+			return NULL;   /* evhttp makes its own: uncounted, no deadline */
+		h->conns = n;
+		h->cap_conns = cap;
+	}
+	struct gw_conn *c = calloc(1, sizeof(*c));
+	struct bufferevent *bev = c ? bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)
+				    : NULL;
+	if (!bev) {
+		free(c);
+		return NULL;
+	}
+	bufferevent_incref(bev);
+	c->bev = bev;
+	c->deadline_ms = now_ms() + (uint64_t)h->deadline * 1000u;
+	h->conns[h->n_conns++] = c;
 	if (h->n_conns >= h->max_conns && !h->paused && h->listener) {
 		evconnlistener_disable(h->listener);
 		h->paused = true;
 	}
+	sweep_arm(h);
+	return bev;
+}
+
+/* The answer went out whole: the clock of the next request starts. */
+static void answer_sent(struct evhttp_request *req, void *arg)
+{
+	struct gw_http *h = arg;
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct gw_conn *c = evcon ? conn_find(h, evcon, NULL) : NULL;
+	if (c)
+		c->deadline_ms = now_ms() + (uint64_t)h->deadline * 1000u;
+}
+
+/* A request came in whole: its clock stops. */
+static void request_arrived(struct gw_http *h, struct evhttp_request *req,
+			    struct evhttp_connection *evcon)
+{
+	struct gw_conn *c = conn_find(h, evcon, NULL);
+	if (!c)
+		return;
+	c->deadline_ms = 0;
+	if (!c->evcon) {
+		c->evcon = evcon;
+		evhttp_connection_set_closecb(evcon, conn_closed, h);
+	}
+	evhttp_request_set_on_complete_cb(req, answer_sent, h);
+}
+
+int gw_http_init(struct gw_http *h, struct event_base *base, struct gw_up *up,
+		 unsigned max_conns, unsigned deadline)
+{
+	memset(h, 0, sizeof(*h));
+	h->base = base;
+	h->up = up;
+	h->max_conns = max_conns;
+	h->deadline = deadline;
+	h->sweep = evtimer_new(base, sweep, h);
+	return h->sweep ? 0 : -ENOMEM;
+}
+
+void gw_http_release(struct gw_http *h)
+{
+	while (h->n_conns)
+		conn_release(h, h->n_conns - 1);
+	free(h->conns);
+	h->conns = NULL;
+	if (h->sweep)
+		event_free(h->sweep);
+	h->sweep = NULL;
 }
 
 void gw_http_handle(struct evhttp_request *req, void *arg)
@@ -229,6 +395,9 @@ void gw_http_handle(struct evhttp_request *req, void *arg)
 	char peer[80] = "";
 	size_t n = 0;
 
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	if (evcon)
+		request_arrived(h, req, evcon);
 	const char *method = method_name(evhttp_request_get_command(req));
 	const char *uri = evhttp_request_get_uri(req);
 	if (!method || !uri) {
@@ -269,10 +438,8 @@ void gw_http_handle(struct evhttp_request *req, void *arg)
 			return;
 		}
 	}
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
 	if (evcon) {
 		char *addr = NULL;
-		conn_track(h, evcon);
 		ev_uint16_t port = 0;
 		evhttp_connection_get_peer(evcon, &addr, &port);
 		if (addr)

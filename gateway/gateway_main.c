@@ -42,11 +42,16 @@ static void usage(FILE *f)
 		"  --socket PATH            iamd's api socket (default %s)\n"
 		"  --max-connections N      open HTTP connections at most (default %d)\n"
 		"  --timeout SECONDS        a client silent that long is dropped (default %d)\n"
+		"  --request-deadline SECONDS\n"
+		"                           a request must arrive whole within SECONDS of\n"
+		"                           the accept or the previous answer, however it\n"
+		"                           trickles in, or the connection is closed\n"
+		"                           (default %d)\n"
 		"  --max-body BYTES         request body limit (default %d)\n"
 		"  --max-header-size BYTES  request line and headers limit (default %d)\n"
 		"  --upstreams N            connections to iamd (default %d)\n"
 		"  -h, --help\n",
-		GW_DEFAULT_PORT, DEFAULT_SOCKET, GW_MAX_CONNS, GW_TIMEOUT, GW_MAX_BODY,
+		GW_DEFAULT_PORT, DEFAULT_SOCKET, GW_MAX_CONNS, GW_TIMEOUT, GW_DEADLINE, GW_MAX_BODY,
 		GW_MAX_HEADERS_SIZE, GW_UPSTREAMS);
 }
 
@@ -105,7 +110,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 int main(int argc, char **argv)
 {
 	enum { OPT_LISTEN = 256, OPT_ANY, OPT_SOCKET, OPT_CONNS, OPT_TIMEOUT, OPT_BODY,
-	       OPT_HEADERS, OPT_UP };
+	       OPT_HEADERS, OPT_UP, OPT_DEADLINE };
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, OPT_LISTEN },
 		{ "allow-non-loopback", no_argument, NULL, OPT_ANY },
@@ -115,6 +120,7 @@ int main(int argc, char **argv)
 		{ "max-body", required_argument, NULL, OPT_BODY },
 		{ "max-header-size", required_argument, NULL, OPT_HEADERS },
 		{ "upstreams", required_argument, NULL, OPT_UP },
+		{ "request-deadline", required_argument, NULL, OPT_DEADLINE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -132,6 +138,7 @@ int main(int argc, char **argv)
 	g.cfg.socket_path = getenv("IAMD_SOCKET") ? getenv("IAMD_SOCKET") : DEFAULT_SOCKET;
 	g.cfg.max_conns = GW_MAX_CONNS;
 	g.cfg.timeout = GW_TIMEOUT;
+	g.cfg.deadline = GW_DEADLINE;
 	g.cfg.max_body = GW_MAX_BODY;
 	g.cfg.max_headers = GW_MAX_HEADERS_SIZE;
 	g.cfg.upstreams = GW_UPSTREAMS;
@@ -141,6 +148,7 @@ int main(int argc, char **argv)
 		case OPT_ANY: g.cfg.allow_non_loopback = true; break;
 		case OPT_SOCKET: g.cfg.socket_path = optarg; break;
 		case OPT_CONNS: case OPT_TIMEOUT: case OPT_BODY: case OPT_HEADERS: case OPT_UP:
+		case OPT_DEADLINE:
 			if (parse_uint(optarg, c == OPT_BODY ? GW_MAX_BODY : 1000000, &v) < 0 ||
 			    v == 0) {
 				fprintf(stderr, "iam-gateway: bad value '%s' for --%s\n", optarg,
@@ -151,6 +159,7 @@ int main(int argc, char **argv)
 			else if (c == OPT_TIMEOUT) g.cfg.timeout = (unsigned)v;
 			else if (c == OPT_BODY) g.cfg.max_body = v;
 			else if (c == OPT_HEADERS) g.cfg.max_headers = v;
+			else if (c == OPT_DEADLINE) g.cfg.deadline = (unsigned)v;
 			else g.cfg.upstreams = (unsigned)(v > 16 ? 16 : v);
 			break;
 		case 'h': usage(stdout); return 0;
@@ -184,11 +193,9 @@ int main(int argc, char **argv)
 	evhttp_set_max_body_size(g.http, (ev_ssize_t)g.cfg.max_body);
 	evhttp_set_timeout(g.http, (int)g.cfg.timeout);
 	evhttp_set_default_content_type(g.http, "text/xml");
-	gh.up = up;
-	gh.max_conns = g.cfg.max_conns;
-	gh.conns = calloc(g.cfg.max_conns, sizeof(*gh.conns));
-	if (!gh.conns)
+	if (gw_http_init(&gh, g.base, up, g.cfg.max_conns, g.cfg.deadline) < 0)
 		goto out;
+	evhttp_set_bevcb(g.http, gw_http_bev, &gh);
 	evhttp_set_gencb(g.http, gw_http_handle, &gh);
 	struct evhttp_bound_socket *bound = evhttp_bind_socket_with_handle(g.http, host,
 									   (ev_uint16_t)port);
@@ -212,8 +219,9 @@ int main(int argc, char **argv)
 	printf(strchr(host, ':') ? "listening on http://[%s]:%u\n" : "listening on http://%s:%u\n",
 	       host, port);
 	fflush(stdout);
-	fprintf(stderr, "iam-gateway: serving %s:%u for the api socket %s\n", host, port,
-		g.cfg.socket_path);
+	fprintf(stderr, "iam-gateway: serving %s:%u for the api socket %s (silence timeout "
+		"%u s, request deadline %u s, %u connections)\n", host, port, g.cfg.socket_path,
+		g.cfg.timeout, g.cfg.deadline, g.cfg.max_conns);
 	event_base_dispatch(g.base);
 	ret = 0;
 out:
@@ -222,8 +230,8 @@ out:
 			event_free(sigs[i]);
 	if (g.http)
 		evhttp_free(g.http);
+	gw_http_release(&gh);
 	gw_up_free(up);
-	free(gh.conns);
 	if (g.base)
 		event_base_free(g.base);
 	return ret;

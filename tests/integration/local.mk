@@ -111,3 +111,6 @@ dist_check_SCRIPTS += tests/integration/gateway_js.sh
 TESTS += tests/integration/gateway_js.sh
 EXTRA_DIST += tests/js/package.json tests/js/package-lock.json tests/js/gateway_sdk.mjs \
 	tests/js/install.sh
+# iam-gateway: the request deadline, silence and connection limits (raw sockets)
+dist_check_SCRIPTS += tests/integration/gateway_limits.sh
+TESTS += tests/integration/gateway_limits.sh
