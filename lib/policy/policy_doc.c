@@ -119,24 +119,33 @@ static int build_index(struct policy *p)
 	struct arena *a = p->arena;
 	size_t max = 0;
 	struct psvc *svcs;
-	uint32_t n = 0;
+	struct pstr *asvc;       /* each action's service, in statement order */
+	bool *always;
+	uint32_t *cnt;           /* how many of asvc are each statement's */
+	uint32_t n = 0, at = 0;
 
 	for (uint32_t i = 0; i < p->n_stmts; i++)
 		max += p->stmts[i].not_action ? 0 : p->stmts[i].n_actions;
 	p->always = arena_alloc(a, (p->n_stmts + 1) * sizeof(uint32_t));
 	svcs = arena_zalloc(a, (max + 1) * sizeof(*svcs));
-	if (!p->always || !svcs)
+	asvc = arena_alloc(a, (max + 1) * sizeof(*asvc));
+	always = arena_alloc(a, p->n_stmts + 1);
+	cnt = arena_zalloc(a, (p->n_stmts + 1) * sizeof(*cnt));
+	if (!p->always || !svcs || !asvc || !always || !cnt)
 		return -ENOMEM;
-	/* Collect distinct services. */
+	/* Collect distinct services (those of a statement's actions before
+	 * one with a wildcard service included, as they come). */
 	for (uint32_t i = 0; i < p->n_stmts; i++) {
 		const struct pstmt *st = &p->stmts[i];
-		bool always = st->not_action;
-		for (uint32_t k = 0; !always && k < st->n_actions; k++) {
+		always[i] = st->not_action;
+		for (uint32_t k = 0; !always[i] && k < st->n_actions; k++) {
 			struct pstr svc;
 			if (!action_service(&st->actions[k], &svc)) {
-				always = true;
+				always[i] = true;
 				break;
 			}
+			asvc[at++] = svc;
+			cnt[i]++;
 			uint32_t j;
 			for (j = 0; j < n; j++)
 				if (svcs[j].svc.n == svc.n &&
@@ -145,7 +154,7 @@ static int build_index(struct policy *p)
 			if (j == n)
 				svcs[n++].svc = svc;
 		}
-		if (always)
+		if (always[i])
 			p->always[p->n_always++] = i;
 	}
 	qsort(svcs, n, sizeof(*svcs), svc_cmp);
@@ -154,25 +163,21 @@ static int build_index(struct policy *p)
 		if (!svcs[j].stmts)
 			return -ENOMEM;
 	}
+	/* Each statement not in "always" under each of its services, once;
+	 * statement indexes come in increasing order. */
+	at = 0;
 	for (uint32_t i = 0; i < p->n_stmts; i++) {
 		const struct pstmt *st = &p->stmts[i];
-		if (st->not_action)
+		if (always[i]) {
+			at += cnt[i];
 			continue;
-		for (uint32_t j = 0; j < n; j++) {
-			bool hit = false;
-			for (uint32_t k = 0; k < st->n_actions; k++) {
-				struct pstr svc;
-				if (action_service(&st->actions[k], &svc) &&
-				    svc.n == svcs[j].svc.n &&
-				    memcmp(svc.p, svcs[j].svc.p, svc.n) == 0)
-					hit = true;
-			}
-			/* Statements also in "always" are found there. */
-			bool in_always = false;
-			for (uint32_t q = 0; q < p->n_always; q++)
-				in_always |= p->always[q] == i;
-			if (hit && !in_always)
-				svcs[j].stmts[svcs[j].n++] = i;
+		}
+		for (uint32_t k = 0; k < st->n_actions; k++) {
+			struct psvc key = { .svc = asvc[at++] };
+			struct psvc *hit = bsearch(&key, svcs, n, sizeof(*svcs),
+						   svc_cmp);
+			if (hit && (!hit->n || hit->stmts[hit->n - 1] != i))
+				hit->stmts[hit->n++] = i;
 		}
 	}
 	p->svcs = svcs;

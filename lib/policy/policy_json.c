@@ -6,6 +6,7 @@
 #include "policy/policy_int.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +18,9 @@ struct jp {
 	struct arena *a;
 	const char *s;
 	size_t len, i;
+	char *pool, *pool_end;  /* decoded strings: the text never needs more */
+	struct jv *nodes;       /* a block of zeroed values, taken in order */
+	size_t n_nodes;
 	unsigned line;
 	size_t line_start;
 	unsigned eline, ecol;
@@ -43,16 +47,50 @@ static int fail(struct jp *p, const char *msg)
 
 static void skip_ws(struct jp *p)
 {
-	while (p->i < p->len) {
-		char c = p->s[p->i];
+	const char *s = p->s;
+	size_t i = p->i, len = p->len;
+
+	/* Compact JSON: nothing to skip. */
+	if (i < len && (unsigned char)s[i] > ' ')
+		return;
+	while (i < len) {
+		char c = s[i];
 		if (c == '\n') {
 			p->line++;
-			p->line_start = p->i + 1;
+			p->line_start = i + 1;
 		} else if (c != ' ' && c != '\t' && c != '\r') {
-			return;
+			break;
 		}
-		p->i++;
+		i++;
 	}
+	p->i = i;
+}
+
+/* Room for n decoded bytes and a NUL from the string pool. */
+static char *pool_take(struct jp *p, size_t n)
+{
+	char *o = p->pool;
+
+	if ((size_t)(p->pool_end - o) < n + 1)
+		return arena_alloc(p->a, n + 1);   /* not reached: see pool */
+	p->pool = o + n + 1;
+	return o;
+}
+
+#define JV_BLOCK 32
+
+static struct jv *node_new(struct jp *p)
+{
+	if (!p->n_nodes) {
+		p->nodes = arena_alloc(p->a, JV_BLOCK * sizeof(struct jv));
+		if (!p->nodes)
+			return NULL;
+		p->n_nodes = JV_BLOCK;
+	}
+	p->n_nodes--;
+	struct jv *v = p->nodes++;
+	*v = (struct jv){ 0 };
+	return v;
 }
 
 static int hex4(struct jp *p, unsigned *ret)
@@ -136,48 +174,93 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+#define ONES 0x0101010101010101ULL
+#define HIGH 0x8080808080808080ULL
+
+/* The bytes of a word that end a plain run of string text ('"', '\\', a
+ * control character, non-ASCII), as their high bits; exact per byte. */
+static inline uint64_t swar_special(uint64_t w)
+{
+	uint64_t lo = w & ~HIGH;
+	uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+	uint64_t is_q = ~(((q & ~HIGH) + ~HIGH) | q);
+	uint64_t is_b = ~(((b & ~HIGH) + ~HIGH) | b);
+	uint64_t is_ctl = ~(lo + ONES * 0x60);
+	return (w | is_q | is_b | is_ctl) & HIGH;
+}
+
+/* Index of the first byte flagged in a non-zero swar_special() mask. */
+static inline size_t swar_first(uint64_t m)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return (size_t)__builtin_clzll(m) >> 3;
+#else
+	return (size_t)__builtin_ctzll(m) >> 3;
+#endif
+}
+
 /* p->i is on the opening quote. */
 static int parse_string(struct jp *p, const char **ret, size_t *retn)
 {
-	size_t start = ++p->i, n = 0;
+	const char *s = p->s;
+	size_t start = p->i + 1, i = start, len = p->len, n = 0;
 	bool plain = true;
 	char *o;
 
-	/* First pass: find the end and whether there are escapes. */
+	/* First pass: find the end and whether there are escapes. Eight
+	 * bytes at a time while none is '"', '\\', a control character or
+	 * non-ASCII. */
 	for (;;) {
-		if (p->i >= p->len)
+		while (i + 8 <= len) {
+			uint64_t w, m;
+			memcpy(&w, s + i, 8);
+			m = swar_special(w);
+			if (m) {
+				i += swar_first(m);
+				break;
+			}
+			i += 8;
+		}
+		if (i >= len) {
+			p->i = i;
 			return fail(p, "unterminated string");
-		unsigned char c = (unsigned char)p->s[p->i];
+		}
+		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-			p->i++;
+			i++;
 			continue;
 		}
 		if (c == '"')
 			break;
-		if (c < 0x20)
+		if (c < 0x20) {
+			p->i = i;
 			return fail(p, "control character in string");
+		}
 		if (c == '\\') {
 			plain = false;
-			p->i += 2;
+			i += 2;
 			continue;
 		}
-		size_t l = utf8_len((const unsigned char *)p->s + p->i,
-				    p->len - p->i);
-		if (!l)
+		size_t l = utf8_len((const unsigned char *)s + i, len - i);
+		if (!l) {
+			p->i = i;
 			return fail(p, "invalid UTF-8 in string");
-		p->i += l;
+		}
+		i += l;
 	}
-	size_t end = p->i;
+	size_t end = i;
 	if (plain) {
-		o = arena_strndup(p->a, p->s + start, end - start);
+		o = pool_take(p, end - start);
 		if (!o)
 			return -ENOMEM;
+		memcpy(o, s + start, end - start);
+		o[end - start] = '\0';
 		*ret = o;
 		*retn = end - start;
 		p->i = end + 1;
 		return 0;
 	}
-	o = arena_alloc(p->a, end - start + 1);
+	o = pool_take(p, end - start);
 	if (!o)
 		return -ENOMEM;
 	p->i = start;
@@ -237,6 +320,7 @@ static int parse_number(struct jp *p, struct jv *v)
 {
 	size_t start = p->i;
 	const char *s = p->s;
+	char *o;
 
 	if (p->i < p->len && s[p->i] == '-')
 		p->i++;
@@ -267,9 +351,14 @@ static int parse_number(struct jp *p, struct jv *v)
 			p->i++;
 	}
 	v->type = JV_NUM;
-	v->s = arena_strndup(p->a, s + start, p->i - start);
+	o = pool_take(p, p->i - start);
+	if (!o)
+		return -ENOMEM;
+	memcpy(o, s + start, p->i - start);
+	o[p->i - start] = '\0';
+	v->s = o;
 	v->n = p->i - start;
-	return v->s ? 0 : -ENOMEM;
+	return 0;
 }
 
 static int parse_value(struct jp *p, struct jv *v, unsigned depth);
@@ -299,7 +388,7 @@ static int parse_container(struct jp *p, struct jv *v, unsigned depth)
 		return 0;
 	}
 	for (;;) {
-		struct jv *c = arena_zalloc(p->a, sizeof(*c));
+		struct jv *c = node_new(p);
 		if (!c)
 			return -ENOMEM;
 		skip_ws(p);
@@ -381,9 +470,14 @@ int policy_json_parse(struct arena *a, const char *text, size_t len,
 	/* A UTF-8 byte order mark is tolerated. */
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		p.i = p.line_start = 3;
-	root = arena_zalloc(a, sizeof(*root));
+	/* A string's decoded bytes and its NUL never outnumber its text with
+	 * its quotes, nor a number's its text and what follows it (or the
+	 * end of the input): the pool is one allocation. */
+	p.pool = arena_alloc(a, len + 2);
+	root = p.pool ? node_new(&p) : NULL;
 	if (!root)
 		return -ENOMEM;
+	p.pool_end = p.pool + len + 2;
 	r = parse_value(&p, root, 0);
 	if (r == 0) {
 		skip_ws(&p);

@@ -199,12 +199,67 @@ static size_t parse_var(const char *s, size_t n, struct ppart *v)
 	return (size_t)(end - s) + 1;
 }
 
-static bool has_var(const char *s, size_t n)
+/* A pattern without variables in one pass: what compile_piece() makes of
+ * it (first segment 0), the marker check and the fast kind. Returns 1 when
+ * the text holds a variable after all (`vars` and "${"): the caller takes
+ * the general path. */
+static int pat_compile_flat(struct arena *a, const char *s, size_t n,
+			    enum pat_mode mode, bool vars, struct ppat *ret)
 {
-	for (size_t i = 0; i + 1 < n; i++)
-		if (s[i] == '$' && s[i + 1] == '{')
-			return true;
-	return false;
+	struct ppat pat = { 0 };
+	size_t first_wild = n;
+	unsigned seg = 0;
+	char *out = arena_alloc(a, n + 1);
+
+	if (!out)
+		return -ENOMEM;
+	/* 1: a byte the loop below looks at; the rest are copied (and in
+	 * PAT_LOWER, A-Z lower-cased). */
+	static const unsigned char special[256] = {
+		[ARN_GLOB_STAR] = 1, [ARN_GLOB_SEGSTAR] = 1, [ARN_GLOB_QMARK] = 1,
+		['$'] = 1, ['*'] = 1, ['?'] = 1, [':'] = 1,
+	};
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		char o = (char)ch;
+		if (!special[ch]) {
+			if (mode == PAT_LOWER)
+				o = (char)(ch + ((unsigned)(ch - 'A') < 26u) * 32);
+			out[i] = o;
+			continue;
+		}
+		if (ch == ARN_GLOB_STAR || ch == ARN_GLOB_SEGSTAR ||
+		    ch == ARN_GLOB_QMARK)
+			return -EINVAL;
+		if (ch == '$' && vars && i + 1 < n && s[i + 1] == '{')
+			return 1;
+		if (mode == PAT_LITERAL) {
+			out[i] = o;
+			continue;
+		}
+		if (ch == '*') {
+			bool end = i + 1 == n || s[i + 1] == ':';
+			o = (mode == PAT_ARN && seg < 5 && !end) ?
+			    ARN_GLOB_SEGSTAR : ARN_GLOB_STAR;
+		} else if (ch == '?') {
+			o = ARN_GLOB_QMARK;
+		} else if (ch == ':') {
+			seg++;
+		}
+		if (o != (char)ch && first_wild == n)
+			first_wild = i;
+		out[i] = o;
+	}
+	pat.c.p = out;
+	pat.c.n = (uint32_t)n;
+	pat.any = n == 1 && out[0] == ARN_GLOB_STAR;
+	if (first_wild == n)
+		pat.kind = PK_EXACT;
+	else if (first_wild == n - 1 && out[n - 1] == ARN_GLOB_STAR)
+		pat.kind = PK_PREFIX;
+	*ret = pat;
+	return 0;
 }
 
 int policy_pat_compile(struct arena *a, const char *s, size_t n,
@@ -217,23 +272,11 @@ int policy_pat_compile(struct arena *a, const char *s, size_t n,
 	char *out;
 	int r;
 
+	r = pat_compile_flat(a, s, n, mode, vars, ret);
+	if (r <= 0)
+		return r;
 	if (arn_glob_has_marker(s, n))
 		return -EINVAL;
-	if (!vars || !has_var(s, n)) {
-		out = arena_alloc(a, n + 1);
-		if (!out)
-			return -ENOMEM;
-		pat.c.p = out;
-		pat.c.n = (uint32_t)compile_piece(s, n, mode, 0, out);
-		pat.any = pat.c.n == 1 && out[0] == ARN_GLOB_STAR;
-		if (!arn_glob_is_wild(out, pat.c.n))
-			pat.kind = PK_EXACT;
-		else if (pat.c.n > 0 && out[pat.c.n - 1] == ARN_GLOB_STAR &&
-			 !arn_glob_is_wild(out, pat.c.n - 1))
-			pat.kind = PK_PREFIX;
-		*ret = pat;
-		return 0;
-	}
 	/* Literal text and variables, in order. */
 	while (i <= n) {
 		struct ppart v;
@@ -293,13 +336,68 @@ int policy_pat_compile(struct arena *a, const char *s, size_t n,
 	return 0;
 }
 
+/* ---- error paths, built only for an error ---- */
+
+/* A JSON path as a chain: the element `key` inside `up` (the root's key
+ * is the whole base path). */
+struct ppath {
+	const struct ppath *up;
+	const char *key;
+};
+
+/* What policy_path_key() would have made of the chain, level by level. */
+static void path_render(const struct ppath *pp, char *buf, size_t n)
+{
+	size_t at;
+
+	if (!pp->up) {
+		put(buf, n, 0, pp->key, strlen(pp->key));
+		return;
+	}
+	path_render(pp->up, buf, n);
+	at = strlen(buf);
+	at = put(buf, n, at, ".", 1);
+	put(buf, n, at, pp->key, strlen(pp->key));
+}
+
+static int perr(struct pctx *c, unsigned line, unsigned col,
+		const struct ppath *pp, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static int perr(struct pctx *c, unsigned line, unsigned col,
+		const struct ppath *pp, const char *fmt, ...)
+{
+	char path[160], msg[200];
+	va_list ap;
+
+	if (c->failed || !c->err)
+		return policy_perr(c, line, col, NULL, "%s", "");
+	path[0] = '\0';
+	path_render(pp, path, sizeof(path));
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return policy_perr(c, line, col, path, "%s", msg);
+}
+
+static int check_dups(struct pctx *c, const struct jv *obj,
+		      const struct ppath *pp)
+{
+	for (const struct jv *m = obj->child; m; m = m->next)
+		for (const struct jv *o = obj->child; o != m; o = o->next)
+			if (o->klen == m->klen &&
+			    memcmp(o->key, m->key, m->klen) == 0)
+				return perr(c, m->kline, m->kcol, pp,
+					    "duplicate element \"%s\"", m->key);
+	return 0;
+}
+
 /* ---- elements ---- */
 
 /* Calls fn on each string of a string-or-array-of-strings element. */
-typedef int (*str_fn)(struct pctx *c, const struct jv *v, const char *path,
+typedef int (*str_fn)(struct pctx *c, const struct jv *v, const struct ppath *path,
 		      void *arg);
 
-static int each_string(struct pctx *c, const struct jv *v, const char *path,
+static int each_string(struct pctx *c, const struct jv *v, const struct ppath *path,
 		       str_fn fn, void *arg)
 {
 	size_t k = 0;
@@ -308,16 +406,16 @@ static int each_string(struct pctx *c, const struct jv *v, const char *path,
 	if (v->type == JV_STR)
 		return fn(c, v, path, arg);
 	if (v->type != JV_ARR)
-		return policy_perr(c, v->line, v->col, path,
+		return perr(c, v->line, v->col, path,
 			    "expected a string or an array of strings, not %s",
 			    policy_jv_type_name(v->type));
 	if (v->n == 0)
-		return policy_perr(c, v->line, v->col, path, "empty list");
+		return perr(c, v->line, v->col, path, "empty list");
 	for (const struct jv *e = v->child; e; e = e->next, k++) {
 		/* The element's path is only built for an error. */
 		c->path_idx = (long)k;
 		if (e->type != JV_STR)
-			return policy_perr(c, e->line, e->col, path,
+			return perr(c, e->line, e->col, path,
 				    "expected a string, not %s",
 				    policy_jv_type_name(e->type));
 		r = fn(c, e, path, arg);
@@ -352,39 +450,39 @@ static bool action_valid(const char *s, size_t n)
 	return true;
 }
 
-static int do_action(struct pctx *c, const struct jv *v, const char *path,
+static int do_action(struct pctx *c, const struct jv *v, const struct ppath *path,
 		     void *arg)
 {
 	struct pstmt *st = arg;
 	int r;
 
 	if (!action_valid(v->s, v->n))
-		return policy_perr(c, v->line, v->col, path,
+		return perr(c, v->line, v->col, path,
 			    "invalid action \"%s\": expected \"service:Action\" or \"*\"",
 			    v->s);
 	r = policy_pat_compile(c->a, v->s, v->n, PAT_LOWER, false,
 			       &st->actions[st->n_actions]);
 	if (r < 0)
-		return r == -ENOMEM ? r : policy_perr(c, v->line, v->col, path,
+		return r == -ENOMEM ? r : perr(c, v->line, v->col, path,
 						 "invalid character in action");
 	st->n_actions++;
 	return 0;
 }
 
-static int do_resource(struct pctx *c, const struct jv *v, const char *path,
+static int do_resource(struct pctx *c, const struct jv *v, const struct ppath *path,
 		       void *arg)
 {
 	struct pstmt *st = arg;
 	int r;
 
 	if (!(v->n == 1 && v->s[0] == '*') && !arn_is_valid(v->s, v->n))
-		return policy_perr(c, v->line, v->col, path,
+		return perr(c, v->line, v->col, path,
 			    "invalid resource \"%s\": expected an ARN or \"*\"",
 			    v->s);
 	r = policy_pat_compile(c->a, v->s, v->n, PAT_ARN, c->p->v2012,
 			       &st->resources[st->n_resources]);
 	if (r < 0)
-		return r == -ENOMEM ? r : policy_perr(c, v->line, v->col, path,
+		return r == -ENOMEM ? r : perr(c, v->line, v->col, path,
 						 "invalid character in resource");
 	st->n_resources++;
 	return 0;
@@ -462,7 +560,7 @@ struct prin_arg {
 	enum princ_kind kind;
 };
 
-static int do_principal(struct pctx *c, const struct jv *v, const char *path,
+static int do_principal(struct pctx *c, const struct jv *v, const struct ppath *path,
 			void *arg)
 {
 	struct prin_arg *pa = arg;
@@ -471,11 +569,11 @@ static int do_principal(struct pctx *c, const struct jv *v, const char *path,
 	memset(pr, 0, sizeof(*pr));
 	if (pa->kind == PR_AWS_OTHER) {
 		if (aws_principal(v->s, v->n, pr) < 0)
-			return policy_perr(c, v->line, v->col, path,
+			return perr(c, v->line, v->col, path,
 				    "invalid principal \"%s\"", v->s);
 	} else {
 		if (v->n == 0)
-			return policy_perr(c, v->line, v->col, path, "empty principal");
+			return perr(c, v->line, v->col, path, "empty principal");
 		pr->kind = (v->n == 1 && v->s[0] == '*') ? PR_STAR : pa->kind;
 		pr->value.p = v->s;
 		pr->value.n = (uint32_t)v->n;
@@ -485,19 +583,18 @@ static int do_principal(struct pctx *c, const struct jv *v, const char *path,
 }
 
 static int parse_principal(struct pctx *c, const struct jv *v,
-			   const char *path, struct pstmt *st)
+			   const struct ppath *path, struct pstmt *st)
 {
 	static const struct { const char *k; enum princ_kind kind; } kinds[] = {
 		{ "AWS", PR_AWS_OTHER }, { "Service", PR_SERVICE },
 		{ "Federated", PR_FEDERATED }, { "CanonicalUser", PR_CANONICAL },
 	};
-	char p2[160];
 	size_t total = 0;
 	int r;
 
 	if (v->type == JV_STR) {
 		if (!(v->n == 1 && v->s[0] == '*'))
-			return policy_perr(c, v->line, v->col, path,
+			return perr(c, v->line, v->col, path,
 				    "a principal given as a string must be \"*\"");
 		st->principals = arena_zalloc(c->a, sizeof(*st->principals));
 		if (!st->principals)
@@ -507,13 +604,13 @@ static int parse_principal(struct pctx *c, const struct jv *v,
 		return 0;
 	}
 	if (v->type != JV_OBJ)
-		return policy_perr(c, v->line, v->col, path,
+		return perr(c, v->line, v->col, path,
 			    "expected \"*\" or an object, not %s",
 			    policy_jv_type_name(v->type));
-	if ((r = policy_check_dups(c, v, path)) < 0)
+	if ((r = check_dups(c, v, path)) < 0)
 		return r;
 	if (v->n == 0)
-		return policy_perr(c, v->line, v->col, path, "empty principal");
+		return perr(c, v->line, v->col, path, "empty principal");
 	for (const struct jv *m = v->child; m; m = m->next)
 		total += list_len(m);
 	st->principals = arena_zalloc(c->a, total * sizeof(*st->principals));
@@ -524,12 +621,12 @@ static int parse_principal(struct pctx *c, const struct jv *v,
 		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
 			if (policy_key_is(m, kinds[k].k))
 				break;
-		policy_path_key(p2, sizeof(p2), path, m->key);
+		struct ppath p2 = { path, m->key };
 		if (k == sizeof(kinds) / sizeof(kinds[0]))
-			return policy_perr(c, m->kline, m->kcol, p2,
+			return perr(c, m->kline, m->kcol, &p2,
 				    "unknown principal type \"%s\"", m->key);
 		struct prin_arg pa = { st, kinds[k].kind };
-		r = each_string(c, m, p2, do_principal, &pa);
+		r = each_string(c, m, &p2, do_principal, &pa);
 		if (r < 0)
 			return r;
 	}
@@ -539,7 +636,7 @@ static int parse_principal(struct pctx *c, const struct jv *v,
 /* ---- Condition ---- */
 
 static int cond_value_text(struct pctx *c, const struct jv *v,
-			   const char *path, const char **s, size_t *n)
+			   const struct ppath *path, const char **s, size_t *n)
 {
 	switch (v->type) {
 	case JV_STR:
@@ -552,14 +649,14 @@ static int cond_value_text(struct pctx *c, const struct jv *v,
 		*n = strlen(*s);
 		return 0;
 	default:
-		return policy_perr(c, v->line, v->col, path,
+		return perr(c, v->line, v->col, path,
 			    "a condition value must be a string, number or boolean, not %s",
 			    policy_jv_type_name(v->type));
 	}
 }
 
 static int parse_cond_key(struct pctx *c, const struct jv *op_m,
-			  const struct jv *key_m, const char *path,
+			  const struct jv *key_m, const struct ppath *path,
 			  struct pcond *pc)
 {
 	const struct jv *e;
@@ -568,7 +665,7 @@ static int parse_cond_key(struct pctx *c, const struct jv *op_m,
 	int r;
 
 	if (key_m->klen == 0)
-		return policy_perr(c, key_m->kline, key_m->kcol, path,
+		return perr(c, key_m->kline, key_m->kcol, path,
 			    "empty condition key");
 	lk = arena_alloc(c->a, key_m->klen + 1);
 	if (!lk)
@@ -581,7 +678,7 @@ static int parse_cond_key(struct pctx *c, const struct jv *op_m,
 	pc->line = key_m->kline;
 	pc->col = key_m->kcol;
 	if (key_m->type == JV_ARR && key_m->n == 0)
-		return policy_perr(c, key_m->line, key_m->col, path,
+		return perr(c, key_m->line, key_m->col, path,
 			    "empty list of condition values");
 	pc->n_vals = (uint32_t)list_len(key_m);
 	pc->vals = arena_zalloc(c->a, pc->n_vals * sizeof(*pc->vals));
@@ -600,7 +697,7 @@ static int parse_cond_key(struct pctx *c, const struct jv *op_m,
 		if (r == -ENOMEM)
 			return r;
 		if (r < 0)
-			return policy_perr(c, e->line, e->col, path,
+			return perr(c, e->line, e->col, path,
 				    "%.*s cannot read \"%s\": %s",
 				    (int)op_m->klen, op_m->key, s, why);
 	}
@@ -609,27 +706,26 @@ static int parse_cond_key(struct pctx *c, const struct jv *op_m,
 }
 
 static int parse_condition(struct pctx *c, const struct jv *v,
-			   const char *path, struct pstmt *st)
+			   const struct ppath *path, struct pstmt *st)
 {
-	char p2[160], p3[160];
 	size_t total = 0;
 	int r;
 
 	if (v->type != JV_OBJ)
-		return policy_perr(c, v->line, v->col, path,
+		return perr(c, v->line, v->col, path,
 			    "expected an object, not %s", policy_jv_type_name(v->type));
-	if ((r = policy_check_dups(c, v, path)) < 0)
+	if ((r = check_dups(c, v, path)) < 0)
 		return r;
 	for (const struct jv *m = v->child; m; m = m->next) {
-		policy_path_key(p2, sizeof(p2), path, m->key);
+		struct ppath p2 = { path, m->key };
 		if (m->type != JV_OBJ)
-			return policy_perr(c, m->line, m->col, p2,
+			return perr(c, m->line, m->col, &p2,
 				    "expected an object of condition keys, not %s",
 				    policy_jv_type_name(m->type));
 		if (m->n == 0)
-			return policy_perr(c, m->line, m->col, p2,
+			return perr(c, m->line, m->col, &p2,
 				    "empty condition block");
-		if ((r = policy_check_dups(c, m, p2)) < 0)
+		if ((r = check_dups(c, m, &p2)) < 0)
 			return r;
 		total += m->n;
 	}
@@ -640,24 +736,24 @@ static int parse_condition(struct pctx *c, const struct jv *v,
 		enum cond_op op;
 		enum cond_qual qual;
 		bool ife;
-		policy_path_key(p2, sizeof(p2), path, m->key);
+		struct ppath p2 = { path, m->key };
 		if (policy_cond_op_lookup(m->key, m->klen, &op, &qual, &ife) < 0)
-			return policy_perr(c, m->kline, m->kcol, p2,
+			return perr(c, m->kline, m->kcol, &p2,
 				    "unknown condition operator \"%s\"", m->key);
 		/* Keys within one operator block: case-insensitive duplicates. */
 		for (const struct jv *k = m->child; k; k = k->next) {
 			for (const struct jv *o = m->child; o != k; o = o->next)
 				if (o->klen == k->klen &&
 				    strncasecmp(o->key, k->key, k->klen) == 0)
-					return policy_perr(c, k->kline, k->kcol, p2,
+					return perr(c, k->kline, k->kcol, &p2,
 						    "duplicate condition key \"%s\"",
 						    k->key);
 			struct pcond *pc = &st->conds[st->n_conds];
 			pc->op = op;
 			pc->qual = qual;
 			pc->if_exists = ife;
-			policy_path_key(p3, sizeof(p3), p2, k->key);
-			r = parse_cond_key(c, m, k, p3, pc);
+			struct ppath p3 = { &p2, k->key };
+			r = parse_cond_key(c, m, k, &p3, pc);
 			if (r < 0)
 				return r;
 			st->n_conds++;
@@ -676,19 +772,19 @@ enum { K_SID, K_EFFECT, K_PRINCIPAL, K_NOTPRINCIPAL, K_ACTION, K_NOTACTION,
        K_RESOURCE, K_NOTRESOURCE, K_CONDITION, K_COUNT };
 
 int policy_stmt_parse(struct pctx *c, const struct jv *v,
-			   const char *path, uint32_t index, struct pstmt *st)
+			   const char *spath, uint32_t index, struct pstmt *st)
 {
 	const struct jv *el[K_COUNT] = { 0 };
-	char p2[160];
+	const struct ppath *path = &(const struct ppath){ NULL, spath };
 	enum policy_type t = c->p->type;
 	bool needs_principal = t == POLICY_RESOURCE || t == POLICY_TRUST;
 	int r;
 
 	if (v->type != JV_OBJ)
-		return policy_perr(c, v->line, v->col, path,
+		return perr(c, v->line, v->col, path,
 			    "a statement must be an object, not %s",
 			    policy_jv_type_name(v->type));
-	if ((r = policy_check_dups(c, v, path)) < 0)
+	if ((r = check_dups(c, v, path)) < 0)
 		return r;
 	st->index = index;
 	st->line = v->line;
@@ -699,34 +795,34 @@ int policy_stmt_parse(struct pctx *c, const struct jv *v,
 			if (policy_key_is(m, stmt_keys[k]))
 				break;
 		if (k == K_COUNT)
-			return policy_perr(c, m->kline, m->kcol, path,
+			return perr(c, m->kline, m->kcol, path,
 				    "unknown element \"%s\" in statement",
 				    m->key);
 		el[k] = m;
 	}
-#define PATH(k) (policy_path_key(p2, sizeof(p2), path, stmt_keys[k]), p2)
+#define PATH(k) (&(const struct ppath){ path, stmt_keys[k] })
 	if (el[K_SID]) {
 		if (el[K_SID]->type != JV_STR)
-			return policy_perr(c, el[K_SID]->line, el[K_SID]->col, PATH(K_SID),
+			return perr(c, el[K_SID]->line, el[K_SID]->col, PATH(K_SID),
 				    "Sid must be a string");
 		st->sid = el[K_SID]->s;
 	}
 	if (!el[K_EFFECT])
-		return policy_perr(c, v->line, v->col, path,
+		return perr(c, v->line, v->col, path,
 			    "statement is missing required element \"Effect\"");
 	if (el[K_EFFECT]->type != JV_STR ||
 	    (strcmp(el[K_EFFECT]->s, "Allow") && strcmp(el[K_EFFECT]->s, "Deny")))
-		return policy_perr(c, el[K_EFFECT]->line, el[K_EFFECT]->col,
+		return perr(c, el[K_EFFECT]->line, el[K_EFFECT]->col,
 			    PATH(K_EFFECT), "Effect must be \"Allow\" or \"Deny\"");
 	st->deny = el[K_EFFECT]->s[0] == 'D';
 
 	/* Action / NotAction */
 	if (el[K_ACTION] && el[K_NOTACTION])
-		return policy_perr(c, el[K_NOTACTION]->kline, el[K_NOTACTION]->kcol,
+		return perr(c, el[K_NOTACTION]->kline, el[K_NOTACTION]->kcol,
 			    PATH(K_NOTACTION),
 			    "a statement cannot have both Action and NotAction");
 	if (!el[K_ACTION] && !el[K_NOTACTION])
-		return policy_perr(c, v->line, v->col, path,
+		return perr(c, v->line, v->col, path,
 			    "statement is missing required element \"Action\" or \"NotAction\"");
 	{
 		int k = el[K_ACTION] ? K_ACTION : K_NOTACTION;
@@ -741,14 +837,14 @@ int policy_stmt_parse(struct pctx *c, const struct jv *v,
 
 	/* Resource / NotResource */
 	if (el[K_RESOURCE] && el[K_NOTRESOURCE])
-		return policy_perr(c, el[K_NOTRESOURCE]->kline, el[K_NOTRESOURCE]->kcol,
+		return perr(c, el[K_NOTRESOURCE]->kline, el[K_NOTRESOURCE]->kcol,
 			    PATH(K_NOTRESOURCE),
 			    "a statement cannot have both Resource and NotResource");
 	if (el[K_RESOURCE] || el[K_NOTRESOURCE]) {
 		int k = el[K_RESOURCE] ? K_RESOURCE : K_NOTRESOURCE;
 		const struct jv *rs = el[k];
 		if (t == POLICY_TRUST)
-			return policy_perr(c, rs->kline, rs->kcol, PATH(k),
+			return perr(c, rs->kline, rs->kcol, PATH(k),
 				    "a trust policy cannot have %s", stmt_keys[k]);
 		st->has_resource = true;
 		st->not_resource = k == K_NOTRESOURCE;
@@ -759,19 +855,19 @@ int policy_stmt_parse(struct pctx *c, const struct jv *v,
 		if ((r = each_string(c, rs, PATH(k), do_resource, st)) < 0)
 			return r;
 	} else if (t != POLICY_TRUST && t != POLICY_RESOURCE) {
-		return policy_perr(c, v->line, v->col, path,
+		return perr(c, v->line, v->col, path,
 			    "statement is missing required element \"Resource\" or \"NotResource\"");
 	}
 
 	/* Principal / NotPrincipal */
 	if (el[K_PRINCIPAL] && el[K_NOTPRINCIPAL])
-		return policy_perr(c, el[K_NOTPRINCIPAL]->kline, el[K_NOTPRINCIPAL]->kcol,
+		return perr(c, el[K_NOTPRINCIPAL]->kline, el[K_NOTPRINCIPAL]->kcol,
 			    PATH(K_NOTPRINCIPAL),
 			    "a statement cannot have both Principal and NotPrincipal");
 	if (el[K_PRINCIPAL] || el[K_NOTPRINCIPAL]) {
 		int k = el[K_PRINCIPAL] ? K_PRINCIPAL : K_NOTPRINCIPAL;
 		if (!needs_principal)
-			return policy_perr(c, el[k]->kline, el[k]->kcol, PATH(k),
+			return perr(c, el[k]->kline, el[k]->kcol, PATH(k),
 				    "%s is not allowed in %s policy",
 				    stmt_keys[k],
 				    t == POLICY_IDENTITY ? "an identity-based" :
@@ -782,7 +878,7 @@ int policy_stmt_parse(struct pctx *c, const struct jv *v,
 		if ((r = parse_principal(c, el[k], PATH(k), st)) < 0)
 			return r;
 	} else if (needs_principal) {
-		return policy_perr(c, v->line, v->col, path,
+		return perr(c, v->line, v->col, path,
 			    "statement is missing required element \"Principal\"");
 	}
 
