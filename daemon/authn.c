@@ -31,6 +31,17 @@ struct authn_state {
 	const char *service;
 	const char *region;
 	bool session;
+	/* deferred (authn.h): the VerifySigV4 request kept for later, and
+	 * the caller as it was before the claimed identity replaced it */
+	Keyd__VerifySigV4Request *verify;
+	struct caller before;
+};
+
+/* authn_mint(): the op's resume function behind VerifyAndMint. */
+struct authn_mint {
+	struct authn_state *st;
+	call_resume_fn resume;
+	void *state;
 };
 
 /* The last AccessKeyLastUsed write per key (authn.h). */
@@ -240,7 +251,7 @@ static int caller_session(struct call *c, const struct authn_state *st,
 /* The long-term key's owner as the caller (read again: the key may have
  * been deactivated or deleted while keyd checked). In the call's fresh
  * transaction, or a read transaction of its own for an op without one. */
-static int caller_key_owner(struct call *c, const struct authn_state *st)
+static int caller_key_owner(struct call *c, const struct authn_state *st, bool touch)
 {
 	struct store_txn *t = c->txn;
 	Iam__AccessKeyRecord *k;
@@ -276,19 +287,21 @@ static int caller_key_owner(struct call *c, const struct authn_state *st)
 	}
 	if (!c->caller.arn)
 		return call_fail(c, -ENOMEM, "ServiceFailure", NULL);
-	key_touch(c, st);
+	if (touch)
+		key_touch(c, st);
 	return CALL_PROCEED;
 }
 
-static int verify_resume(struct call *c, void *state, const struct keyd_reply *rep,
-			 ProtobufCMessage **ret_resp)
+/* keyd's refusal of the credentials themselves (not of the signature):
+ * the AWS error, or 0 when keyd answered OK. */
+static int verify_refused(struct call *c, const struct authn_state *st,
+			  const struct keyd_reply *rep)
 {
-	const struct authn_state *st = state;
 	if (rep->err)
 		return call_keyd_fail(c, rep);
 	switch (rep->code) {
 	case KEYD__CODE__OK:
-		break;
+		return 0;
 	case KEYD__CODE__EXPIRED_TOKEN:
 		return fail(c, -EACCES, "ExpiredToken", MSG_EXPIRED_TOKEN);
 	case KEYD__CODE__INVALID_TOKEN:
@@ -299,16 +312,30 @@ static int verify_resume(struct call *c, void *state, const struct keyd_reply *r
 	default:
 		return call_keyd_fail(c, rep);
 	}
+}
+
+static int mismatch(struct call *c, const struct authn_state *st)
+{
+	iamd_log_call(LOG_NOTICE, c, "%s: signature of %s does not match", c->op->name,
+		      st->access_key_id);
+	return fail(c, -EACCES, SIGV4_E_MISMATCH, SIGV4_MSG_MISMATCH);
+}
+
+static int verify_resume(struct call *c, void *state, const struct keyd_reply *rep,
+			 ProtobufCMessage **ret_resp)
+{
+	const struct authn_state *st = state;
+	int r = verify_refused(c, st, rep);
+	(void)ret_resp;
+	if (r < 0)
+		return r;
 	const Keyd__VerifySigV4Response *v = (const Keyd__VerifySigV4Response *)rep->result;
-	if (!v || !v->valid) {
-		iamd_log_call(LOG_NOTICE, c, "%s: signature of %s does not match",
-			      c->op->name, st->access_key_id);
-		return fail(c, -EACCES, SIGV4_E_MISMATCH, SIGV4_MSG_MISMATCH);
-	}
+	if (!v || !v->valid)
+		return mismatch(c, st);
 	if (st->session)
 		return v->claims ? caller_session(c, st, v->claims)
 				 : fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
-	return caller_key_owner(c, st);
+	return caller_key_owner(c, st, true);
 }
 
 /* The long-term key's master key version, or the InvalidClientTokenId of
@@ -332,7 +359,7 @@ static int key_version(struct call *c, const char *id, uint32_t *ret)
 
 static int verify_start(struct call *c, const struct sigv4_authz *pz, const char *amz_date,
 			const char *security_token, const char *service,
-			const char creq_hash[SIGV4_HEX_LEN + 1]);
+			const char creq_hash[SIGV4_HEX_LEN + 1], bool may_defer);
 
 int authn_sigv4_start(struct call *c, const Iam__SigV4Auth *auth, const uint8_t *body,
 		      size_t len)
@@ -363,7 +390,103 @@ int authn_sigv4_start(struct call *c, const Iam__SigV4Auth *auth, const uint8_t 
 			      creq_hash, &e);
 	if (r < 0)
 		return fail_sigv4(c, r, &e);
-	return verify_start(c, &az, call.amz_date, call.security_token, service, creq_hash);
+	return verify_start(c, &az, call.amz_date, call.security_token, service, creq_hash, true);
+}
+
+/* The deferred path (authn.h): the key's owner becomes the caller as
+ * claimed, the VerifySigV4 request is kept (copied into the arena: its
+ * bytes live on the stack). */
+static int defer(struct call *c, struct authn_state *st, const Keyd__VerifySigV4Request *v)
+{
+	Keyd__VerifySigV4Request *k = arena_alloc(c->arena, sizeof(*k));
+	uint8_t *bytes = arena_alloc(c->arena, 64);
+	if (!k || !bytes)
+		return call_fail(c, -ENOMEM, "ServiceFailure", NULL);
+	*k = *v;
+	memcpy(bytes, v->canonical_request_sha256.data, 32);
+	memcpy(bytes + 32, v->signature.data, 32);
+	k->canonical_request_sha256.data = bytes;
+	k->signature.data = bytes + 32;
+	st->verify = k;
+	st->before = c->caller;
+	int r = caller_key_owner(c, st, false);
+	if (r != CALL_PROCEED) {
+		c->caller = st->before;
+		return r;
+	}
+	c->authn_deferred = st;
+	return CALL_PROCEED;
+}
+
+int authn_verify_deferred(struct call *c)
+{
+	struct authn_state *st = c->authn_deferred;
+	if (!st)
+		return call_fail(c, -EINVAL, "ServiceFailure", NULL);
+	c->authn_deferred = NULL;
+	c->caller = st->before;
+	return call_keyd(c, KEYD__REQUEST__OP_VERIFY_SIGV4, &st->verify->base, verify_resume, st);
+}
+
+static int mint_resume(struct call *c, void *state, const struct keyd_reply *rep,
+		       ProtobufCMessage **ret_resp)
+{
+	struct authn_mint *m = state;
+	struct authn_state *st = m->st;
+	struct caller claimed = c->caller;
+	c->caller = st->before;   /* until the signature is proven */
+	int r = verify_refused(c, st, rep);
+	if (r < 0)
+		return r;
+	const Keyd__VerifyAndMintResponse *v = (const Keyd__VerifyAndMintResponse *)rep->result;
+	if (!v || !v->valid)
+		return mismatch(c, st);
+	if (!v->minted) {
+		iamd_log_call(LOG_ERR, c, "%s: keyd answered VerifyAndMint without credentials",
+			      c->op->name);
+		return call_fail(c, -EIO, "ServiceFailure", NULL);
+	}
+	/* proven: the key is read again (deactivated or deleted meanwhile?),
+	 * its last use recorded, and the op's resume gets MintSession's answer */
+	r = caller_key_owner(c, st, true);
+	if (r != CALL_PROCEED)
+		return r;
+	if (strcmp(c->caller.arn, claimed.arn) != 0 ||
+	    strcmp(c->caller.account_id, claimed.account_id) != 0) {
+		iamd_log_call(LOG_NOTICE, c, "%s: the owner of %s changed while keyd checked",
+			      c->op->name, st->access_key_id);
+		c->caller = st->before;
+		return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
+	}
+	iamd_log_call(LOG_DEBUG, c, "%s: signature of %s verified and session minted in one "
+		      "keyd request (VerifyAndMint)", c->op->name, st->access_key_id);
+	struct keyd_reply minted = { .err = 0, .code = KEYD__CODE__OK,
+				     .result = &v->minted->base };
+	return m->resume(c, m->state, &minted, ret_resp);
+}
+
+int authn_mint(struct call *c, const Keyd__SessionClaims *claims, call_resume_fn resume,
+	       void *state)
+{
+	struct authn_state *st = c->authn_deferred;
+	if (!st) {
+		Keyd__MintSessionRequest kr = KEYD__MINT_SESSION_REQUEST__INIT;
+		kr.claims = (Keyd__SessionClaims *)claims;
+		return call_keyd(c, KEYD__REQUEST__OP_MINT_SESSION, &kr.base, resume, state);
+	}
+	struct authn_mint *m = arena_alloc(c->arena, sizeof(*m));
+	if (!m)
+		return call_fail(c, -ENOMEM, "ServiceFailure", NULL);
+	m->st = st;
+	m->resume = resume;
+	m->state = state;
+	Keyd__VerifyAndMintRequest kr = KEYD__VERIFY_AND_MINT_REQUEST__INIT;
+	kr.verify = st->verify;
+	kr.claims = (Keyd__SessionClaims *)claims;
+	int r = call_keyd(c, KEYD__REQUEST__OP_VERIFY_AND_MINT, &kr.base, mint_resume, m);
+	if (r == CALL_PENDING)
+		c->authn_deferred = NULL;   /* keyd proves it, or mints nothing */
+	return r;
 }
 
 /* The signature of a prepared request goes to keyd: the key looked up, its
@@ -371,7 +494,7 @@ int authn_sigv4_start(struct call *c, const Iam__SigV4Auth *auth, const uint8_t 
  * calls). */
 static int verify_start(struct call *c, const struct sigv4_authz *pz, const char *amz_date,
 			const char *security_token, const char *service,
-			const char creq_hash[SIGV4_HEX_LEN + 1])
+			const char creq_hash[SIGV4_HEX_LEN + 1], bool may_defer)
 {
 	struct sigv4_authz az = *pz;
 	struct { const char *amz_date, *security_token; } call = { amz_date, security_token };
@@ -414,6 +537,9 @@ static int verify_start(struct call *c, const struct sigv4_authz *pz, const char
 			return r;
 		v.has_key_version = true;
 		v.key_version = version;
+		if (may_defer && (c->op->number == IAM__REQUEST__OP_ASSUME_ROLE ||
+				  c->op->number == IAM__REQUEST__OP_GET_SESSION_TOKEN))
+			return defer(c, st, &v);
 	} else {
 		return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
 	}
@@ -447,5 +573,5 @@ int authn_sigv4_http_start(struct call *c, const char *service, const char *auth
 	sigv4_sha256_hex(creq, creq_len, creq_hash);
 	return verify_start(c, &az, amz_date,
 			    security_token && *security_token ? security_token : NULL,
-			    service, creq_hash);
+			    service, creq_hash, false);
 }

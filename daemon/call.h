@@ -36,6 +36,7 @@ enum caller_kind {
 struct Keyd__SessionClaims;
 struct policy;
 struct policy_ctx_entry;
+struct authn_state;
 
 struct caller {
 	enum caller_kind kind;
@@ -109,6 +110,9 @@ struct call {
 	call_resume_fn resume;
 	void *resume_state;
 	bool audited;             /* its audit record is written (dispatch.c) */
+	/* non-NULL while the caller is the one a SigV4 signature CLAIMS and
+	 * keyd has not proven it yet (authn.h, "Deferred verification") */
+	struct authn_state *authn_deferred;
 };
 
 typedef int (*op_handler_fn)(struct call *c, const ProtobufCMessage *req,

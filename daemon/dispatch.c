@@ -90,6 +90,30 @@ static int call_txn_begin(struct call *c)
 	return r;
 }
 
+/* A deferred call (authn.h) whose optimistic pipeline ended without
+ * VerifyAndMint: its outcome is dropped, nothing of it was kept (no
+ * commit, the transaction aborted), and the signature is checked first;
+ * the pipeline then runs again from the start on the proven caller. */
+static int call_unproven(struct call *c, ProtobufCMessage **ret_resp)
+{
+	c->err = 0;
+	c->err_code = NULL;
+	c->err_msg = NULL;
+	c->err_http = 0;
+	c->op_state = NULL;
+	c->has_resource_tags = false;
+	c->resource_tags = NULL;
+	c->n_resource_tags = 0;
+	c->resource_policy = NULL;
+	c->resource_policy_trust = false;
+	c->ctx_extra = NULL;
+	c->n_ctx_extra = 0;
+	*ret_resp = NULL;
+	if (authn_verify_deferred(c) == CALL_PENDING)
+		return CALL_PENDING;
+	return 0;   /* c->err says why (keyd away) */
+}
+
 /* Runs the call from where it stands: from the start (c->resume NULL), or
  * from the resume function that call_keyd() registered, with keyd's
  * answer `rep`: transaction, [resume], resource, authorization, handler,
@@ -135,13 +159,14 @@ static int call_run(struct call *c, const struct keyd_reply *rep,
 	}
 	if (az.decision != AUTHZ_ALLOW) {
 		call_fail(c, -EACCES, "AccessDenied", "%s", az.message);
-		iamd_log_call(LOG_NOTICE, c, "%s denied to uid %u", op->name,
-			      (unsigned)c->caller.uid);
+		if (!c->authn_deferred)   /* else: decided again once proven */
+			iamd_log_call(LOG_NOTICE, c, "%s denied to uid %u", op->name,
+				      (unsigned)c->caller.uid);
 		goto out;
 	}
 	r = op->handler(c, req, &resp);
 handled:
-	if (r == CALL_PENDING && c->resume) {
+	if (r == CALL_PENDING && c->resume && !c->authn_deferred) {
 		/* nothing written before an await is kept */
 		store_txn_abort(c->txn);
 		c->txn = NULL;
@@ -163,7 +188,7 @@ handled:
 	/* AUDIT: a mutating call's record is written and fsync'd before its
 	 * commit; when it cannot be, the call fails and nothing changes
 	 * (audit.h). Every other call is recorded by call_answer(). */
-	if (resp && c->txn && store_txn_is_write(c->txn)) {
+	if (resp && c->txn && store_txn_is_write(c->txn) && !c->authn_deferred) {
 		r = audit_call(c->d->audit, c, resp, AUDIT_DURABLE);
 		if (r < 0) {
 			resp = NULL;
@@ -192,6 +217,8 @@ handled:
 out:
 	store_txn_abort(c->txn);   /* ends a read txn; a failed write leaves no trace */
 	c->txn = NULL;
+	if (c->authn_deferred)
+		return call_unproven(c, ret_resp);
 	if (c->err && strcmp(c->err_code, "ServiceFailure") == 0)
 		iamd_log_call(LOG_ERR, c, "%s failed: %s", op->name,
 			      strerror(-c->err));
@@ -290,10 +317,14 @@ static int call_start(struct session *s, uint64_t id, const struct op *op,
 	/* AUTHN: a request carrying credentials (Request field 3) is
 	 * authenticated first (authn.h): keyd checks the signature, and the
 	 * resume function makes the key's user or the session the caller */
+	bool waiting = false;
 	if (auth) {
+		/* CALL_PROCEED: deferred, the pipeline runs on the claimed
+		 * caller until keyd proves it (authn.h) */
 		r = authn_sigv4_start(c, auth, body, len);
-		if (r != CALL_PENDING)
+		if (r != CALL_PENDING && r != CALL_PROCEED)
 			return call_answer(c, NULL, out);
+		waiting = r == CALL_PENDING;
 	}
 	/* a call from iam-gateway: its caller is the SigV4 signer of the
 	 * HTTP request, never the gateway's uid (http_call.h) */
@@ -301,8 +332,9 @@ static int call_start(struct session *s, uint64_t id, const struct op *op,
 		r = http_call_authn(c, http);
 		if (r != CALL_PENDING)
 			return call_answer(c, NULL, out);
+		waiting = true;
 	}
-	if (auth || http || call_run(c, NULL, &result) == CALL_PENDING) {
+	if (waiting || call_run(c, NULL, &result) == CALL_PENDING) {
 		s->pending = c;
 		s->out = out;
 		return DISPATCH_PENDING;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "authn.h"
 #include "dispatch.h"
 #include "entity.h"
 #include "iam_keys.pb-c.h"
@@ -166,9 +167,8 @@ int op_get_session_token(struct call *c, const ProtobufCMessage *m, ProtobufCMes
 	cl->has_kind = true;
 	cl->kind = KEYD__SESSION_KIND__SESSION_TOKEN;
 	cl->source_user_arn = (char *)c->caller.arn;
-	Keyd__MintSessionRequest kr = KEYD__MINT_SESSION_REQUEST__INIT;
-	kr.claims = cl;
-	return call_keyd(c, KEYD__REQUEST__OP_MINT_SESSION, &kr.base, token_resume, cl);
+	/* MintSession, or VerifyAndMint for a caller not proven yet (authn.h) */
+	return authn_mint(c, cl, token_resume, cl);
 }
 
 /* ---- GetAccessKeyInfo ---- */

@@ -97,6 +97,13 @@ struct keyd_sigv4 {
  * signing key derived from `secret` (HMAC-SHA256 chain). */
 int keyd_sigv4_sign(const char *secret, size_t secret_len, const struct keyd_sigv4 *in,
 		    uint8_t ret[32]);
+/* The two halves of keyd_sigv4_sign(): the day's signing key (the
+ * HMAC-SHA256 chain from "AWS4" secret over date, region, service,
+ * "aws4_request"), and the signature of the string to sign with it. */
+int keyd_sigv4_signing_key(const char *secret, size_t secret_len, const struct keyd_sigv4 *in,
+			   uint8_t ret[32]);
+int keyd_sigv4_sign_with_key(const uint8_t signing_key[32], const struct keyd_sigv4 *in,
+			     uint8_t ret[32]);
 /* Whether `sig` is that signature (constant-time comparison). */
 bool keyd_sigv4_check(const char *secret, size_t secret_len, const struct keyd_sigv4 *in,
 		      const uint8_t sig[32]);
@@ -118,6 +125,24 @@ int keyd_seal(const struct keyd_key *k, enum keyd_seal_kind kind, const uint8_t 
 int keyd_open(const struct keyd_ring *ring, enum keyd_seal_kind kind, const char *b64,
 	      uint8_t *plain, size_t cap, size_t *ret_len, uint32_t *ret_version,
 	      uint8_t ret_nonce[KEYD_NONCE_LEN]);
+
+/* ---- keyd_sigcache.c ---- */
+
+/* Signing keys by (version, access key id, session nonce, date, region,
+ * service), in sodium_malloc memory, bounded, wiped on eviction and free. */
+#define KEYD_SIGCACHE_SLOTS 1024
+struct keyd_sigcache;
+int keyd_sigcache_new(struct keyd_sigcache **ret);
+void keyd_sigcache_free(struct keyd_sigcache *c);       /* accepts NULL */
+void keyd_sigcache_stats(struct keyd_sigcache *c, uint64_t *ret_hits, uint64_t *ret_misses);
+/* *ret_valid: whether `sig` is the SigV4 signature of `in` by the secret
+ * of `access_key_id` under master key version `k` (a long-term key's, or
+ * with `nonce` a session's), compared in constant time. The signing key
+ * comes from `c` when it holds it, else it is derived (and kept). `c` may
+ * be NULL: derived every time. 0, or negative errno. */
+int keyd_sigv4_verify_cached(struct keyd_sigcache *c, const struct keyd_key *k,
+			     const char *access_key_id, const uint8_t *nonce,
+			     const struct keyd_sigv4 *in, const uint8_t sig[32], bool *ret_valid);
 
 /* ---- keyd_audit.c ---- */
 
@@ -178,6 +203,11 @@ int keyd_answer_frame(const struct keyd_ring *ring, struct keyd_session *s,
  * -EBADMSG unless the body is field 1 (varint) and exactly one
  * length-delimited op field. */
 int keyd_request_peek_op(const uint8_t *p, size_t len, uint32_t *ret_op);
+/* The process's signing key cache (keyd_sigcache.c): made by
+ * keyd_answer_init() (before the sandbox), else at the first signature
+ * checked; keyd_answer_fini() frees it. */
+int keyd_answer_init(void);
+void keyd_answer_fini(void);
 /* The clock keyd judges expiry by: time(NULL), unless a test injects one
  * (NULL: back to time()). */
 void keyd_answer_set_clock(int64_t (*now)(void));

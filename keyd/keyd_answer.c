@@ -28,6 +28,7 @@ struct keyd_req {
 	ProtobufCAllocator *pb;
 	int64_t now;
 	const char *msg;                     /* a refusal's message (no secrets) */
+	struct keyd_sigcache *cache;         /* signing keys (NULL: none) */
 	char secret[KEYD_SECRET_LEN + 1];    /* wiped once the answer is packed */
 };
 
@@ -47,6 +48,18 @@ static int64_t clock_real(void)
 }
 
 static int64_t (*clock_now)(void) = clock_real;
+static struct keyd_sigcache *sigcache;
+
+int keyd_answer_init(void)
+{
+	return sigcache ? 0 : keyd_sigcache_new(&sigcache);
+}
+
+void keyd_answer_fini(void)
+{
+	keyd_sigcache_free(sigcache);
+	sigcache = NULL;
+}
 
 void keyd_answer_set_clock(int64_t (*now)(void))
 {
@@ -269,16 +282,14 @@ static int keyd_answer_create_access_key(struct keyd_req *x, const ProtobufCMess
 	return 0;
 }
 
-static int keyd_answer_verify_sigv4(struct keyd_req *x, const ProtobufCMessage *m,
-				    ProtobufCMessage **ret)
+/* The fields of a VerifySigV4 request checked and the signature compared:
+ * 0 with *ret_valid (and, for a session token that verifies, its claims),
+ * a Keyd__Code refusal, or negative errno. */
+static int verify_sig(struct keyd_req *x, const Keyd__VerifySigV4Request *req,
+		      bool *ret_valid, Keyd__SessionClaims **ret_claims)
 {
-	const Keyd__VerifySigV4Request *req = (const Keyd__VerifySigV4Request *)m;
-	Keyd__VerifySigV4Response *resp = x_alloc(x, sizeof(*resp));
 	Keyd__SessionClaims *claims = NULL;
 	int r;
-	if (!resp)
-		return -ENOMEM;
-	keyd__verify_sig_v4_response__init(resp);
 	if (!amz_date_ok(req->amz_date))
 		return refuse(x, KEYD__CODE__BAD_REQUEST, "amz_date: YYYYMMDDTHHMMSSZ expected");
 	if (!req->date || strlen(req->date) != 8 || !digits(req->date, 8))
@@ -294,9 +305,10 @@ static int keyd_answer_verify_sigv4(struct keyd_req *x, const ProtobufCMessage *
 		.amz_date = req->amz_date, .date = req->date, .region = req->region,
 		.service = req->service, .creq_sha256 = req->canonical_request_sha256.data,
 	};
+	const struct keyd_key *k;
+	uint8_t nonce[KEYD_NONCE_LEN];
 	if (req->session_token) {
 		uint32_t version;
-		uint8_t nonce[KEYD_NONCE_LEN];
 		if (req->has_key_version)
 			return refuse(x, KEYD__CODE__BAD_REQUEST,
 				      "key_version and session_token are exclusive");
@@ -313,8 +325,7 @@ static int keyd_answer_verify_sigv4(struct keyd_req *x, const ProtobufCMessage *
 				      "the token belongs to another access key id");
 		if (!claims->has_expires || x->now >= claims->expires)
 			return refuse(x, KEYD__CODE__EXPIRED_TOKEN, "the token has expired");
-		r = keyd_session_secret(keyd_ring_find(x->ring, version), nonce,
-					req->access_key_id, x->secret);
+		k = keyd_ring_find(x->ring, version);
 	} else {
 		if (!req->has_key_version)
 			return refuse(x, KEYD__CODE__BAD_REQUEST,
@@ -322,37 +333,57 @@ static int keyd_answer_verify_sigv4(struct keyd_req *x, const ProtobufCMessage *
 		if (!util_id_valid(req->access_key_id, UTIL_ID_ACCESS_KEY))
 			return refuse(x, KEYD__CODE__BAD_REQUEST,
 				      "access_key_id: an AKIA... id expected");
-		const struct keyd_key *k = keyd_ring_find(x->ring, req->key_version);
+		k = keyd_ring_find(x->ring, req->key_version);
 		if (!k)
 			return refuse(x, KEYD__CODE__UNKNOWN_KEY_VERSION,
 				      "this keyd does not hold that master key version");
-		r = keyd_access_key_secret(k, req->access_key_id, x->secret);
 	}
+	bool valid = false;
+	r = keyd_sigv4_verify_cached(x->cache, k, req->access_key_id,
+				     claims ? nonce : NULL, &in, req->signature.data, &valid);
 	if (r < 0)
 		return r;
+	*ret_valid = valid;
+	*ret_claims = valid ? claims : NULL;
+	return 0;
+}
+
+static int keyd_answer_verify_sigv4(struct keyd_req *x, const ProtobufCMessage *m,
+				    ProtobufCMessage **ret)
+{
+	const Keyd__VerifySigV4Request *req = (const Keyd__VerifySigV4Request *)m;
+	Keyd__VerifySigV4Response *resp = x_alloc(x, sizeof(*resp));
+	Keyd__SessionClaims *claims = NULL;
+	bool valid = false;
+	if (!resp)
+		return -ENOMEM;
+	keyd__verify_sig_v4_response__init(resp);
+	int r = verify_sig(x, req, &valid, &claims);
+	if (r != 0)
+		return r;
 	resp->has_valid = true;
-	resp->valid = keyd_sigv4_check(x->secret, KEYD_SECRET_LEN, &in, req->signature.data);
-	sodium_memzero(x->secret, sizeof(x->secret));
-	if (resp->valid && claims)
-		resp->claims = claims_copy(x, claims);
+	resp->valid = valid;
+	if (claims && !(resp->claims = claims_copy(x, claims)))
+		return -ENOMEM;
 	*ret = &resp->base;
 	return 0;
 }
 
-static int keyd_answer_mint_session(struct keyd_req *x, const ProtobufCMessage *m,
-				    ProtobufCMessage **ret)
+/* A session from checked claims: the token sealed with the current key,
+ * its secret in x->secret. A Keyd__Code refusal or negative errno. */
+static int mint(struct keyd_req *x, const Keyd__SessionClaims *claims,
+		Keyd__MintSessionResponse **ret)
 {
-	const Keyd__MintSessionRequest *req = (const Keyd__MintSessionRequest *)m;
 	Keyd__MintSessionResponse *resp = x_alloc(x, sizeof(*resp));
 	uint8_t nonce[KEYD_NONCE_LEN];
 	if (!resp)
 		return -ENOMEM;
-	if (!req->claims)
+	if (!claims)
 		return refuse(x, KEYD__CODE__BAD_REQUEST, "claims: required");
-	const char *why = claims_check(req->claims);
+	const char *why = claims_check(claims);
 	if (why)
 		return refuse(x, KEYD__CODE__BAD_REQUEST, why);
-	Keyd__SessionClaims *c = claims_copy(x, req->claims);
+	Keyd__SessionClaims *c = claims_copy(x, claims);
 	if (!c)
 		return -ENOMEM;
 	const struct keyd_key *k = keyd_ring_current(x->ring);
@@ -369,6 +400,46 @@ static int keyd_answer_mint_session(struct keyd_req *x, const ProtobufCMessage *
 	resp->secret_access_key = x->secret;
 	resp->has_key_version = true;
 	resp->key_version = k->version;
+	*ret = resp;
+	return 0;
+}
+
+static int keyd_answer_mint_session(struct keyd_req *x, const ProtobufCMessage *m,
+				    ProtobufCMessage **ret)
+{
+	const Keyd__MintSessionRequest *req = (const Keyd__MintSessionRequest *)m;
+	Keyd__MintSessionResponse *resp = NULL;
+	int r = mint(x, req->claims, &resp);
+	if (r != 0)
+		return r;
+	*ret = &resp->base;
+	return 0;
+}
+
+/* VerifySigV4 of a long-term key, then MintSession only if it verified
+ * (proto/keyd.proto): the signature is judged before the claims. */
+static int keyd_answer_verify_and_mint(struct keyd_req *x, const ProtobufCMessage *m,
+				       ProtobufCMessage **ret)
+{
+	const Keyd__VerifyAndMintRequest *req = (const Keyd__VerifyAndMintRequest *)m;
+	Keyd__VerifyAndMintResponse *resp = x_alloc(x, sizeof(*resp));
+	Keyd__SessionClaims *none = NULL;
+	bool valid = false;
+	if (!resp)
+		return -ENOMEM;
+	if (!req->verify)
+		return refuse(x, KEYD__CODE__BAD_REQUEST, "verify: required");
+	if (req->verify->session_token)
+		return refuse(x, KEYD__CODE__BAD_REQUEST,
+			      "verify.session_token: a long-term access key only");
+	int r = verify_sig(x, req->verify, &valid, &none);
+	if (r != 0)
+		return r;
+	keyd__verify_and_mint_response__init(resp);
+	resp->has_valid = true;
+	resp->valid = valid;
+	if (valid && (r = mint(x, req->claims, &resp->minted)) != 0)
+		return r;
 	*ret = &resp->base;
 	return 0;
 }
@@ -652,6 +723,8 @@ static const struct keyd_op keyd_ops[] = {
 	  keyd_answer_get_audit_public_key },
 	{ KEYD__REQUEST__OP_SIGN_AUDIT_DIGEST, "SignAuditDigest", 32u * 1024,
 	  keyd_answer_sign_audit_digest },
+	{ KEYD__REQUEST__OP_VERIFY_AND_MINT, "VerifyAndMint", 40u * 1024,
+	  keyd_answer_verify_and_mint },
 };
 
 static const struct keyd_op *op_find(uint32_t number)
@@ -739,6 +812,9 @@ static int answer_op(const struct keyd_ring *ring, struct keyd_session *s,
 		     struct rpc_buf *out)
 {
 	struct keyd_req x = { .ring = ring, .s = s, .pb = pb, .now = clock_now() };
+	if (!sigcache && keyd_sigcache_new(&sigcache) < 0)
+		sigcache = NULL;   /* derived every time */
+	x.cache = sigcache;
 	Keyd__Status status = KEYD__STATUS__INIT;
 	ProtobufCMessage *result = NULL;
 	const ProtobufCFieldDescriptor *f =

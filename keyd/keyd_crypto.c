@@ -85,18 +85,14 @@ static void hmac(const uint8_t *key, size_t klen, const void *msg, size_t mlen,
 	sodium_memzero(&st, sizeof(st));
 }
 
-int keyd_sigv4_sign(const char *secret, size_t secret_len, const struct keyd_sigv4 *in,
-		    uint8_t ret[32])
+int keyd_sigv4_signing_key(const char *secret, size_t secret_len, const struct keyd_sigv4 *in,
+			   uint8_t ret[32])
 {
-	static const char algo[] = "AWS4-HMAC-SHA256\n";
 	static const char term[] = "aws4_request";
 	uint8_t kbuf[4 + 128];
-	uint8_t k1[32], k2[32];
-	char hex[65];
-	crypto_auth_hmacsha256_state st;
+	uint8_t k1[32];
 
-	if (secret_len > 128 || !in->amz_date || !in->date || !in->region || !in->service ||
-	    !in->creq_sha256)
+	if (secret_len > 128 || !in->date || !in->region || !in->service)
 		return -EINVAL;
 	/* kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" secret, date), region),
 	 * service), "aws4_request") */
@@ -104,13 +100,25 @@ int keyd_sigv4_sign(const char *secret, size_t secret_len, const struct keyd_sig
 	memcpy(kbuf + 4, secret, secret_len);
 	hmac(kbuf, 4 + secret_len, in->date, strlen(in->date), k1);
 	sodium_memzero(kbuf, sizeof(kbuf));
-	hmac(k1, 32, in->region, strlen(in->region), k2);
-	hmac(k2, 32, in->service, strlen(in->service), k1);
-	hmac(k1, 32, term, strlen(term), k2);
+	hmac(k1, 32, in->region, strlen(in->region), ret);
+	hmac(ret, 32, in->service, strlen(in->service), k1);
+	hmac(k1, 32, term, strlen(term), ret);
+	sodium_memzero(k1, sizeof(k1));
+	return 0;
+}
 
+int keyd_sigv4_sign_with_key(const uint8_t signing_key[32], const struct keyd_sigv4 *in,
+			     uint8_t ret[32])
+{
+	static const char algo[] = "AWS4-HMAC-SHA256\n";
+	char hex[65];
+	crypto_auth_hmacsha256_state st;
+
+	if (!in->amz_date || !in->date || !in->region || !in->service || !in->creq_sha256)
+		return -EINVAL;
 	/* the string to sign, built here from the typed fields */
 	sodium_bin2hex(hex, sizeof(hex), in->creq_sha256, 32);
-	crypto_auth_hmacsha256_init(&st, k2, 32);
+	crypto_auth_hmacsha256_init(&st, signing_key, 32);
 	crypto_auth_hmacsha256_update(&st, (const uint8_t *)algo, strlen(algo));
 	crypto_auth_hmacsha256_update(&st, (const uint8_t *)in->amz_date, strlen(in->amz_date));
 	crypto_auth_hmacsha256_update(&st, (const uint8_t *)"\n", 1);
@@ -123,9 +131,18 @@ int keyd_sigv4_sign(const char *secret, size_t secret_len, const struct keyd_sig
 	crypto_auth_hmacsha256_update(&st, (const uint8_t *)hex, 64);
 	crypto_auth_hmacsha256_final(&st, ret);
 	sodium_memzero(&st, sizeof(st));
-	sodium_memzero(k1, sizeof(k1));
-	sodium_memzero(k2, sizeof(k2));
 	return 0;
+}
+
+int keyd_sigv4_sign(const char *secret, size_t secret_len, const struct keyd_sigv4 *in,
+		    uint8_t ret[32])
+{
+	uint8_t key[32];
+	int r = keyd_sigv4_signing_key(secret, secret_len, in, key);
+	if (r == 0)
+		r = keyd_sigv4_sign_with_key(key, in, ret);
+	sodium_memzero(key, sizeof(key));
+	return r;
 }
 
 bool keyd_sigv4_check(const char *secret, size_t secret_len, const struct keyd_sigv4 *in,

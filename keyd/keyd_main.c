@@ -469,6 +469,8 @@ int main(int argc, char **argv)
 		.max_conns = o.max_conns, .ring = ring,
 	};
 	r = keyd_loop_new(&lc, &loop);
+	if (r == 0)
+		r = keyd_answer_init();   /* the signing key cache, before the sandbox */
 	if (r < 0) {
 		keyd_log(LOG_ERR, "cannot set up the loop: %s", strerror(-r));
 		goto out;
@@ -517,6 +519,7 @@ out:
 		close(st.notify_fd);
 	if (st.ready_pipe >= 0)
 		close(st.ready_pipe);
+	keyd_answer_fini();
 	keyd_ring_free(ring);
 	if (r < 0)
 		return 1;

@@ -76,6 +76,10 @@ tests_integration_sts_mint_LDADD = lib/libiamrpc.la proto/libiamproto.la lib/lib
 	$(PROTOBUF_C_LIBS) $(SODIUM_LIBS)
 dist_check_SCRIPTS += tests/integration/sts.sh
 TESTS += tests/integration/sts.sh
+# AssumeRole/GetSessionToken with a key: one keyd hop (VerifyAndMint), and
+# the optimistic path's error precedence
+dist_check_SCRIPTS += tests/integration/sts_onehop.sh
+TESTS += tests/integration/sts_onehop.sh
 # the audit trail: records, chain, digests, verify, lookup, a full disk
 dist_check_SCRIPTS += tests/integration/audit.sh
 TESTS += tests/integration/audit.sh

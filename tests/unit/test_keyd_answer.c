@@ -558,6 +558,141 @@ static void test_audit_sign(void)
 	sodium_memzero(seed, sizeof(seed));
 }
 
+/* VerifyAndMint: a long-term key's signature checked, and a session minted
+ * ONLY when it verifies; the signature is judged before the claims. And
+ * the signing key cache: the same answers on a hit as on a miss. */
+static void test_verify_and_mint(void)
+{
+	Keyd__Request req = KEYD__REQUEST__INIT;
+	Keyd__CreateAccessKeyRequest ck = KEYD__CREATE_ACCESS_KEY_REQUEST__INIT;
+	Keyd__VerifyAndMintRequest vm = KEYD__VERIFY_AND_MINT_REQUEST__INIT;
+	Keyd__VerifySigV4Request v = KEYD__VERIFY_SIG_V4_REQUEST__INIT;
+	Keyd__SessionClaims claims;
+	Keyd__Tag tag, *tags[1];
+	Keyd__Response *resp;
+	char secret[KEYD_SECRET_LEN + 1] = "";
+	const char *id = "AKIAVERIFYANDMINT234";
+	session_reset();
+	hello();
+	req.op_case = KEYD__REQUEST__OP_CREATE_ACCESS_KEY;
+	req.create_access_key = &ck;
+	ck.access_key_id = (char *)id;
+	if (call(&req, &resp) == 0 && resp && resp->create_access_key)
+		strcpy(secret, resp->create_access_key->secret_access_key);
+	keyd__response__free_unpacked(resp, NULL);
+
+	uint8_t hash[32], sig[32], bad[32];
+	crypto_hash_sha256(hash, (const uint8_t *)"AssumeRole", 10);
+	struct keyd_sigv4 in = { .amz_date = "20240102T030405Z", .date = "20240102",
+				 .region = "us-east-1", .service = "sts", .creq_sha256 = hash };
+	keyd_sigv4_sign(secret, strlen(secret), &in, sig);
+	memcpy(bad, sig, 32);
+	bad[7] ^= 1;
+	v.access_key_id = (char *)id;
+	v.has_key_version = true;
+	v.key_version = 1;
+	v.amz_date = (char *)in.amz_date;
+	v.date = (char *)in.date;
+	v.region = (char *)in.region;
+	v.service = (char *)in.service;
+	v.has_canonical_request_sha256 = v.has_signature = true;
+	v.canonical_request_sha256 = (ProtobufCBinaryData){ 32, hash };
+	v.signature = (ProtobufCBinaryData){ 32, sig };
+	claims_init(&claims, &tag, tags);
+	fake_now = 2000;
+	req.op_case = KEYD__REQUEST__OP_VERIFY_AND_MINT;
+	req.verify_and_mint = &vm;
+	vm.verify = &v;
+	vm.claims = &claims;
+	tap_ok(call(&req, &resp) == 0 && code_of(resp) == KEYD__CODE__OK &&
+	       resp->verify_and_mint && resp->verify_and_mint->valid &&
+	       resp->verify_and_mint->minted &&
+	       resp->verify_and_mint->minted->secret_access_key &&
+	       strlen(resp->verify_and_mint->minted->secret_access_key) == 40 &&
+	       resp->verify_and_mint->minted->session_token &&
+	       resp->verify_and_mint->minted->key_version == 1,
+	       "VerifyAndMint, a good signature: valid, with credentials");
+	char token[4096] = "";
+	if (resp && resp->verify_and_mint && resp->verify_and_mint->minted)
+		snprintf(token, sizeof(token), "%s", resp->verify_and_mint->minted->session_token);
+	keyd__response__free_unpacked(resp, NULL);
+	/* the token opens to the claims asked for */
+	Keyd__OpenSessionRequest open = KEYD__OPEN_SESSION_REQUEST__INIT;
+	Keyd__Request oreq = KEYD__REQUEST__INIT;
+	oreq.op_case = KEYD__REQUEST__OP_OPEN_SESSION;
+	oreq.open_session = &open;
+	open.session_token = token;
+	tap_ok(call(&oreq, &resp) == 0 && resp->open_session && resp->open_session->claims &&
+	       strcmp(resp->open_session->claims->principal_arn, claims.principal_arn) == 0,
+	       "VerifyAndMint's token opens to its claims");
+	keyd__response__free_unpacked(resp, NULL);
+
+	v.signature = (ProtobufCBinaryData){ 32, bad };
+	tap_ok(call(&req, &resp) == 0 && code_of(resp) == KEYD__CODE__OK &&
+	       resp->verify_and_mint && resp->verify_and_mint->has_valid &&
+	       !resp->verify_and_mint->valid && !resp->verify_and_mint->minted,
+	       "VerifyAndMint, a bad signature: not valid, and no credentials");
+	keyd__response__free_unpacked(resp, NULL);
+	claims.account = (char *)"12";
+	tap_ok(call(&req, &resp) == 0 && code_of(resp) == KEYD__CODE__OK &&
+	       resp->verify_and_mint && !resp->verify_and_mint->valid &&
+	       !resp->verify_and_mint->minted,
+	       "a bad signature with bad claims: not valid (the signature is judged first)");
+	keyd__response__free_unpacked(resp, NULL);
+	v.signature = (ProtobufCBinaryData){ 32, sig };
+	tap_ok(call(&req, &resp) == 0 && code_of(resp) == KEYD__CODE__BAD_REQUEST &&
+	       strstr(resp->status->message, "claims.account") && !resp->verify_and_mint,
+	       "a good signature with bad claims: BAD_REQUEST naming the field, no credentials");
+	keyd__response__free_unpacked(resp, NULL);
+	claims.account = (char *)"123456789012";
+	v.session_token = token;
+	v.has_key_version = false;
+	tap_ok(call(&req, &resp) == 0 && code_of(resp) == KEYD__CODE__BAD_REQUEST &&
+	       strstr(resp->status->message, "session_token") && !resp->verify_and_mint,
+	       "VerifyAndMint with a session token: BAD_REQUEST (long-term keys only)");
+	keyd__response__free_unpacked(resp, NULL);
+	v.session_token = NULL;
+	v.has_key_version = true;
+	v.key_version = 7;
+	tap_ok(call(&req, &resp) == 0 && code_of(resp) == KEYD__CODE__UNKNOWN_KEY_VERSION &&
+	       !resp->verify_and_mint, "an unknown key version: UNKNOWN_KEY_VERSION, no credentials");
+	keyd__response__free_unpacked(resp, NULL);
+	v.key_version = 1;
+	vm.verify = NULL;
+	tap_ok(call(&req, &resp) == 0 && code_of(resp) == KEYD__CODE__BAD_REQUEST,
+	       "VerifyAndMint without verify: BAD_REQUEST");
+	keyd__response__free_unpacked(resp, NULL);
+	vm.verify = &v;
+
+	/* the cache: hits answer as misses did; another scope, another key */
+	struct keyd_sigcache *cache = NULL;
+	bool valid = false, ok = true;
+	const struct keyd_key *k = keyd_ring_current(ring);
+	uint64_t hits = 0, misses = 0;
+	tap_ok(keyd_sigcache_new(&cache) == 0, "a signing key cache");
+	for (int i = 0; i < 3; i++) {
+		ok = ok && keyd_sigv4_verify_cached(cache, k, id, NULL, &in, sig, &valid) == 0 &&
+		     valid;
+		ok = ok && keyd_sigv4_verify_cached(cache, k, id, NULL, &in, bad, &valid) == 0 &&
+		     !valid;
+	}
+	keyd_sigcache_stats(cache, &hits, &misses);
+	tap_ok(ok && misses == 1 && hits == 5,
+	       "cached: good valid and bad not, 1 derivation for 6 checks (hits %llu misses %llu)",
+	       (unsigned long long)hits, (unsigned long long)misses);
+	struct keyd_sigv4 other = in;
+	other.region = "eu-west-1";
+	tap_ok(keyd_sigv4_verify_cached(cache, k, id, NULL, &other, sig, &valid) == 0 && !valid,
+	       "cached: the same signature in another region's scope is not valid");
+	uint8_t nonce[KEYD_NONCE_LEN] = { 1 };
+	tap_ok(keyd_sigv4_verify_cached(cache, k, id, nonce, &in, sig, &valid) == 0 && !valid,
+	       "cached: a session's key of the same id is another key");
+	tap_ok(keyd_sigv4_verify_cached(NULL, k, id, NULL, &in, sig, &valid) == 0 && valid,
+	       "without a cache: derived, valid");
+	keyd_sigcache_free(cache);
+	sodium_memzero(secret, sizeof(secret));
+}
+
 int main(void)
 {
 	const char *keys = "1 AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n";
@@ -568,9 +703,11 @@ int main(void)
 	test_protocol();
 	test_access_keys();
 	test_sessions();
+	test_verify_and_mint();
 	test_authz_messages();
 	test_audit_sign();
 	arena_free(sess.arena);
+	keyd_answer_fini();
 	keyd_ring_free(ring);
 	return tap_done();
 }
