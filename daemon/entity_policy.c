@@ -161,6 +161,10 @@ int entity_policy_get(struct call *c, const char *arn, Iam__ManagedPolicyRecord 
 		return -EIO;   /* a record we cannot read: never guess */
 	if (strcmp(rec->policy->path, a.path) != 0)
 		return -ENOENT;
+	/* shared by every account: the counts are the caller's */
+	if (strcmp(a.account, ENTITY_POLICY_ACCOUNT_AWS) == 0 &&
+	    (r = aws_managed_use_apply(c->txn, entity_account(c), rec->policy)) < 0)
+		return r;
 	*ret = rec;
 	return 0;
 }
@@ -236,6 +240,9 @@ int entity_policy_boundary_use(struct call *c, const char *arn, int delta)
 		return r;
 	count_add(&rec->policy->permissions_boundary_usage_count,
 		  &rec->policy->has_permissions_boundary_usage_count, delta);
+	if (entity_policy_arn_is_aws(rec->policy->arn))
+		return aws_managed_use_add(c->txn, entity_account(c), rec->policy->policy_name,
+					   0, delta);
 	return entity_policy_put(c, rec, false);
 }
 
@@ -343,6 +350,9 @@ int entity_attach(struct call *c, const char *owner_id, Iam__ManagedPolicyRecord
 	if (r < 0)
 		return r;
 	count_add(&rec->policy->attachment_count, &rec->policy->has_attachment_count, 1);
+	if (entity_policy_arn_is_aws(rec->policy->arn))
+		return aws_managed_use_add(c->txn, entity_account(c), rec->policy->policy_name,
+					   1, 0);
 	return entity_policy_put(c, rec, false);
 }
 
@@ -360,5 +370,8 @@ int entity_detach(struct call *c, const char *owner_id, Iam__ManagedPolicyRecord
 	if (r < 0 && r != -ENOENT)
 		return r;
 	count_add(&rec->policy->attachment_count, &rec->policy->has_attachment_count, -1);
+	if (entity_policy_arn_is_aws(rec->policy->arn))
+		return aws_managed_use_add(c->txn, entity_account(c), rec->policy->policy_name,
+					   -1, 0);
 	return entity_policy_put(c, rec, false);
 }

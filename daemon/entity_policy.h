@@ -93,6 +93,20 @@ int entity_detach(struct call *c, const char *owner_id, Iam__ManagedPolicyRecord
 /* ---- AWS managed policies (aws_managed.c) ---- */
 
 /* Writes the AWS managed policies iamd knows into the store (account
- * "aws"), keeping the attachment and boundary counts of those already
- * there. Runs at store creation and as a schema migration. */
+ * "aws"), their shared counts 0. Runs at store creation and as a schema
+ * migration. */
 int aws_managed_seed(struct store_txn *t);
+/* An account's use of the AWS managed policy `name` (as AWS spells it):
+ * AttachmentCount and PermissionsBoundaryUsageCount as that account sees
+ * them (each account sees only its own; 0 when it has none). */
+int aws_managed_use_get(struct store_txn *t, const char *acct, const char *name,
+			int32_t *ret_attached, int32_t *ret_boundary);
+/* Adds to them (never below 0), in the transaction that attaches, detaches
+ * or sets or removes a boundary. */
+int aws_managed_use_add(struct store_txn *t, const char *acct, const char *name,
+			int d_attached, int d_boundary);
+/* Sets both counts of the AWS managed policy p to acct's. */
+int aws_managed_use_apply(struct store_txn *t, const char *acct, Iam__Policy *p);
+/* Schema migration 4: recomputes every account's counts from the
+ * attachments and the users' and roles' boundaries. */
+int aws_managed_use_rebuild(struct store_txn *t);

@@ -415,7 +415,11 @@ static int policy_visit_common(struct call *c, struct details *d, const struct s
 	if (!rec || !rec->policy)
 		return -EIO;
 	Iam__Policy *p = rec->policy;
-	/* AWS managed policies show only when the account uses them. */
+	int r;
+	/* AWS managed policies show only when the account uses them (the
+	 * counts are the account's own). */
+	if (aws && (r = aws_managed_use_apply(c->txn, d->acct, p)) < 0)
+		return r;
 	if (aws && p->attachment_count <= 0 && p->permissions_boundary_usage_count <= 0)
 		return 0;
 	if (!take)
@@ -448,7 +452,7 @@ static int policy_visit_common(struct call *c, struct details *d, const struct s
 		v->is_default_version = p->default_version_id && v->version_id &&
 					strcmp(p->default_version_id, v->version_id) == 0;
 	}
-	int r = vec_push(c, &d->policies, md);
+	r = vec_push(c, &d->policies, md);
 	if (r < 0)
 		return r;
 	d->bytes += protobuf_c_message_get_packed_size(&md->base);

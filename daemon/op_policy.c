@@ -352,6 +352,9 @@ static int list_policies_visit(struct call *c, const char *suffix, size_t len,
 									    val->data);
 	if (!rec || !rec->policy || !rec->policy->path)
 		return -EIO;
+	int r;
+	if (aws && (r = aws_managed_use_apply(c->txn, entity_account(c), rec->policy)) < 0)
+		return r;
 	if (!list_policies_match(l, rec->policy))
 		return 0;
 	if (take) {

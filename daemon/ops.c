@@ -276,6 +276,7 @@ typedef int (*ops_migration_fn)(struct store_txn *t);
 static const ops_migration_fn migrations[] = {
 	entity_count_rebuild,   /* 2: account counters "count/ACCT/KIND" (entity_count.c) */
 	aws_managed_seed,       /* 3: AWS managed policies (aws_managed.c) */
+	aws_managed_use_rebuild, /* 4: their counts per account "awsuse/ACCT/NAME" */
 };
 
 static int ops_migrate(struct store_txn *t, uint32_t from, uint32_t to)

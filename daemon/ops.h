@@ -10,7 +10,7 @@ struct store;
 
 /* The schema version this build writes; ops_store_init() migrates older
  * stores up to it and refuses newer ones (-EPROTONOSUPPORT). */
-#define OPS_SCHEMA_VERSION 3
+#define OPS_SCHEMA_VERSION 4
 /* 1: users, groups, memberships. 2: account counters (entity_count.c).
  * 3: AWS managed policies seeded under account "aws" (aws_managed.c). */
 

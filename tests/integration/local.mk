@@ -47,6 +47,9 @@ dist_check_SCRIPTS += tests/integration/managed_policies.sh
 TESTS += tests/integration/managed_policies.sh
 dist_check_SCRIPTS += tests/integration/attachments.sh
 TESTS += tests/integration/attachments.sh
+# the AWS managed policies' counts, per account
+dist_check_SCRIPTS += tests/integration/aws_managed_counts.sh
+TESTS += tests/integration/aws_managed_counts.sh
 # authz: every call authorized by policy, local uid bindings, the simulator
 dist_check_SCRIPTS += tests/integration/authz.sh
 TESTS += tests/integration/authz.sh
