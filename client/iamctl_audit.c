@@ -529,6 +529,7 @@ struct filter {
 	const char *start, *end;   /* ISO 8601 texts, compared as text */
 	const char *user, *role, *arn, *event, *key, *error;
 	bool table;
+	bool superseded;   /* --include-superseded */
 };
 
 static const char *jstr(json_t *o, const char *path)
@@ -592,9 +593,55 @@ static int time_arg(const char *s, bool end, const char **ret)
 	return 0;
 }
 
+/* The eventIDs of records superseded by a later record of the same call
+ * (additionalEventData.supersedesEventID: its commit failed after its
+ * record was written; daemon/audit.h audit_call_superseded). */
+static int superseded_load(const struct trail *t, char ***ret, size_t *ret_n)
+{
+	char **v = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		if (!strstr(t->recs[i].line, "\"supersedesEventID\""))
+			continue;
+		json_t *e = json_loadb(t->recs[i].line, t->recs[i].len, 0, NULL);
+		const char *id = jstr(e, "additionalEventData.supersedesEventID");
+		if (!id) {
+			json_decref(e);
+			continue;
+		}
+		char **p = realloc(v, (n + 1) * sizeof(*v)), *dup = strdup(id);
+		json_decref(e);
+		if (p)
+			v = p;
+		if (!p || !dup) {
+			free(dup);
+			while (n)
+				free(v[--n]);
+			free(v);
+			return -ENOMEM;
+		}
+		v[n++] = dup;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static bool is_superseded(char **v, size_t n, const char *id)
+{
+	for (size_t i = 0; id && i < n; i++)
+		if (strcmp(v[i], id) == 0)
+			return true;
+	return false;
+}
+
 static int audit_lookup(struct trail *t, const struct filter *f)
 {
+	char **sup = NULL;
+	size_t n_sup = 0;
 	int r = trail_load(t);
+	if (r == 0 && !f->superseded)
+		r = superseded_load(t, &sup, &n_sup);
 	if (r < 0) {
 		fprintf(stderr, "iamctl: audit lookup: %s: %s\n", t->dir, strerror(-r));
 		return 255;
@@ -604,7 +651,7 @@ static int audit_lookup(struct trail *t, const struct filter *f)
 		       "Principal", "ErrorCode", "EventId");
 	for (size_t i = 0; i < t->n; i++) {
 		json_t *e = json_loadb(t->recs[i].line, t->recs[i].len, 0, NULL);
-		if (e && matches(f, e)) {
+		if (e && matches(f, e) && !is_superseded(sup, n_sup, jstr(e, "eventID"))) {
 			if (!f->table) {
 				printf("%s\n", t->recs[i].line);
 			} else {
@@ -620,6 +667,9 @@ static int audit_lookup(struct trail *t, const struct filter *f)
 		}
 		json_decref(e);
 	}
+	for (size_t i = 0; i < n_sup; i++)
+		free(sup[i]);
+	free(sup);
 	return 0;
 }
 
@@ -632,7 +682,7 @@ static int audit_public_key(const struct trail *t)
 	char *text = read_all(path, &len);
 	if (!text || len == 0) {
 		fprintf(stderr, "iamctl: audit public-key: %s: %s (iamd writes it when "
-			"iam-keyd signs its first digest)\n", path,
+			"it connects to iam-keyd)\n", path,
 			text ? "empty" : strerror(errno));
 		free(text);
 		return 1;
@@ -650,7 +700,7 @@ static void usage(FILE *f)
 		"       iamctl audit lookup [--state-dir DIR] [--start-time T] [--end-time T]\n"
 		"              [--user-name N] [--role-name N] [--principal-arn ARN]\n"
 		"              [--event-name N] [--access-key-id ID] [--error-code C]\n"
-		"              [--output json|table]\n"
+		"              [--output json|table] [--include-superseded]\n"
 		"The trail is read from STATE/audit (default $IAMD_STATE_DIR, else %s).\n"
 		"T: 2026-11-29 or 2026-11-29T14:00:00Z. See docs/audit.md.\n",
 		DEFAULT_STATE_DIR);
@@ -682,6 +732,10 @@ int iamctl_audit_main(int argc, char **argv)
 		}
 		if (strcmp(o, "--require-signed") == 0 && strcmp(cmd, "verify") == 0) {
 			t.require_signed = true;
+			continue;
+		}
+		if (strcmp(o, "--include-superseded") == 0 && strcmp(cmd, "lookup") == 0) {
+			f.superseded = true;
 			continue;
 		}
 		if (!v) {

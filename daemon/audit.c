@@ -62,6 +62,8 @@ struct audit {
 	bool failing;               /* the last write failed (logged once) */
 	bool closing;               /* audit_close() waits for a signature */
 	struct pending *head, **tail;   /* read records not built yet */
+	char durable_event_id[37];  /* the last durable record's eventID */
+	char durable_request_id[37];    /* and requestID */
 	size_t n_pending;
 };
 
@@ -491,6 +493,47 @@ int audit_call(struct audit *a, const struct call *c,
 	}
 	int r = audit_append(a, rec, c->now, flags);
 	free(rec);
+	if (r == 0 && (flags & AUDIT_DURABLE)) {
+		memcpy(a->durable_event_id, event_id, sizeof(a->durable_event_id));
+		memcpy(a->durable_request_id, c->request_id, sizeof(a->durable_request_id));
+	}
 	audit_journal(c, event_id);
+	return r;
+}
+
+int audit_call_superseded(struct audit *a, const struct call *c)
+{
+	char event_id[37], *line = NULL;
+	int r;
+	if (!a || !c->op)
+		return 0;
+	if (a->closing)
+		return -ESHUTDOWN;
+	if (!c->err_code || strcmp(a->durable_request_id, c->request_id) != 0)
+		return -EINVAL;   /* no durable record of this call to supersede */
+	audit_drain(a);
+	char *rec = audit_record_build(c, NULL, event_id);
+	if (!rec)
+		return -ENOMEM;
+	size_t rl = strlen(rec);
+	if (rl < 2 || rec[rl - 1] != '}') {
+		r = -EINVAL;
+		goto out;
+	}
+	if (asprintf(&line, "%.*s,\"additionalEventData\":{\"supersedesEventID\":\"%s\","
+		     "\"note\":\"The record %s of this request said it succeeded; the "
+		     "change could not be stored and the caller got %s.\"}}",
+		     (int)(rl - 1), rec, a->durable_event_id, a->durable_event_id,
+		     c->err_code) < 0) {
+		line = NULL;
+		r = -ENOMEM;
+		goto out;
+	}
+	r = audit_append(a, line, c->now, AUDIT_DURABLE);
+	if (r == 0)
+		a->durable_request_id[0] = 0;
+out:
+	free(line);
+	free(rec);
 	return r;
 }

@@ -52,6 +52,15 @@ enum audit_flags {
 int audit_call(struct audit *a, const struct call *c,
 	       const ProtobufCMessage *resp, unsigned flags);
 
+/* The durable record that audit_call(.., AUDIT_DURABLE) wrote for `c`
+ * said the call succeeded, but its commit then failed (c->err_code says
+ * how the caller was answered): appends, durably, a second record of the
+ * same requestID with that errorCode and "additionalEventData"
+ * {"supersedesEventID": the first record's eventID, "note"}. iamctl audit
+ * lookup shows the call once, as failed. 0 when written; -EINVAL when no
+ * durable record of `c` is the last one written. */
+int audit_call_superseded(struct audit *a, const struct call *c);
+
 /* The record's text for `c` (audit_record.c): a JSON object without the
  * chain fields, which audit.c appends. Caller free()s. `event_id` receives
  * the eventID. NULL on allocation failure. */

@@ -212,6 +212,11 @@ handled:
 				call_fail(c, r, "ServiceFailure", NULL);
 			iamd_log_call(LOG_ERR, c, "%s: commit failed: %s",
 				      op->name, strerror(-r));
+			/* its record said it succeeded: a second one says not */
+			r = audit_call_superseded(c->d->audit, c);
+			if (r < 0)
+				iamd_log_call(LOG_CRIT, c, "audit: the trail still says %s "
+					      "succeeded: %s", op->name, strerror(-r));
 		}
 	}
 out:

@@ -92,6 +92,9 @@ TESTS += tests/integration/audit_sign.sh
 # unsigned digests signed later, in order; the public key at start
 dist_check_SCRIPTS += tests/integration/audit_resign.sh
 TESTS += tests/integration/audit_resign.sh
+# a failed commit after the record: a durable record that supersedes it
+dist_check_SCRIPTS += tests/integration/audit_commit_fail.sh
+TESTS += tests/integration/audit_commit_fail.sh
 # instance profiles, host associations (hostroles)
 dist_check_SCRIPTS += tests/integration/hostroles.sh
 TESTS += tests/integration/hostroles.sh
