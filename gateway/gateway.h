@@ -90,6 +90,8 @@ struct gw_http {
 	size_t n_conns, cap_conns;
 	struct event *sweep;           /* pending while n_conns > 0 */
 	uint64_t n_cut;                /* connections cut by the deadline */
+	uint8_t *frame;                /* the request frame being sent */
+	size_t frame_cap;
 };
 int gw_http_init(struct gw_http *h, struct event_base *base, struct gw_up *up,
 		 unsigned max_conns, unsigned deadline);

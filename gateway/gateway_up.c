@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/util.h>
 
@@ -22,6 +21,7 @@
 #include "rpc/rpc.h"
 
 #define MAX_ANSWER (64u << 20)
+#define IN_START (64u << 10)
 
 struct pending {
 	struct pending *next;
@@ -31,9 +31,18 @@ struct pending {
 	void *data;
 };
 
+/* One api-socket connection. Writes go straight to the socket while
+ * nothing waits before them (no event loop turn, no epoll change); what
+ * the socket does not take waits in `out` for EV_WRITE. Answers are read
+ * into `in`, one read per readable event. */
 struct conn {
 	struct gw_up *u;
-	struct bufferevent *bev;   /* NULL while closed */
+	evutil_socket_t fd;        /* -1 while closed */
+	struct event *rev;         /* persistent EV_READ */
+	struct event *wev;         /* EV_WRITE, pending while `out` holds bytes */
+	struct evbuffer *out;
+	uint8_t *in;
+	size_t in_len, in_cap;
 	struct pending *head, *tail;
 	size_t n;
 	bool hello_pending;
@@ -51,12 +60,20 @@ struct gw_up {
 static void conn_close(struct conn *c, const char *why)
 {
 	struct pending *p = c->head;
-	if (c->bev) {
+	if (c->fd >= 0) {
 		if (why)
 			fprintf(stderr, "iam-gateway: api socket connection lost: %s\n", why);
-		bufferevent_free(c->bev);
+		event_free(c->rev);
+		event_free(c->wev);
+		evbuffer_free(c->out);
+		evutil_closesocket(c->fd);
 	}
-	c->bev = NULL;
+	c->rev = c->wev = NULL;
+	c->out = NULL;
+	c->fd = -1;
+	free(c->in);
+	c->in = NULL;
+	c->in_len = c->in_cap = 0;
 	c->head = c->tail = NULL;
 	c->n = 0;
 	c->hello_pending = false;
@@ -68,64 +85,128 @@ static void conn_close(struct conn *c, const char *why)
 	}
 }
 
-static void conn_read(struct bufferevent *bev, void *arg)
+/* Handles one whole answer frame's body; false when the connection had to
+ * be closed. */
+static bool conn_answer(struct conn *c, const uint8_t *body, uint32_t len)
+{
+	Iam__Response *resp = iam__response__unpack(NULL, len, body);
+	if (!resp) {
+		conn_close(c, "an answer that does not decode");
+		return false;
+	}
+	if (c->hello_pending) {
+		c->hello_pending = false;
+		bool good = resp->result_case == IAM__RESPONSE__RESULT_HELLO;
+		iam__response__free_unpacked(resp, NULL);
+		if (!good)
+			conn_close(c, "Hello refused");
+		return good;
+	}
+	struct pending *pd = c->head;
+	if (!pd || pd->id != resp->id) {
+		iam__response__free_unpacked(resp, NULL);
+		conn_close(c, "an answer to no request");
+		return false;
+	}
+	c->head = pd->next;
+	if (!c->head)
+		c->tail = NULL;
+	c->n--;
+	pd->done(pd->req, resp, pd->data);
+	iam__response__free_unpacked(resp, NULL);
+	free(pd);
+	return true;
+}
+
+static void conn_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	for (;;) {
-		uint8_t hdr[RPC_HDR_LEN];
-		uint32_t len = 0;
-		size_t have = evbuffer_get_length(in);
-		if (have < RPC_HDR_LEN)
+	(void)what;
+	if (c->in_len == c->in_cap) {
+		size_t cap = c->in_cap ? 2 * c->in_cap : IN_START;
+		uint8_t *n = cap <= MAX_ANSWER + RPC_HDR_LEN ? realloc(c->in, cap) : NULL;
+		if (!n) {
+			conn_close(c, "an answer too large");
 			return;
-		evbuffer_copyout(in, hdr, sizeof(hdr));
-		int r = rpc_frame_parse(hdr, sizeof(hdr), MAX_ANSWER, &len);
-		if (r < 0) {
+		}
+		c->in = n;
+		c->in_cap = cap;
+	}
+	ssize_t r = read(fd, c->in + c->in_len, c->in_cap - c->in_len);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	if (r <= 0) {
+		conn_close(c, r == 0 ? "closed by iamd" : strerror(errno));
+		return;
+	}
+	c->in_len += (size_t)r;
+	size_t off = 0;
+	for (;;) {
+		uint32_t len = 0;
+		int k = rpc_frame_parse(c->in + off, c->in_len - off, MAX_ANSWER, &len);
+		if (k < 0) {
 			conn_close(c, "bad frame");
 			return;
 		}
-		if (have < RPC_HDR_LEN + (size_t)len)
-			return;
-		uint8_t *p = evbuffer_pullup(in, (ev_ssize_t)(RPC_HDR_LEN + len));
-		Iam__Response *resp = p ? iam__response__unpack(NULL, len, p + RPC_HDR_LEN) : NULL;
-		evbuffer_drain(in, RPC_HDR_LEN + len);
-		if (!resp) {
-			conn_close(c, "an answer that does not decode");
-			return;
-		}
-		if (c->hello_pending) {
-			c->hello_pending = false;
-			bool good = resp->result_case == IAM__RESPONSE__RESULT_HELLO;
-			iam__response__free_unpacked(resp, NULL);
-			if (!good) {
-				conn_close(c, "Hello refused");
-				return;
+		if (k == 0) {
+			/* a frame larger than the buffer: make room for it whole */
+			if (len && RPC_HDR_LEN + (size_t)len > c->in_cap) {
+				uint8_t *n = realloc(c->in, RPC_HDR_LEN + (size_t)len);
+				if (!n) {
+					conn_close(c, "out of memory");
+					return;
+				}
+				c->in = n;
+				c->in_cap = RPC_HDR_LEN + (size_t)len;
 			}
-			continue;
+			break;
 		}
-		struct pending *pd = c->head;
-		if (!pd || pd->id != resp->id) {
-			iam__response__free_unpacked(resp, NULL);
-			conn_close(c, "an answer to no request");
+		if (!conn_answer(c, c->in + off + RPC_HDR_LEN, len))
 			return;
-		}
-		c->head = pd->next;
-		if (!c->head)
-			c->tail = NULL;
-		c->n--;
-		pd->done(pd->req, resp, pd->data);
-		iam__response__free_unpacked(resp, NULL);
-		free(pd);
+		off += RPC_HDR_LEN + (size_t)len;
+	}
+	if (off) {
+		memmove(c->in, c->in + off, c->in_len - off);
+		c->in_len -= off;
+	}
+	if (c->in_len == 0 && c->in_cap > IN_START) {   /* after a large answer */
+		free(c->in);
+		c->in = NULL;
+		c->in_cap = 0;
 	}
 }
 
-static void conn_event(struct bufferevent *bev, short what, void *arg)
+static void conn_write(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
-	(void)bev;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		conn_close(c, what & BEV_EVENT_EOF ? "closed by iamd" :
-			   evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	(void)what;
+	int r = evbuffer_write(c->out, fd);
+	if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+		conn_close(c, strerror(errno));
+		return;
+	}
+	if (evbuffer_get_length(c->out) == 0)
+		event_del(c->wev);
+}
+
+/* Sends a whole frame: at once while nothing waits, else after what does. */
+static int conn_send(struct conn *c, const uint8_t *p, size_t len)
+{
+	if (evbuffer_get_length(c->out) == 0) {
+		ssize_t w = write(c->fd, p, len);
+		if (w < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				return -errno;
+			w = 0;
+		}
+		p += w;
+		len -= (size_t)w;
+		if (len == 0)
+			return 0;
+	}
+	if (evbuffer_add(c->out, p, len) < 0)
+		return -ENOMEM;
+	return event_add(c->wev, NULL) < 0 ? -ENOMEM : 0;
 }
 
 static int conn_open(struct conn *c)
@@ -138,13 +219,20 @@ static int conn_open(struct conn *c)
 	if (r < 0)
 		return r;
 	evutil_make_socket_nonblocking(fd);
-	c->bev = bufferevent_socket_new(c->u->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!c->bev) {
+	c->fd = fd;
+	c->rev = event_new(c->u->base, fd, EV_READ | EV_PERSIST, conn_read, c);
+	c->wev = event_new(c->u->base, fd, EV_WRITE | EV_PERSIST, conn_write, c);
+	c->out = evbuffer_new();
+	if (!c->rev || !c->wev || !c->out || event_add(c->rev, NULL) < 0) {
+		event_free(c->rev);   /* accepts NULL */
+		event_free(c->wev);
+		evbuffer_free(c->out);
+		c->rev = c->wev = NULL;
+		c->out = NULL;
+		c->fd = -1;
 		close(fd);
 		return -ENOMEM;
 	}
-	bufferevent_setcb(c->bev, conn_read, NULL, conn_event, c);
-	bufferevent_enable(c->bev, EV_READ);
 	hello.has_version = true;
 	hello.version = 1;
 	hello.client = (char *)"iam-gateway/" PACKAGE_VERSION;
@@ -152,8 +240,8 @@ static int conn_open(struct conn *c)
 	req.hello = &hello;
 	rpc_buf_init(&b);
 	r = rpc_frame_pack(&b, &req.base);
-	if (r == 0 && bufferevent_write(c->bev, rpc_buf_head(&b), rpc_buf_len(&b)) < 0)
-		r = -ENOMEM;
+	if (r == 0)
+		r = conn_send(c, rpc_buf_head(&b), rpc_buf_len(&b));
 	rpc_buf_release(&b);
 	if (r < 0) {
 		conn_close(c, NULL);
@@ -177,8 +265,10 @@ int gw_up_new(struct event_base *base, const char *socket_path, unsigned n,
 		gw_up_free(u);
 		return -ENOMEM;
 	}
-	for (unsigned i = 0; i < u->n; i++)
+	for (unsigned i = 0; i < u->n; i++) {
 		u->conns[i].u = u;
+		u->conns[i].fd = -1;
+	}
 	u->next_id = 1;
 	*ret = u;
 	return 0;
@@ -204,7 +294,7 @@ int gw_up_send(struct gw_up *u, uint64_t id, const uint8_t *frame, size_t len,
 	       struct evhttp_request *req, gw_done_fn done, void *data)
 {
 	struct conn *c = &u->conns[u->rr++ % u->n];
-	if (!c->bev) {
+	if (c->fd < 0) {
 		int r = conn_open(c);
 		if (r < 0)
 			return r;
@@ -214,9 +304,11 @@ int gw_up_send(struct gw_up *u, uint64_t id, const uint8_t *frame, size_t len,
 	struct pending *p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	if (bufferevent_write(c->bev, frame, len) < 0) {
+	int r = conn_send(c, frame, len);
+	if (r < 0) {
 		free(p);
-		return -ENOMEM;
+		conn_close(c, strerror(-r));
+		return r;
 	}
 	p->id = id;
 	p->req = req;

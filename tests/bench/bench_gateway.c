@@ -21,7 +21,8 @@
  * signing. The client runs on CPU 1; the latency samples of the two paths
  * are interleaved in blocks of 250 so that both see the same load.
  * BENCH_ROUNDS (default 20000 per path), BENCH_SECS (1) per throughput
- * figure. */
+ * figure, BENCH_GATEWAY_CPU (0; -1: unpinned) where the gateway runs,
+ * BENCH_GATEWAY another iam-gateway binary (A/B comparisons). */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -101,8 +102,9 @@ static void keyd_start(const char *bin, const char *runtime)
 	bench_die("iam-keyd did not become ready");
 }
 
-/* Starts iam-gateway on CPU 0 on a free loopback port; returns the port. */
-static unsigned gateway_start(const char *bin, const char *api)
+/* Starts iam-gateway on `cpu` (< 0: any) on a free loopback port; returns
+ * the port. */
+static unsigned gateway_start(const char *bin, const char *api, int cpu)
 {
 	int pfd[2];
 	char log[PATH_MAX];
@@ -113,7 +115,7 @@ static unsigned gateway_start(const char *bin, const char *api)
 	if (gw_pid < 0)
 		bench_die("fork");
 	if (gw_pid == 0) {
-		bench_pin(0);
+		bench_pin(cpu);
 		dup2(pfd[1], 1);
 		close(pfd[0]);
 		close(pfd[1]);
@@ -132,6 +134,24 @@ static unsigned gateway_start(const char *bin, const char *api)
 		bench_die("iam-gateway did not start (see %s)", log);
 	fclose(f);
 	return port;
+}
+
+/* The CPU time iam-gateway has used so far (user + system), in us. */
+static double gateway_cpu_us(void)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)gw_pid);
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')');   /* after the command name */
+	unsigned long ut = 0, st = 0;
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+			 &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) * 1e6 / (double)sysconf(_SC_CLK_TCK);
 }
 
 /* ---- the api socket ---- */
@@ -339,7 +359,10 @@ int main(void)
 		bench_die("mkdtemp");
 	atexit(cleanup);
 	snprintf(bin, sizeof(bin), "%s/keyd/iam-keyd", top);
-	snprintf(gwbin, sizeof(gwbin), "%s/gateway/iam-gateway", top);
+	if (getenv("BENCH_GATEWAY"))
+		snprintf(gwbin, sizeof(gwbin), "%s", getenv("BENCH_GATEWAY"));
+	else
+		snprintf(gwbin, sizeof(gwbin), "%s/gateway/iam-gateway", top);
 	if (access(gwbin, X_OK) < 0)
 		bench_die("%s is not built", gwbin);
 	snprintf(runtime, sizeof(runtime), "%s", api);
@@ -352,7 +375,8 @@ int main(void)
 	strncat(runtime, "/iam-keyd", sizeof(runtime) - strlen(runtime) - 1);
 	mkdir(runtime, 0755);
 	keyd_start(bin, runtime);
-	gw_port = gateway_start(gwbin, api);
+	gw_port = gateway_start(gwbin, api,
+				getenv("BENCH_GATEWAY_CPU") ? atoi(getenv("BENCH_GATEWAY_CPU")) : 0);
 	bench_pin(1);
 
 	/* the user and its key */
@@ -415,10 +439,12 @@ int main(void)
 		bench_die("out of memory");
 	bench_latency_sample(afd, ta, rounds / 10);   /* warm up */
 	http_sample(hfd, tg, rounds / 10);
+	double cpu0 = gateway_cpu_us();
 	for (int i = 0; i < rounds; i += BLOCK) {
 		bench_latency_sample(afd, ta + i, BLOCK);
 		http_sample(hfd, tg + i, BLOCK);
 	}
+	double cpu_req = (gateway_cpu_us() - cpu0) / rounds;
 	close(afd);
 	close(hfd);
 	struct bench_lat la = bench_latency_stats(ta, (size_t)rounds);
@@ -434,6 +460,7 @@ int main(void)
 	       la.p50, la.p99, ops_a);
 	printf("bench: gateway_get_caller_identity p50_us=%.1f p99_us=%.1f ops_s=%.0f "
 	       "floor_p50_us=%.1f ratio=%.2f\n", lg.p50, lg.p99, ops_g, la.p50, lg.p50 / la.p50);
+	printf("# gateway CPU per request: %.1f us (user + system, /proc)\n", cpu_req);
 	fflush(stdout);
 
 	bench_frames_free(&ff);
