@@ -26,6 +26,10 @@ import {
   STSClient, GetCallerIdentityCommand, AssumeRoleCommand, GetSessionTokenCommand, GetAccessKeyInfoCommand,
 } from "@aws-sdk/client-sts";
 
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
 const [url, akid, secret] = process.argv.slice(2);
 let n = 0;
 let failed = 0;
@@ -84,6 +88,21 @@ async function main() {
   eq(me.Arn, `arn:aws:iam::${acct}:root`, "the root key's caller is the account root");
   check(typeof me.$metadata.requestId === "string" && me.$metadata.requestId.length > 0,
         "the request id reaches $metadata", me.$metadata);
+
+  // --- a profile: endpoint_url and the keys in the shared files (docs/gateway.md)
+  const dir = mkdtempSync(join(tmpdir(), "gateway-js-"));
+  writeFileSync(join(dir, "config"), `[profile iamd]\nregion = us-east-1\nendpoint_url = ${url}\n`);
+  writeFileSync(join(dir, "credentials"), `[iamd]\naws_access_key_id = ${akid}\naws_secret_access_key = ${secret}\n`);
+  process.env.AWS_CONFIG_FILE = join(dir, "config");
+  process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, "credentials");
+  process.env.AWS_PROFILE = "iamd";
+  try {
+    const viaProfile = await new STSClient({ maxAttempts: 1 }).send(new GetCallerIdentityCommand({}));
+    eq(viaProfile.Arn, me.Arn, "AWS_PROFILE=iamd: a client from the profile (endpoint_url, region, keys) reaches the gateway");
+  } finally {
+    delete process.env.AWS_PROFILE;
+    rmSync(dir, { recursive: true, force: true });
+  }
 
   // --- users, tags, pagination ------------------------------------------------
   const cu = await iam.send(new CreateUserCommand({
