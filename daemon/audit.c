@@ -195,6 +195,15 @@ int audit_open(struct iamd *d, const struct audit_options *o, struct audit **ret
 			 a->dir, strerror(-r));
 		goto fail;
 	}
+	/* the file iamd was writing when it was killed has no digest yet */
+	char last_name[AUDIT_NAME_MAX];
+	int64_t last_oldest, last_newest;
+	if (audit_file_undigested(a->dir, a->file_seq, last_name, &last_oldest,
+				  &last_newest) == 1) {
+		iamd_log(LOG_NOTICE, "audit: %s was not closed (iamd stopped without "
+			 "closing it): digesting it now", last_name);
+		audit_digest_closed(a->dir, last_name, last_oldest, last_newest, d);
+	}
 	a->file_seq++;
 	r = file_open(a, (int64_t)time(NULL));
 	if (r < 0) {

@@ -166,3 +166,88 @@ out:
 	closedir(dh);
 	return r;
 }
+
+/* The eventTime of the line at `p` (length n), or 0. */
+static int64_t line_time(const char *p, size_t n)
+{
+	json_t *j = json_loadb(p, n, 0, NULL);
+	const char *t = json_string_value(json_object_get(j, "eventTime"));
+	struct tm tm;
+	int64_t v = 0;
+	memset(&tm, 0, sizeof(tm));
+	if (t) {
+		const char *e = strptime(t, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		if (e && !*e)
+			v = (int64_t)timegm(&tm);
+	}
+	json_decref(j);
+	return v;
+}
+
+int audit_file_undigested(const char *dir, uint64_t file_seq, char ret_name[AUDIT_NAME_MAX],
+			  int64_t *ret_oldest, int64_t *ret_newest)
+{
+	DIR *dh = opendir(dir);
+	char path[4096 + 2 * AUDIT_NAME_MAX], name[AUDIT_NAME_MAX] = "", *buf = NULL;
+	struct stat sb;
+	int r = 0, fd = -1;
+	if (!dh)
+		return -errno;
+	struct dirent *de;
+	while (file_seq && (de = readdir(dh)))
+		if (audit_file_seq(de->d_name) == file_seq &&
+		    strlen(de->d_name) < sizeof(name)) {
+			snprintf(name, sizeof(name), "%s", de->d_name);
+			break;
+		}
+	closedir(dh);
+	if (!name[0])
+		return 0;
+	size_t nl = strlen(name);
+	snprintf(path, sizeof(path), "%s/digest/%.*s.digest.json", dir, (int)(nl - 6), name);
+	if (access(path, F_OK) == 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (sb.st_size == 0)
+		goto out;
+	/* the first and the last whole line's eventTime */
+	size_t n = sb.st_size > TAIL_MAX ? TAIL_MAX : (size_t)sb.st_size;
+	buf = malloc(n + 1);
+	if (!buf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	int64_t oldest = 0, newest = 0;
+	ssize_t got = pread(fd, buf, n, 0);
+	if (got > 0) {
+		char *nl1 = memchr(buf, '\n', (size_t)got);
+		if (nl1)
+			oldest = line_time(buf, (size_t)(nl1 - buf));
+	}
+	got = pread(fd, buf, n, sb.st_size - (off_t)n);
+	if (got == (ssize_t)n) {
+		size_t end = n;
+		while (end > 0 && buf[end - 1] != '\n')
+			end--;
+		if (end > 0) {
+			size_t start = end - 1;
+			while (start > 0 && buf[start - 1] != '\n')
+				start--;
+			newest = line_time(buf + start, end - 1 - start);
+		}
+	}
+	snprintf(ret_name, AUDIT_NAME_MAX, "%s", name);
+	*ret_oldest = oldest;
+	*ret_newest = newest;
+	r = 1;
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}

@@ -17,6 +17,12 @@ uint64_t audit_file_seq(const char *name);
 int audit_file_chain_tail(const char *dir, uint64_t *ret_file_seq,
 			  uint64_t *ret_seq, char ret_hash[65]);
 
+/* Whether the trail file numbered file_seq in `dir` holds records but has
+ * no digest (iamd was killed while writing it): 1 with its name and its
+ * first and last records' eventTime (0 when unknown), 0 when not. */
+int audit_file_undigested(const char *dir, uint64_t file_seq, char ret_name[AUDIT_NAME_MAX],
+			  int64_t *ret_oldest, int64_t *ret_newest);
+
 /* A file was closed: digest it (dir/digest/NAME.digest.json, written
  * unsigned at once and signed by iam-keyd as soon as it is reachable). */
 void audit_digest_closed(const char *dir, const char *name, int64_t oldest,

@@ -6,7 +6,8 @@
 # trail that passes `iamctl audit verify --require-signed`; digests written
 # while keyd is down are signed once keyd is back (iamd running) or at the
 # next start (iamd stopped meanwhile), each holding the previous one's new
-# signature; a trail file changed while its digest was unsigned is never
+# signature; the file being written when iamd was killed is digested and
+# signed at the next start; a trail file changed while its digest was unsigned is never
 # signed (no laundering), and verify names the change.
 . "$top_srcdir/tests/integration/lib.sh"
 
@@ -126,7 +127,28 @@ ok "iamd stops" iamd_stop
 verify --require-signed
 is "$RC" 0 "verify --require-signed after all that"
 
-# 5. a file changed while its digest waited for a signature is not signed
+# 5. iamd killed: the file it was writing is digested and signed at the
+#    next start
+iamd_start --audit-max-file-size 4096 || bail_out "iamd did not restart"
+run "$IAMCTL" iam create-user --user-name killed
+KF=$(ls "$AUD" | grep '\.jsonl$' | tail -n 1)
+iamd_kill
+[ -e "$AUD/digest/${KF%.jsonl}.digest.json" ] && fail "no digest of $KF after SIGKILL" \
+	|| pass "no digest of $KF after SIGKILL"
+iamd_start --audit-max-file-size 4096 || bail_out "iamd did not restart"
+if wait_signed; then pass "after a restart: verify --require-signed passes"
+else fail "after a restart: verify --require-signed passes"; diag "$OUT"; fi
+is "$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["logFiles"][0]["fileName"], d["digestSignatureAlgorithm"],
+      d["logFiles"][0]["oldestEventTime"] <= d["logFiles"][0]["newestEventTime"])' \
+	"$AUD/digest/${KF%.jsonl}.digest.json" 2>&1)" "$KF Ed25519 True" \
+	"the file being written when iamd was killed has a signed digest"
+like "$(cat "$IAMD_LOG")" "audit: $KF was not closed" "iamd says so"
+ok "iamd stops" iamd_stop
+
+# 6. a file changed while its digest waited for a signature is not signed
 keyd_kill
 iamd_start --audit-max-file-size 4096 || bail_out "iamd did not restart"
 calls 10

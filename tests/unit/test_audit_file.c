@@ -1,12 +1,13 @@
 /* test_audit_file: the audit trail's file names and the end of the chain
  * that iamd continues at start (daemon/audit_file.c, docs/audit.md), on
- * real files in a temporary directory. */
+ * real files in a temporary directory; a file left without a digest. */
 #include "config.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -26,7 +27,7 @@ static void put(const char *name, const char *text)
 
 int main(void)
 {
-	char name[AUDIT_NAME_MAX], h[65], want[65];
+	char name[AUDIT_NAME_MAX], h[65], want[65], cmd[128];
 	uint64_t fseq = 99, seq = 99;
 	if (sodium_init() < 0 || !mkdtemp(dir))
 		return 99;
@@ -64,11 +65,32 @@ int main(void)
 	audit_sha256_hex(l1, strlen(l1), want);
 	TAP_IS_STR(h, want, "and that record's hash");
 
+	/* the file iamd was writing when killed: no digest yet */
+	int64_t oldest = -1, newest = -1;
+	char un[AUDIT_NAME_MAX] = "";
+	put("audit-00000005-20261129T143700Z.jsonl",
+	    "{\"eventTime\":\"2026-11-29T14:37:00Z\",\"recordSequence\":3}\n"
+	    "{\"eventTime\":\"2026-11-29T14:38:20Z\",\"recordSequence\":4}\n");
+	TAP_IS_INT(audit_file_undigested(dir, 5, un, &oldest, &newest), 1,
+		   "a file with records and no digest is undigested");
+	TAP_IS_STR(un, "audit-00000005-20261129T143700Z.jsonl", "its name");
+	TAP_IS_INT(oldest, 1795963020, "its first record's eventTime");
+	TAP_IS_INT(newest, 1795963100, "its last record's eventTime");
+	TAP_IS_INT(audit_file_undigested(dir, 2, un, &oldest, &newest), 0,
+		   "an empty file needs no digest");
+	TAP_IS_INT(audit_file_undigested(dir, 9, un, &oldest, &newest), 0, "no such file");
+	snprintf(cmd, sizeof(cmd), "%s/digest", dir);
+	(void)!mkdir(cmd, 0700);
+	put("digest/audit-00000005-20261129T143700Z.digest.json", "{}");
+	TAP_IS_INT(audit_file_undigested(dir, 5, un, &oldest, &newest), 0,
+		   "a file with a digest is not undigested");
+	snprintf(cmd, sizeof(cmd), "%s/audit-00000005-20261129T143700Z.jsonl", dir);
+	unlink(cmd);
+
 	put("audit-00000004-20261129T143600Z.jsonl", "not json\n");
 	tap_ok(audit_file_chain_tail(dir, &fseq, &seq, h) < 0,
 	       "a last line that is not a record is refused (iamd does not start)");
 
-	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	(void)!system(cmd);
 	return tap_done();
