@@ -4,7 +4,8 @@
  * already seen that day costs the one HMAC of the string to sign instead.
  *
  * The table lives in sodium_malloc memory (guard pages, locked, wiped when
- * freed), made inaccessible (sodium_mprotect_noaccess) between uses; it is
+ * freed; not toggled with sodium_mprotect_*: an mprotect of locked pages
+ * per request cost more than the derivations it saves); it is
  * direct-mapped and bounded (KEYD_SIGCACHE_SLOTS): a slot taken by another
  * key is wiped before it is reused. Only signing keys are kept, never a
  * secret access key; a slot's identity (ids, date, scope) is not secret. A
@@ -44,7 +45,6 @@ int keyd_sigcache_new(struct keyd_sigcache **ret)
 	if (!c)
 		return -ENOMEM;
 	sodium_memzero(c, sizeof(*c));
-	sodium_mprotect_noaccess(c);
 	*ret = c;
 	return 0;
 }
@@ -57,10 +57,8 @@ void keyd_sigcache_free(struct keyd_sigcache *c)
 
 void keyd_sigcache_stats(struct keyd_sigcache *c, uint64_t *ret_hits, uint64_t *ret_misses)
 {
-	sodium_mprotect_readonly(c);
 	*ret_hits = c->hits;
 	*ret_misses = c->misses;
-	sodium_mprotect_noaccess(c);
 }
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -110,7 +108,6 @@ int keyd_sigv4_verify_cached(struct keyd_sigcache *c, const struct keyd_key *k,
 		h = fnv(h, in->date, strlen(in->date) + 1);
 		h = fnv(h, in->region, strlen(in->region) + 1);
 		h = fnv(h, in->service, strlen(in->service) + 1);
-		sodium_mprotect_readwrite(c);
 		s = &c->slots[h % KEYD_SIGCACHE_SLOTS];
 		if (slot_is(s, k->version, access_key_id, nonce, in)) {
 			c->hits++;
@@ -140,8 +137,6 @@ int keyd_sigv4_verify_cached(struct keyd_sigcache *c, const struct keyd_key *k,
 	}
 	sodium_memzero(key, sizeof(key));
 check:
-	if (c && cacheable)
-		sodium_mprotect_noaccess(c);
 	if (r == 0)
 		*ret_valid = sodium_memcmp(want, sig, 32) == 0;
 	sodium_memzero(want, sizeof(want));

@@ -20,9 +20,14 @@
  * Signed frames are signed once at the start (a signature is good for 15
  * minutes; iamd keeps no nonce). p50/p99 on one connection pinned beside
  * iamd (CPU 1 when iamd is on CPU 0), throughput with BENCH_NCONN
- * connections for BENCH_SECS (1) seconds. BENCH_ROUNDS (default 20000). */
+ * connections for BENCH_SECS (1) seconds. BENCH_ROUNDS (default 20000).
+ * Each line ends with the CPU time per request of the server (iamd, or the
+ * floor's relay), iam-keyd and this client over the pinned latency run
+ * (/proc/PID/task/TID/schedstat): robust to a loaded machine where the
+ * wall-clock figures are not. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -49,7 +54,7 @@
 #define ROLE "stsbench"
 #define USER "stsbench"
 
-static pid_t keyd_pid, relay_pid;
+static pid_t keyd_pid, relay_pid, iamd_pid;
 static char tmpdir[] = "/tmp/bench_sts.XXXXXX";
 
 static void cleanup(void)
@@ -92,6 +97,63 @@ static void keyd_start(const char *bin, const char *runtime)
 		usleep(25000);
 	}
 	bench_die("iam-keyd did not become ready");
+}
+
+/* ---- CPU time per request (robust to a loaded machine) ---- */
+
+/* Nanoseconds on a CPU of every thread of `pid` so far
+ * (/proc/PID/task/TID/schedstat, first field); 0 when unknown. */
+static uint64_t cpu_ns(pid_t pid)
+{
+	char path[64];
+	uint64_t sum = 0;
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char f[384];
+		unsigned long long ns = 0;
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(f, sizeof(f), "/proc/%d/task/%s/schedstat", (int)pid, e->d_name);
+		FILE *fp = fopen(f, "r");
+		if (fp) {
+			if (fscanf(fp, "%llu", &ns) == 1)
+				sum += ns;
+			fclose(fp);
+		}
+	}
+	closedir(d);
+	return sum;
+}
+
+static uint64_t self_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+struct cpu_mark {
+	uint64_t server, keyd, client;
+};
+
+static struct cpu_mark cpu_mark(pid_t server)
+{
+	struct cpu_mark m = { cpu_ns(server), cpu_ns(keyd_pid), self_ns() };
+	return m;
+}
+
+/* " cpu_us_op server=… keyd=… client=…" of n requests since `a`. */
+static void cpu_print(const char *server_name, struct cpu_mark a, struct cpu_mark b, double n)
+{
+	printf(" cpu_us_op_%s=%.1f cpu_us_op_keyd=%.1f cpu_us_op_client=%.1f", server_name,
+	       (double)(b.server - a.server) / 1e3 / n, (double)(b.keyd - a.keyd) / 1e3 / n,
+	       (double)(b.client - a.client) / 1e3 / n);
 }
 
 /* ---- the floor: a raw relay in front of keyd ---- */
@@ -259,10 +321,13 @@ static int uid_connect(const char *path)
 	return fd;
 }
 
-static void report(const char *name, struct bench_lat l, double ops, double floor)
+static void report(const char *name, struct bench_lat l, double ops, double floor,
+		   struct cpu_mark a, struct cpu_mark b, int rounds)
 {
-	printf("bench: %s p50_us=%.1f p99_us=%.1f ops_s=%.0f floor_p50_us=%.1f ratio=%.2f\n",
+	printf("bench: %s p50_us=%.1f p99_us=%.1f ops_s=%.0f floor_p50_us=%.1f ratio=%.2f",
 	       name, l.p50, l.p99, ops, floor, l.p50 / floor);
+	cpu_print("iamd", a, b, rounds + rounds / 10);
+	printf("\n");
 	fflush(stdout);
 }
 
@@ -273,10 +338,12 @@ static void measure(const char *name, const char *sock, struct bench_frames *f,
 	int fd = conn(sock);
 	if (fd < 0)
 		bench_die("%s: cannot connect", name);
+	struct cpu_mark a = cpu_mark(iamd_pid);
 	struct bench_lat l = bench_measure_latency(fd, rounds);
+	struct cpu_mark b = cpu_mark(iamd_pid);
 	close(fd);
 	double ops = bench_measure_throughput(conn, sock, -1, secs);
-	report(name, l, ops, floor);
+	report(name, l, ops, floor, a, b, rounds);
 }
 
 int main(void)
@@ -307,6 +374,20 @@ int main(void)
 	snprintf(ksock, sizeof(ksock), "%s/keyd.sock", runtime);
 	keyd_start(bin, runtime);
 	bench_pin(1);
+	{   /* iamd's pid, for its CPU time per request */
+		char pf[PATH_MAX + 16], buf[32] = "";
+		snprintf(pf, sizeof(pf), "%s", api);
+		char *slash = strrchr(pf, '/');
+		if (slash) {
+			strcpy(slash + 1, "iamd.pid");
+			FILE *f = fopen(pf, "r");
+			if (f) {
+				if (fgets(buf, sizeof(buf), f))
+					iamd_pid = atoi(buf);
+				fclose(f);
+			}
+		}
+	}
 
 	/* the user, its key, the role */
 	int fd = bench_api_connect(api);
@@ -392,10 +473,14 @@ int main(void)
 	int rfd = bench_raw_connect(relay);
 	if (rfd < 0)
 		bench_die("cannot connect to the relay");
+	struct cpu_mark fa0 = cpu_mark(relay_pid);
 	struct bench_lat fl = bench_measure_latency(rfd, rounds);
+	struct cpu_mark fa1 = cpu_mark(relay_pid);
 	close(rfd);
-	printf("bench: sts_double_hop_floor p50_us=%.1f p99_us=%.1f ops_s=%.0f\n", fl.p50, fl.p99,
+	printf("bench: sts_double_hop_floor p50_us=%.1f p99_us=%.1f ops_s=%.0f", fl.p50, fl.p99,
 	       fl.ops_s);
+	cpu_print("relay", fa0, fa1, rounds + rounds / 10);
+	printf("\n");
 	fflush(stdout);
 
 	/* AssumeRole, signed */
