@@ -8,7 +8,9 @@
  *                  signing keys and signatures, sealing and opening tokens
  *                  (pure: keys, clock and nonces are passed in)
  *   keyd_answer.c  the static op table {op, max_len, handler}: decoding,
- *                  validation of every typed field, answers
+ *                  validation of every typed field, answers (session ops)
+ *   keyd_answer_msg.c  authorization messages, the audit digest key
+ *   keyd_sigcache.c    SigV4 signing keys cached per key and day
  *   keyd_loop.c    the epoll loop: listening socket, SO_PEERCRED,
  *                  framing (lib/rpc), signals
  *   keyd_sandbox.c non-dumpable, the seccomp allowlist
@@ -29,6 +31,7 @@
 #include <syslog.h>
 
 #include "keyd.pb-c.h"
+#include "util/arena.h"
 
 #define KEYD_PROTOCOL_VERSION 1
 #define KEYD_KEY_LEN 32                /* a master key, and each subkey */
@@ -211,6 +214,59 @@ void keyd_answer_fini(void);
 /* The clock keyd judges expiry by: time(NULL), unless a test injects one
  * (NULL: back to time()). */
 void keyd_answer_set_clock(int64_t (*now)(void));
+
+/* ---- what the op handlers share (keyd_answer.c: the table, the framing,
+ * the session ops; keyd_answer_msg.c: authorization messages, the audit
+ * digest key). A handler answers 0 with its result, a Keyd__Code (> 0)
+ * with x->msg for a refusal, or a negative errno for keyd's own failure.
+ * ---- */
+
+struct keyd_req {
+	const struct keyd_ring *ring;
+	struct keyd_session *s;
+	ProtobufCAllocator *pb;
+	int64_t now;
+	const char *msg;                     /* a refusal's message (no secrets) */
+	struct keyd_sigcache *cache;         /* signing keys (NULL: none) */
+	char secret[KEYD_SECRET_LEN + 1];    /* wiped once the answer is packed */
+};
+
+static inline void *x_alloc(struct keyd_req *x, size_t n)
+{
+	return arena_zalloc(x->pb->allocator_data, n);
+}
+
+static inline int refuse(struct keyd_req *x, Keyd__Code code, const char *msg)
+{
+	x->msg = msg;
+	return (int)code;
+}
+
+/* A string of at most `max` bytes (NULL passes); `n` (at most max_n)
+ * strings of at most max_len bytes each. */
+bool keyd_str_max(const char *s, size_t max);
+bool keyd_strv_ok(char *const *v, size_t n, size_t max_n, size_t max_len);
+/* A fresh token nonce (keyd_answer.c). */
+void keyd_nonce_new(uint8_t ret[KEYD_NONCE_LEN]);
+/* Packs `m` (at most KEYD_SEALED_MAX_PLAIN bytes) and seals it with the
+ * current key into arena memory. */
+int keyd_seal_msg(struct keyd_req *x, enum keyd_seal_kind kind, const ProtobufCMessage *m,
+		  const uint8_t nonce[KEYD_NONCE_LEN], char **ret);
+/* Opens a sealed text into a message of `desc`: a Keyd__Code for what the
+ * peer sent, negative errno for keyd's failure. */
+int keyd_open_msg(struct keyd_req *x, enum keyd_seal_kind kind, const char *text,
+		  const ProtobufCMessageDescriptor *desc, ProtobufCMessage **ret,
+		  uint32_t *ret_version, uint8_t nonce[KEYD_NONCE_LEN]);
+
+/* keyd_answer_msg.c */
+int keyd_answer_seal_authorization_message(struct keyd_req *x, const ProtobufCMessage *m,
+					   ProtobufCMessage **ret);
+int keyd_answer_open_authorization_message(struct keyd_req *x, const ProtobufCMessage *m,
+					   ProtobufCMessage **ret);
+int keyd_answer_get_audit_public_key(struct keyd_req *x, const ProtobufCMessage *m,
+				     ProtobufCMessage **ret);
+int keyd_answer_sign_audit_digest(struct keyd_req *x, const ProtobufCMessage *m,
+				  ProtobufCMessage **ret);
 
 /* ---- keyd_loop.c ---- */
 

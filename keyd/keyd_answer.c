@@ -22,16 +22,6 @@
 #define ECHO_MAX 4096u
 #define CAP_TOKEN (48u * 1024)
 
-struct keyd_req {
-	const struct keyd_ring *ring;
-	struct keyd_session *s;
-	ProtobufCAllocator *pb;
-	int64_t now;
-	const char *msg;                     /* a refusal's message (no secrets) */
-	struct keyd_sigcache *cache;         /* signing keys (NULL: none) */
-	char secret[KEYD_SECRET_LEN + 1];    /* wiped once the answer is packed */
-};
-
 typedef int (*keyd_handler_fn)(struct keyd_req *x, const ProtobufCMessage *req,
 			       ProtobufCMessage **ret);
 
@@ -50,31 +40,60 @@ static int64_t clock_real(void)
 static int64_t (*clock_now)(void) = clock_real;
 static struct keyd_sigcache *sigcache;
 
+/* Token nonces: keyed BLAKE2b(a random per-process key, a counter), so
+ * unique and unpredictable without a getrandom() per token. The key lives
+ * in sodium_malloc memory, wiped at exit. */
+static struct nonce_state {
+	uint8_t key[32];
+	uint64_t counter;
+} *nonces;
+
+static int nonces_init(void)
+{
+	if (nonces)
+		return 0;
+	nonces = sodium_malloc(sizeof(*nonces));
+	if (!nonces)
+		return -ENOMEM;
+	randombytes_buf(nonces->key, sizeof(nonces->key));
+	nonces->counter = 0;
+	return 0;
+}
+
+void keyd_nonce_new(uint8_t ret[KEYD_NONCE_LEN])
+{
+	if (nonces_init() < 0) {
+		randombytes_buf(ret, KEYD_NONCE_LEN);
+		return;
+	}
+	uint8_t ctr[8];
+	uint64_t n = nonces->counter++;
+	for (int i = 0; i < 8; i++)
+		ctr[i] = (uint8_t)(n >> (8 * i));
+	crypto_generichash(ret, KEYD_NONCE_LEN, ctr, sizeof(ctr), nonces->key,
+			   sizeof(nonces->key));
+}
+
 int keyd_answer_init(void)
 {
-	return sigcache ? 0 : keyd_sigcache_new(&sigcache);
+	int r = nonces_init();
+	if (r == 0 && !sigcache)
+		r = keyd_sigcache_new(&sigcache);
+	return r;
 }
 
 void keyd_answer_fini(void)
 {
 	keyd_sigcache_free(sigcache);
 	sigcache = NULL;
+	if (nonces)
+		sodium_free(nonces);
+	nonces = NULL;
 }
 
 void keyd_answer_set_clock(int64_t (*now)(void))
 {
 	clock_now = now ? now : clock_real;
-}
-
-static void *x_alloc(struct keyd_req *x, size_t n)
-{
-	return arena_zalloc(x->pb->allocator_data, n);
-}
-
-static int refuse(struct keyd_req *x, Keyd__Code code, const char *msg)
-{
-	x->msg = msg;
-	return (int)code;
 }
 
 /* ---- field checks ---- */
@@ -87,7 +106,7 @@ static bool digits(const char *s, size_t n)
 	return true;
 }
 
-static bool str_max(const char *s, size_t max)
+bool keyd_str_max(const char *s, size_t max)
 {
 	return !s || strlen(s) <= max;
 }
@@ -112,7 +131,7 @@ static bool amz_date_ok(const char *s)
 	       s[15] == 'Z';
 }
 
-static bool strv_ok(char *const *v, size_t n, size_t max_n, size_t max_len)
+bool keyd_strv_ok(char *const *v, size_t n, size_t max_n, size_t max_len)
 {
 	if (n > max_n)
 		return false;
@@ -134,19 +153,19 @@ static const char *claims_check(const Keyd__SessionClaims *c)
 		return "claims.principal_arn: an ARN of at most 2048 bytes expected";
 	if (!c->principal_id || !c->principal_id[0] || strlen(c->principal_id) > 512)
 		return "claims.principal_id: 1 to 512 bytes expected";
-	if (!str_max(c->role_arn, 2048) || !str_max(c->role_id, 128) ||
-	    !str_max(c->source_user_arn, 2048))
+	if (!keyd_str_max(c->role_arn, 2048) || !keyd_str_max(c->role_id, 128) ||
+	    !keyd_str_max(c->source_user_arn, 2048))
 		return "claims: role_arn, role_id or source_user_arn too long";
-	if (!str_max(c->session_name, 64) || !str_max(c->source_identity, 256))
+	if (!keyd_str_max(c->session_name, 64) || !keyd_str_max(c->source_identity, 256))
 		return "claims: session_name or source_identity too long";
 	if (!c->has_issued || !c->has_expires || c->issued <= 0 || c->expires <= c->issued ||
 	    c->expires - c->issued > 129600)
 		return "claims: issued < expires, at most 36 hours apart, expected";
-	if (!str_max(c->session_policy, 20480))
+	if (!keyd_str_max(c->session_policy, 20480))
 		return "claims.session_policy: at most 20480 bytes";
-	if (!strv_ok(c->policy_arns, c->n_policy_arns, 20, 2048))
+	if (!keyd_strv_ok(c->policy_arns, c->n_policy_arns, 20, 2048))
 		return "claims.policy_arns: at most 20 ARNs of 2048 bytes";
-	if (!strv_ok(c->transitive_tag_keys, c->n_transitive_tag_keys, 64, 512))
+	if (!keyd_strv_ok(c->transitive_tag_keys, c->n_transitive_tag_keys, 64, 512))
 		return "claims.transitive_tag_keys: at most 64 keys of 512 bytes";
 	if (c->n_tags > 64)
 		return "claims.tags: at most 64 tags";
@@ -214,7 +233,7 @@ static Keyd__SessionClaims *claims_copy(struct keyd_req *x, const Keyd__SessionC
 
 /* Packs `m` (at most KEYD_SEALED_MAX_PLAIN bytes) and seals it with the
  * current key into arena memory. */
-static int seal_msg(struct keyd_req *x, enum keyd_seal_kind kind, const ProtobufCMessage *m,
+int keyd_seal_msg(struct keyd_req *x, enum keyd_seal_kind kind, const ProtobufCMessage *m,
 		    const uint8_t nonce[KEYD_NONCE_LEN], char **ret)
 {
 	size_t len = protobuf_c_message_get_packed_size(m);
@@ -235,7 +254,7 @@ static int seal_msg(struct keyd_req *x, enum keyd_seal_kind kind, const Protobuf
 
 /* Opens a sealed text into a message of `desc`. A Keyd__Code for what the
  * peer sent, negative errno for keyd's failure. */
-static int open_msg(struct keyd_req *x, enum keyd_seal_kind kind, const char *text,
+int keyd_open_msg(struct keyd_req *x, enum keyd_seal_kind kind, const char *text,
 		    const ProtobufCMessageDescriptor *desc, ProtobufCMessage **ret,
 		    uint32_t *ret_version, uint8_t nonce[KEYD_NONCE_LEN])
 {
@@ -315,7 +334,7 @@ static int verify_sig(struct keyd_req *x, const Keyd__VerifySigV4Request *req,
 		if (!util_id_valid(req->access_key_id, UTIL_ID_TEMP_ACCESS_KEY))
 			return refuse(x, KEYD__CODE__INVALID_TOKEN,
 				      "access_key_id: an ASIA... id expected with a session token");
-		r = open_msg(x, KEYD_SEAL_SESSION, req->session_token,
+		r = keyd_open_msg(x, KEYD_SEAL_SESSION, req->session_token,
 			     &keyd__session_claims__descriptor, (ProtobufCMessage **)&claims,
 			     &version, nonce);
 		if (r != 0)
@@ -388,8 +407,8 @@ static int mint(struct keyd_req *x, const Keyd__SessionClaims *claims,
 		return -ENOMEM;
 	const struct keyd_key *k = keyd_ring_current(x->ring);
 	keyd__mint_session_response__init(resp);
-	randombytes_buf(nonce, sizeof(nonce));
-	int r = seal_msg(x, KEYD_SEAL_SESSION, &c->base, nonce, &resp->session_token);
+	keyd_nonce_new(nonce);
+	int r = keyd_seal_msg(x, KEYD_SEAL_SESSION, &c->base, nonce, &resp->session_token);
 	if (r == -E2BIG)
 		return refuse(x, KEYD__CODE__BAD_REQUEST, "claims: too large to seal");
 	if (r < 0)
@@ -456,7 +475,7 @@ static int keyd_answer_open_session(struct keyd_req *x, const ProtobufCMessage *
 		return -ENOMEM;
 	if (!req->session_token)
 		return refuse(x, KEYD__CODE__BAD_REQUEST, "session_token: required");
-	int r = open_msg(x, KEYD_SEAL_SESSION, req->session_token,
+	int r = keyd_open_msg(x, KEYD_SEAL_SESSION, req->session_token,
 			 &keyd__session_claims__descriptor, (ProtobufCMessage **)&claims,
 			 &version, nonce);
 	if (r != 0)
@@ -468,141 +487,6 @@ static int keyd_answer_open_session(struct keyd_req *x, const ProtobufCMessage *
 	resp->has_key_version = true;
 	resp->key_version = version;
 	if (!resp->claims)
-		return -ENOMEM;
-	*ret = &resp->base;
-	return 0;
-}
-
-static const char *authz_message_check(const Keyd__AuthorizationMessage *a)
-{
-	if (!str_max(a->action, 512) || !str_max(a->resource, 2048) ||
-	    !str_max(a->principal_id, 512) || !str_max(a->principal_arn, 2048))
-		return "message: action, resource or principal too long";
-	if (a->n_matched_statements > 64)
-		return "message.matched_statements: at most 64";
-	for (size_t i = 0; i < a->n_matched_statements; i++) {
-		const Keyd__MatchedStatement *s = a->matched_statements[i];
-		if (!s || !str_max(s->source_policy_id, 2048) ||
-		    !str_max(s->source_policy_type, 64) || !str_max(s->effect, 16) ||
-		    !str_max(s->statement_id, 256))
-			return "message.matched_statements: a field is too long";
-	}
-	if (a->n_context > 128)
-		return "message.context: at most 128 entries";
-	for (size_t i = 0; i < a->n_context; i++) {
-		const Keyd__ContextEntry *e = a->context[i];
-		if (!e || !e->key || strlen(e->key) > 256 ||
-		    !strv_ok(e->values, e->n_values, 64, 1024))
-			return "message.context: an entry is too long";
-	}
-	return NULL;
-}
-
-static Keyd__AuthorizationMessage *authz_message_copy(struct keyd_req *x,
-						      const Keyd__AuthorizationMessage *in)
-{
-	Keyd__AuthorizationMessage *a = x_alloc(x, sizeof(*a));
-	if (!a)
-		return NULL;
-	keyd__authorization_message__init(a);
-	a->has_allowed = in->has_allowed;
-	a->allowed = in->allowed;
-	a->has_explicit_deny = in->has_explicit_deny;
-	a->explicit_deny = in->explicit_deny;
-	a->action = in->action;
-	a->resource = in->resource;
-	a->principal_id = in->principal_id;
-	a->principal_arn = in->principal_arn;
-	a->has_issued = in->has_issued;
-	a->issued = in->issued;
-	if (in->n_matched_statements) {
-		a->matched_statements = x_alloc(x, sizeof(void *) * in->n_matched_statements);
-		if (!a->matched_statements)
-			return NULL;
-		for (size_t i = 0; i < in->n_matched_statements; i++) {
-			const Keyd__MatchedStatement *s = in->matched_statements[i];
-			Keyd__MatchedStatement *t = x_alloc(x, sizeof(*t));
-			if (!t)
-				return NULL;
-			keyd__matched_statement__init(t);
-			t->source_policy_id = s->source_policy_id;
-			t->source_policy_type = s->source_policy_type;
-			t->effect = s->effect;
-			t->statement_id = s->statement_id;
-			a->matched_statements[i] = t;
-		}
-		a->n_matched_statements = in->n_matched_statements;
-	}
-	if (in->n_context) {
-		a->context = x_alloc(x, sizeof(void *) * in->n_context);
-		if (!a->context)
-			return NULL;
-		for (size_t i = 0; i < in->n_context; i++) {
-			Keyd__ContextEntry *e = x_alloc(x, sizeof(*e));
-			if (!e)
-				return NULL;
-			keyd__context_entry__init(e);
-			e->key = in->context[i]->key;
-			e->n_values = in->context[i]->n_values;
-			e->values = in->context[i]->values;
-			a->context[i] = e;
-		}
-		a->n_context = in->n_context;
-	}
-	return a;
-}
-
-static int keyd_answer_seal_authorization_message(struct keyd_req *x,
-						  const ProtobufCMessage *m,
-						  ProtobufCMessage **ret)
-{
-	const Keyd__SealAuthorizationMessageRequest *req =
-		(const Keyd__SealAuthorizationMessageRequest *)m;
-	Keyd__SealAuthorizationMessageResponse *resp = x_alloc(x, sizeof(*resp));
-	uint8_t nonce[KEYD_NONCE_LEN];
-	if (!resp)
-		return -ENOMEM;
-	if (!req->message)
-		return refuse(x, KEYD__CODE__BAD_REQUEST, "message: required");
-	const char *why = authz_message_check(req->message);
-	if (why)
-		return refuse(x, KEYD__CODE__BAD_REQUEST, why);
-	Keyd__AuthorizationMessage *a = authz_message_copy(x, req->message);
-	if (!a)
-		return -ENOMEM;
-	keyd__seal_authorization_message_response__init(resp);
-	randombytes_buf(nonce, sizeof(nonce));
-	int r = seal_msg(x, KEYD_SEAL_MESSAGE, &a->base, nonce, &resp->encoded_message);
-	if (r == -E2BIG)
-		return refuse(x, KEYD__CODE__BAD_REQUEST, "message: too large to seal");
-	if (r < 0)
-		return r;
-	*ret = &resp->base;
-	return 0;
-}
-
-static int keyd_answer_open_authorization_message(struct keyd_req *x,
-						  const ProtobufCMessage *m,
-						  ProtobufCMessage **ret)
-{
-	const Keyd__OpenAuthorizationMessageRequest *req =
-		(const Keyd__OpenAuthorizationMessageRequest *)m;
-	Keyd__OpenAuthorizationMessageResponse *resp = x_alloc(x, sizeof(*resp));
-	Keyd__AuthorizationMessage *a = NULL;
-	uint8_t nonce[KEYD_NONCE_LEN];
-	uint32_t version;
-	if (!resp)
-		return -ENOMEM;
-	if (!req->encoded_message)
-		return refuse(x, KEYD__CODE__BAD_REQUEST, "encoded_message: required");
-	int r = open_msg(x, KEYD_SEAL_MESSAGE, req->encoded_message,
-			 &keyd__authorization_message__descriptor, (ProtobufCMessage **)&a,
-			 &version, nonce);
-	if (r != 0)
-		return r;
-	keyd__open_authorization_message_response__init(resp);
-	resp->message = authz_message_copy(x, a);
-	if (!resp->message)
 		return -ENOMEM;
 	*ret = &resp->base;
 	return 0;
@@ -620,89 +504,6 @@ static int keyd_answer_echo(struct keyd_req *x, const ProtobufCMessage *m,
 	keyd__echo_response__init(resp);
 	resp->has_data = req->has_data;
 	resp->data = req->data;
-	*ret = &resp->base;
-	return 0;
-}
-
-/* The audit digest key (keyd_audit.c): the public half of the current
- * version, and signatures over bytes keyd builds from typed fields. */
-static int keyd_answer_get_audit_public_key(struct keyd_req *x, const ProtobufCMessage *m,
-					    ProtobufCMessage **ret)
-{
-	(void)m;
-	Keyd__GetAuditPublicKeyResponse *resp = x_alloc(x, sizeof(*resp));
-	uint8_t *pk = x_alloc(x, KEYD_AUDIT_PK_LEN);
-	const struct keyd_key *k = keyd_ring_current(x->ring);
-	if (!resp || !pk)
-		return -ENOMEM;
-	int r = keyd_audit_public_key(k, pk);
-	if (r < 0)
-		return r;
-	keyd__get_audit_public_key_response__init(resp);
-	resp->has_public_key = resp->has_key_version = true;
-	resp->public_key.data = pk;
-	resp->public_key.len = KEYD_AUDIT_PK_LEN;
-	resp->key_version = k->version;
-	*ret = &resp->base;
-	return 0;
-}
-
-static int keyd_answer_sign_audit_digest(struct keyd_req *x, const ProtobufCMessage *m,
-					 ProtobufCMessage **ret)
-{
-	const Keyd__SignAuditDigestRequest *req = (const Keyd__SignAuditDigestRequest *)m;
-	Keyd__SignAuditDigestResponse *resp = x_alloc(x, sizeof(*resp));
-	uint8_t *sig = x_alloc(x, KEYD_AUDIT_SIG_LEN);
-	const struct keyd_key *k = keyd_ring_current(x->ring);
-	if (!resp || !sig)
-		return -ENOMEM;
-	if (req->n_log_files == 0 || req->n_log_files > KEYD_AUDIT_MAX_FILES)
-		return refuse(x, KEYD__CODE__BAD_REQUEST, "log_files: 1 to 64 entries");
-	if (!req->has_digest_start_time || !req->has_digest_end_time ||
-	    req->digest_end_time < req->digest_start_time)
-		return refuse(x, KEYD__CODE__BAD_REQUEST,
-			      "digest_start_time, digest_end_time: required, start <= end");
-	if (req->has_previous_digest_hash && req->previous_digest_hash.len != 0 &&
-	    req->previous_digest_hash.len != 32)
-		return refuse(x, KEYD__CODE__BAD_REQUEST,
-			      "previous_digest_hash: 32 bytes or empty");
-	if (req->has_previous_digest_signature && req->previous_digest_signature.len != 0 &&
-	    req->previous_digest_signature.len != KEYD_AUDIT_SIG_LEN)
-		return refuse(x, KEYD__CODE__BAD_REQUEST,
-			      "previous_digest_signature: 64 bytes or empty");
-	struct keyd_audit_file *f = x_alloc(x, sizeof(*f) * req->n_log_files);
-	if (!f)
-		return -ENOMEM;
-	for (size_t i = 0; i < req->n_log_files; i++) {
-		const Keyd__AuditLogFile *lf = req->log_files[i];
-		if (!lf->name || !str_max(lf->name, KEYD_AUDIT_NAME_MAX) || !lf->name[0])
-			return refuse(x, KEYD__CODE__BAD_REQUEST,
-				      "log_files.name: 1 to 255 characters");
-		if (!lf->has_sha256 || lf->sha256.len != 32)
-			return refuse(x, KEYD__CODE__BAD_REQUEST, "log_files.sha256: 32 bytes");
-		f[i] = (struct keyd_audit_file){ lf->name, lf->sha256.data, lf->size,
-						 lf->oldest_event_time, lf->newest_event_time };
-	}
-	struct keyd_audit_digest d = {
-		.start = req->digest_start_time, .end = req->digest_end_time,
-		.files = f, .n_files = req->n_log_files,
-		.prev_hash = req->previous_digest_hash.data,
-		.prev_hash_len = req->has_previous_digest_hash ? req->previous_digest_hash.len : 0,
-		.prev_sig = req->previous_digest_signature.data,
-		.prev_sig_len = req->has_previous_digest_signature ?
-				req->previous_digest_signature.len : 0,
-	};
-	int r = keyd_audit_sign(k, &d, sig);
-	if (r == -EINVAL)
-		return refuse(x, KEYD__CODE__BAD_REQUEST,
-			      "log_files.name: printable ASCII without '/'");
-	if (r < 0)
-		return r;
-	keyd__sign_audit_digest_response__init(resp);
-	resp->has_signature = resp->has_key_version = true;
-	resp->signature.data = sig;
-	resp->signature.len = KEYD_AUDIT_SIG_LEN;
-	resp->key_version = k->version;
 	*ret = &resp->base;
 	return 0;
 }

@@ -182,6 +182,9 @@ static void conn_on_event(struct keyd_loop *l, struct kconn *c, uint32_t events)
 			r = conn_process(l, c);
 			if (rpc_buf_len(&c->out) >= OUT_PAUSE)
 				break;
+			if ((size_t)n < READ_CHUNK)
+				break;   /* drained: no read just to see EAGAIN (epoll
+					  * is level-triggered: more wakes us) */
 		}
 	}
 	if (r == 0 && (events & (EPOLLHUP | EPOLLERR)) && !(events & EPOLLIN))

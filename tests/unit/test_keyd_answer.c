@@ -616,6 +616,24 @@ static void test_verify_and_mint(void)
 	if (resp && resp->verify_and_mint && resp->verify_and_mint->minted)
 		snprintf(token, sizeof(token), "%s", resp->verify_and_mint->minted->session_token);
 	keyd__response__free_unpacked(resp, NULL);
+	/* every token has its own nonce, so its own secret */
+	char first_sk[KEYD_SECRET_LEN + 1] = "";
+	bool differ = true;
+	for (int i = 0; i < 50; i++) {
+		if (call(&req, &resp) == 0 && resp->verify_and_mint &&
+		    resp->verify_and_mint->minted) {
+			const Keyd__MintSessionResponse *m = resp->verify_and_mint->minted;
+			if (i == 0)
+				snprintf(first_sk, sizeof(first_sk), "%s", m->secret_access_key);
+			else if (strcmp(m->secret_access_key, first_sk) == 0 ||
+				 strncmp(m->session_token, token, 40) == 0)
+				differ = false;
+		} else {
+			differ = false;
+		}
+		keyd__response__free_unpacked(resp, NULL);
+	}
+	tap_ok(differ, "50 sessions minted from the same claims: 50 secrets and nonces");
 	/* the token opens to the claims asked for */
 	Keyd__OpenSessionRequest open = KEYD__OPEN_SESSION_REQUEST__INIT;
 	Keyd__Request oreq = KEYD__REQUEST__INIT;
