@@ -124,6 +124,44 @@ int pbjson_to_string(const ProtobufCMessage *m, unsigned flags, char **ret);
 /* A JSON value as the AWS CLI prints it (4-space indent). Caller free()s. */
 int pbjson_dump(const json_t *j, char **ret);
 
+/* --- direct writing (no jansson) ---------------------------------------- */
+
+/* A growing text (not NUL-ended). Zero-initialised is empty. After an
+ * allocation failure `oom` is set and appending does nothing. */
+struct pbjson_buf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+/* Room for `more` bytes after len: 0 or -ENOMEM (oom set). */
+int pbjson_buf_grow(struct pbjson_buf *b, size_t more);
+static inline int pbjson_buf_reserve(struct pbjson_buf *b, size_t more)
+{
+	if (__builtin_expect(!b->oom && more <= b->cap - b->len, 1))
+		return 0;
+	return pbjson_buf_grow(b, more);
+}
+static inline void pbjson_buf_append(struct pbjson_buf *b, const void *s, size_t n)
+{
+	if (pbjson_buf_reserve(b, n) < 0)
+		return;
+	__builtin_memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+/* `n` bytes as a JSON string, as json_dumps() writes the string pbjson
+ * makes of them: bad UTF-8 as U+FFFD, jansson's escapes. */
+void pbjson_buf_string(struct pbjson_buf *b, const char *s, size_t n);
+/* Frees the text; the buffer is empty again. Accepts NULL. */
+void pbjson_buf_free(struct pbjson_buf *b);
+
+/* Message -> compact JSON appended to `b`, byte for byte what
+ * json_dumps(JSON_COMPACT | JSON_PRESERVE_ORDER) writes of
+ * pbjson_to_json(m, flags)'s object, without building it (no allocation
+ * but the buffer's, unless a policy document is rendered as JSON). On
+ * failure `b` is as it was and the error is pbjson_to_json()'s. */
+int pbjson_write(struct pbjson_buf *b, const ProtobufCMessage *m, unsigned flags);
+
 /* Text -> member types (see pbjson_coerce.c): takes the reference to `j`
  * and returns the value to use instead; the object form converts its
  * members in place and returns `o`. */

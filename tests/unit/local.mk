@@ -38,6 +38,17 @@ tests/unit/pbjson_test.pb-c.c tests/unit/pbjson_test.pb-c.h: $(srcdir)/tests/uni
 	$(PROTOC_C) -I$(srcdir)/tests/unit --c_out=tests/unit $(srcdir)/tests/unit/pbjson_test.proto
 tests_unit_test_pbjson_LDADD = lib/libiampbjson.la proto/libiamproto.la \
 	lib/libiamutil.la $(PROTOBUF_C_LIBS) $(JANSSON_LIBS)
+# pbjson_write (the audit trail's writer) against the jansson path, every
+# API message
+check_PROGRAMS += tests/unit/test_pbjson_write
+TESTS += tests/unit/test_pbjson_write
+tests_unit_test_pbjson_write_SOURCES = tests/unit/test_pbjson_write.c
+nodist_tests_unit_test_pbjson_write_SOURCES = tests/unit/pbjson_test.pb-c.c \
+	tests/unit/pbjson_test.pb-c.h
+tests_unit_test_pbjson_write_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/tests/unit
+tests_unit_test_pbjson_write_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_pbjson_write_LDADD = lib/libiampbjson.la proto/libiamproto.la \
+	lib/libiamutil.la $(PROTOBUF_C_LIBS) $(JANSSON_LIBS) -lm
 # keyd: derivations, SigV4, sealed tokens, the master key file and rotation,
 # the op table (linking keyd's non-main sources); keyd_links.sh: what the
 # iam-keyd binary links and includes
