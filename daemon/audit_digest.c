@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "audit_hash.h"
 #include "iamd.h"
 #include "keyd_client.h"
 #include "sd.h"
@@ -50,14 +51,14 @@
 
 static int file_sha256(const char *path, char ret[65], uint64_t *ret_size)
 {
-	crypto_hash_sha256_state st;
+	struct audit_hash_state st;   /* SHA extensions (audit_hash.h) */
 	unsigned char h[crypto_hash_sha256_BYTES];
 	char buf[65536];
 	uint64_t size = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	crypto_hash_sha256_init(&st);
+	audit_hash_init(&st);
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
@@ -69,11 +70,11 @@ static int file_sha256(const char *path, char ret[65], uint64_t *ret_size)
 		}
 		if (n == 0)
 			break;
-		crypto_hash_sha256_update(&st, (unsigned char *)buf, (size_t)n);
+		audit_hash_update(&st, buf, (size_t)n);
 		size += (uint64_t)n;
 	}
 	close(fd);
-	crypto_hash_sha256_final(&st, h);
+	audit_hash_final(&st, h);
 	sodium_bin2hex(ret, 65, h, sizeof(h));
 	*ret_size = size;
 	return 0;

@@ -85,3 +85,10 @@ tests_unit_test_audit_file_SOURCES = tests/unit/test_audit_file.c daemon/audit_f
 tests_unit_test_audit_file_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
 tests_unit_test_audit_file_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS)
 tests_unit_test_audit_file_LDADD = $(JANSSON_LIBS) $(SODIUM_LIBS)
+# the audit record chain's SHA-256 (daemon/audit_hash.c) against libsodium
+check_PROGRAMS += tests/unit/test_audit_hash
+TESTS += tests/unit/test_audit_hash
+tests_unit_test_audit_hash_SOURCES = tests/unit/test_audit_hash.c daemon/audit_hash.c
+tests_unit_test_audit_hash_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
+tests_unit_test_audit_hash_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
+tests_unit_test_audit_hash_LDADD = $(SODIUM_LIBS)
