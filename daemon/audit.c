@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,32 +15,15 @@
 #include <unistd.h>
 
 #include "audit_file.h"
+#include "audit_hash.h"
 #include "call.h"
 #include "dispatch.h"
 #include "iamd.h"
+#include "pbjson/pbjson.h"
 #include "sd.h"
 
 #define BUF_FLUSH_AT (256u << 10)   /* buffered bytes that force a write */
 #define BUF_MAX (8u << 20)          /* kept while writes fail, then dropped */
-
-/* A read call's record, queued as a copy of what it is built from: built,
- * hashed and buffered by audit_drain() in the timer (or before any other
- * record), so the call's path pays for copies only. */
-struct pending {
-	struct pending *next;
-	const struct op *op;
-	const ProtobufCMessageDescriptor *desc;
-	int64_t now;
-	int kind;
-	uid_t uid;
-	char request_id[37];
-	const char *err_code;     /* copied below, like every string */
-	const char *err_msg;
-	const char *arn, *user_id, *user_name, *account_id, *access_key_id;
-	const char *source, *user_agent;
-	uint8_t *req;
-	size_t req_len;
-};
 
 struct audit {
 	struct iamd *d;
@@ -54,34 +36,51 @@ struct audit {
 	uint64_t size;              /* bytes written to it */
 	int64_t oldest, newest;     /* event times in it */
 	uint64_t seq;               /* the last record's recordSequence */
-	char prev[65];              /* the last record's hash */
-	char *buf;                  /* lines not written yet */
-	size_t len, cap;
+	char prev[65];              /* the hash of the last sealed record */
+	/* Lines not written yet: b.p[0, sealed) are whole records with their
+	 * chain fields; the lines after `sealed` have recordSequence but
+	 * their previousRecordHash is still to be filled in (audit_seal). */
+	struct pbjson_buf b;
+	size_t sealed;
 	struct event *timer;
 	bool timer_armed;
 	bool failing;               /* the last write failed (logged once) */
 	bool closing;               /* audit_close() waits for a signature */
-	struct pending *head, **tail;   /* read records not built yet */
 	char durable_event_id[37];  /* the last durable record's eventID */
 	char durable_request_id[37];    /* and requestID */
-	size_t n_pending;
 };
 
-#define PENDING_MAX 4096          /* built at once above */
 #define AUDIT_STOP_SIGN_WAIT_MS 2000   /* for the last digest's signature */
 
-static int audit_append(struct audit *a, const char *rec, int64_t when,
-			unsigned flags);
-static void audit_drain(struct audit *a);
+/* The end of a line: ...,"previousRecordHash":"<64 hex>"}\n */
+#define HASH_TAIL 67              /* 64 hex digits, '"', '}', '\n' */
 
-/* Writes what is buffered. On failure the file is cut back to what was
- * whole before, and the buffer kept. */
+/* Fills in the previous record's hash of every line after `sealed`, in
+ * order, and hashes each line for the next. */
+static void audit_seal(struct audit *a)
+{
+	char *p = a->b.p;
+	size_t at = a->sealed;
+	while (at < a->b.len) {
+		char *nl = memchr(p + at, '\n', a->b.len - at);
+		if (!nl)
+			break;   /* cannot happen: lines are appended whole */
+		memcpy(nl - HASH_TAIL + 1, a->prev, 64);
+		audit_hash_sha256_hex(p + at, (size_t)(nl - (p + at)), a->prev);
+		at = (size_t)(nl - p) + 1;
+	}
+	a->sealed = at;
+}
+
+/* Seals and writes what is buffered. On failure the file is cut back to
+ * what was whole before, and the buffer kept. */
 static int audit_flush(struct audit *a)
 {
 	size_t done = 0;
 	int r = 0;
-	while (done < a->len) {
-		ssize_t n = write(a->fd, a->buf + done, a->len - done);
+	audit_seal(a);
+	while (done < a->b.len) {
+		ssize_t n = write(a->fd, a->b.p + done, a->b.len - done);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -103,8 +102,9 @@ static int audit_flush(struct audit *a)
 	if (a->failing)
 		iamd_log(LOG_NOTICE, "audit: writing %s/%s again", a->dir, a->name);
 	a->failing = false;
-	a->size += a->len;
-	a->len = 0;
+	a->size += a->b.len;
+	a->b.len = 0;
+	a->sealed = 0;
 	return 0;
 }
 
@@ -154,14 +154,13 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	a->timer_armed = false;
-	audit_drain(a);
 	int64_t now = (int64_t)time(NULL);
-	if (a->fd >= 0 && a->size + a->len > 0 &&
+	if (a->fd >= 0 && a->size + a->b.len > 0 &&
 	    now - a->opened >= (int64_t)a->o.rotate_interval)
 		(void)file_rotate(a, now);
 	else if (a->fd >= 0)
 		(void)audit_flush(a);
-	if (a->len || a->o.rotate_interval) {
+	if (a->b.len || a->o.rotate_interval) {
 		struct timeval tv = { .tv_sec = 1 };
 		evtimer_add(a->timer, &tv);
 		a->timer_armed = true;
@@ -177,7 +176,6 @@ int audit_open(struct iamd *d, const struct audit_options *o, struct audit **ret
 	a->d = d;
 	a->o = *o;
 	a->fd = -1;
-	a->tail = &a->head;
 	if (!a->o.max_file_size)
 		a->o.max_file_size = AUDIT_MAX_FILE_SIZE_DEFAULT;
 	if ((size_t)snprintf(a->dir, sizeof(a->dir), "%s/audit", d->cfg.state_dir) >=
@@ -237,7 +235,6 @@ void audit_close(struct audit *a)
 		return;
 	if (a->timer)
 		event_free(a->timer);
-	audit_drain(a);
 	a->closing = true;   /* records of calls answered while we wait: refused */
 	if (a->fd >= 0) {
 		(void)audit_flush(a);
@@ -248,225 +245,151 @@ void audit_close(struct audit *a)
 			audit_digest_closed(a->dir, a->name, a->oldest, a->newest, a->d);
 	}
 	audit_digest_stop(AUDIT_STOP_SIGN_WAIT_MS);
-	free(a->buf);
+	pbjson_buf_free(&a->b);
 	free(a);
 }
 
-static int buf_reserve(struct audit *a, size_t more)
+static void timer_arm(struct audit *a)
 {
-	if (a->len + more <= a->cap)
-		return 0;
-	size_t cap = a->cap ? a->cap : 64 * 1024;
-	while (cap < a->len + more)
-		cap *= 2;
-	char *p = realloc(a->buf, cap);
-	if (!p)
-		return -ENOMEM;
-	a->buf = p;
-	a->cap = cap;
-	return 0;
-}
-
-/* Appends one record line (the record's JSON with the chain fields added)
- * to the buffer; with AUDIT_DURABLE writes and fsyncs it, or takes it
- * back. */
-static int audit_append(struct audit *a, const char *rec, int64_t when,
-			unsigned flags)
-{
-	size_t rl = strlen(rec);
-	int r;
-	if (rl < 2 || rec[rl - 1] != '}')
-		return -EINVAL;
-	if (a->fd < 0 || a->size + a->len + rl > a->o.max_file_size ||
-	    (a->o.rotate_interval && when - a->opened >= (int64_t)a->o.rotate_interval)) {
-		if (a->fd >= 0 && (a->size + a->len > 0)) {
-			r = file_rotate(a, when);
-			if (r < 0)
-				return r;
-		} else if (a->fd < 0) {
-			r = file_open(a, when);
-			if (r < 0)
-				return r;
-		}
-	}
-	if (a->len + rl > BUF_MAX) {
-		iamd_log_limited(LOG_CRIT, "audit: %zu bytes of records could not be "
-				 "written; dropped (the chain will show the gap)", a->len);
-		a->len = 0;
-	}
-	r = buf_reserve(a, rl + 128);
-	if (r < 0)
-		return r;
-	size_t saved_len = a->len;
-	uint64_t saved_seq = a->seq;
-	char saved_prev[65];
-	memcpy(saved_prev, a->prev, sizeof(saved_prev));
-
-	char *line = a->buf + a->len;
-	memcpy(line, rec, rl - 1);
-	int n = snprintf(line + rl - 1, 128,
-			 ",\"recordSequence\":%llu,\"previousRecordHash\":\"%s\"}",
-			 (unsigned long long)(a->seq + 1), a->prev);
-	size_t ll = rl - 1 + (size_t)n;
-	audit_sha256_hex(line, ll, a->prev);
-	line[ll] = '\n';
-	a->len += ll + 1;
-	a->seq++;
-	int64_t oldest = a->oldest, newest = a->newest;
-	if (!a->oldest || when < a->oldest)
-		a->oldest = when;
-	if (when > a->newest)
-		a->newest = when;
-
-	if (flags & AUDIT_DURABLE) {
-		r = audit_flush(a);
-		if (r == 0 && fdatasync(a->fd) < 0) {
-			r = -errno;
-			iamd_log(LOG_CRIT, "audit: cannot sync %s/%s: %s", a->dir,
-				 a->name, strerror(-r));
-			/* what reached the file is not known to be durable: cut
-			 * it back to before this record */
-			a->size -= ll + 1;
-			if (ftruncate(a->fd, (off_t)a->size) < 0)
-				iamd_log(LOG_CRIT, "audit: cannot cut %s back: %s",
-					 a->name, strerror(errno));
-			a->len = 0;
-			saved_len = 0;
-		}
-		if (r < 0) {
-			a->len = saved_len;
-			a->seq = saved_seq;
-			memcpy(a->prev, saved_prev, sizeof(saved_prev));
-			a->oldest = oldest;
-			a->newest = newest;
-			return r;
-		}
-		return 0;
-	}
-	if (a->len >= BUF_FLUSH_AT)
-		(void)audit_flush(a);
 	if (!a->timer_armed && a->timer) {
 		struct timeval tv = { .tv_sec = 1 };
 		evtimer_add(a->timer, &tv);
 		a->timer_armed = true;
 	}
+}
+
+/* Before the record at b.p[*at, b.len) is kept: a new file when the
+ * current one would grow too large or is too old (the records before go
+ * to the old file, this one starts the new file: *at becomes 0). On
+ * failure the record is not in the buffer any more. */
+static int audit_rotate_for(struct audit *a, size_t *at, int64_t when)
+{
+	size_t rl = a->b.len - *at;
+	int r;
+	if (a->fd >= 0 && a->size + a->b.len <= a->o.max_file_size &&
+	    !(a->o.rotate_interval && when - a->opened >= (int64_t)a->o.rotate_interval))
+		return 0;
+	if (a->fd >= 0 && a->size + *at == 0)
+		return 0;   /* an empty file takes any record */
+	if (a->fd < 0) {
+		r = file_open(a, when);
+		if (r < 0)
+			a->b.len = *at;
+		return r;
+	}
+	char *rec = a->b.p + *at;
+	a->b.len = *at;   /* the records before, without this one */
+	r = file_rotate(a, when);
+	if (r < 0)
+		return r;   /* the buffer holds the records before, or nothing */
+	/* flushed: this record moves to the start of the buffer */
+	memmove(a->b.p, rec, rl);
+	a->b.len = rl;
+	*at = 0;
 	return 0;
 }
 
-static size_t slen(const char *s)
+/* Appends c's record, its chain fields and the newline to the buffer;
+ * with AUDIT_DURABLE writes and fsyncs it, or takes it back. */
+static int audit_append(struct audit *a, const struct call *c,
+			const ProtobufCMessage *resp, unsigned flags,
+			const char *supersedes, char event_id[37])
 {
-	return s ? strlen(s) + 1 : 0;
-}
+	bool durable = flags & AUDIT_DURABLE;
+	int64_t when = c->now;
+	int r;
 
-static const char *scopy(char **p, const char *s)
-{
-	if (!s)
-		return NULL;
-	size_t n = strlen(s) + 1;
-	char *d = *p;
-	memcpy(d, s, n);
-	*p += n;
-	return d;
-}
+	if (a->b.len > BUF_MAX) {
+		iamd_log_limited(LOG_CRIT, "audit: %zu bytes of records could not be "
+				 "written; dropped (the chain will show the gap)", a->b.len);
+		a->b.len = 0;
+		a->sealed = 0;
+	}
+	if (durable)
+		audit_seal(a);   /* a->prev is the last record's hash */
+	size_t at = a->b.len;
+	uint64_t saved_seq = a->seq;
+	char saved_prev[65];
+	memcpy(saved_prev, a->prev, sizeof(saved_prev));
+	int64_t oldest = a->oldest, newest = a->newest;
 
-/* Queues a copy of what c's record is built from. */
-static int pending_add(struct audit *a, const struct call *c)
-{
-	const struct caller *cl = &c->caller;
-	const struct session *s = c->session;
-	size_t req_len = c->req ? protobuf_c_message_get_packed_size(c->req) : 0;
-	size_t n = sizeof(struct pending) + req_len + slen(c->err_code) +
-		   slen(c->err_msg) + slen(cl->arn) + slen(cl->user_id) +
-		   slen(cl->user_name) + slen(cl->account_id) +
-		   slen(cl->access_key_id) + (s ? slen(s->source) + slen(s->user_agent) : 0);
-	struct pending *p = malloc(n);
-	if (!p)
+	r = audit_record_write(&a->b, c, resp, event_id);
+	if (r < 0)
+		return r;
+	if (supersedes) {
+		char note[256];
+		int nn = snprintf(note, sizeof(note), "The record %s of this request said "
+				  "it succeeded; the change could not be stored and the "
+				  "caller got %s.", supersedes, c->err_code);
+		pbjson_buf_append(&a->b, ",\"additionalEventData\":{\"supersedesEventID\":",
+				  sizeof(",\"additionalEventData\":{\"supersedesEventID\":") - 1);
+		pbjson_buf_string(&a->b, supersedes, strlen(supersedes));
+		pbjson_buf_append(&a->b, ",\"note\":", sizeof(",\"note\":") - 1);
+		pbjson_buf_string(&a->b, note, nn < 0 ? 0 : strnlen(note, sizeof(note)));
+		pbjson_buf_append(&a->b, "}", 1);
+	}
+	/* ,"recordSequence":N,"previousRecordHash":"<filled in by audit_seal>"}\n */
+	static const char k_seq[] = ",\"recordSequence\":";
+	static const char k_hash[] = ",\"previousRecordHash\":\""
+		"0000000000000000000000000000000000000000000000000000000000000000\"}\n";
+	char tail[sizeof(k_seq) + 24 + sizeof(k_hash)];
+	char digits[24], *d = digits + sizeof(digits);
+	uint64_t seq = a->seq + 1;
+	do {
+		*--d = (char)('0' + seq % 10);
+		seq /= 10;
+	} while (seq);
+	size_t dn = (size_t)(digits + sizeof(digits) - d), tn = 0;
+	memcpy(tail, k_seq, sizeof(k_seq) - 1);
+	tn += sizeof(k_seq) - 1;
+	memcpy(tail + tn, d, dn);
+	tn += dn;
+	memcpy(tail + tn, k_hash, sizeof(k_hash) - 1);
+	tn += sizeof(k_hash) - 1;
+	pbjson_buf_append(&a->b, tail, tn);
+	if (a->b.oom) {
+		a->b.oom = false;
+		a->b.len = at;
 		return -ENOMEM;
-	char *str = (char *)(p + 1);
-	memset(p, 0, sizeof(*p));
-	p->op = c->op;
-	p->now = c->now;
-	p->kind = (int)cl->kind;
-	p->uid = cl->uid;
-	memcpy(p->request_id, c->request_id, sizeof(p->request_id));
-	if (c->req) {
-		p->desc = c->req->descriptor;
-		p->req = (uint8_t *)str;
-		p->req_len = protobuf_c_message_pack(c->req, p->req);
-		str += req_len;
 	}
-	p->err_code = scopy(&str, c->err_code);
-	p->err_msg = scopy(&str, c->err_msg);
-	p->arn = scopy(&str, cl->arn);
-	p->user_id = scopy(&str, cl->user_id);
-	p->user_name = scopy(&str, cl->user_name);
-	p->account_id = scopy(&str, cl->account_id);
-	p->access_key_id = scopy(&str, cl->access_key_id);
-	if (s) {
-		p->source = scopy(&str, s->source);
-		p->user_agent = scopy(&str, s->user_agent);
+	r = audit_rotate_for(a, &at, when);
+	if (r < 0)
+		return r;
+	a->seq++;
+	if (!a->oldest || when < a->oldest)
+		a->oldest = when;
+	if (when > a->newest)
+		a->newest = when;
+	if (!durable) {
+		if (a->b.len >= BUF_FLUSH_AT)
+			(void)audit_flush(a);
+		timer_arm(a);
+		return 0;
 	}
-	*a->tail = p;
-	a->tail = &p->next;
-	a->n_pending++;
+	size_t ll = a->b.len - at;
+	r = audit_flush(a);
+	if (r == 0 && fdatasync(a->fd) < 0) {
+		r = -errno;
+		iamd_log(LOG_CRIT, "audit: cannot sync %s/%s: %s", a->dir,
+			 a->name, strerror(-r));
+		/* what reached the file is not known to be durable: cut it
+		 * back to before this record */
+		a->size -= ll;
+		if (ftruncate(a->fd, (off_t)a->size) < 0)
+			iamd_log(LOG_CRIT, "audit: cannot cut %s back: %s",
+				 a->name, strerror(errno));
+		at = 0;   /* the buffer was written: empty */
+	}
+	if (r < 0) {
+		a->b.len = at;
+		a->sealed = at;
+		a->seq = saved_seq;
+		memcpy(a->prev, saved_prev, sizeof(saved_prev));
+		a->oldest = oldest;
+		a->newest = newest;
+		return r;
+	}
 	return 0;
-}
-
-/* The call as it was, from the copy. */
-static void pending_build(struct audit *a, struct pending *p)
-{
-	struct session s;
-	struct call c;
-	char event_id[37];
-	memset(&c, 0, sizeof(c));
-	memset(&s, 0, sizeof(s));
-	c.op = p->op;
-	c.now = p->now;
-	c.d = a->d;
-	memcpy(c.request_id, p->request_id, sizeof(c.request_id));
-	c.err_code = p->err_code;
-	c.err_msg = p->err_msg;
-	c.caller.kind = (enum caller_kind)p->kind;
-	c.caller.uid = p->uid;
-	c.caller.arn = p->arn;
-	c.caller.user_id = p->user_id;
-	c.caller.user_name = p->user_name;
-	c.caller.account_id = p->account_id;
-	c.caller.access_key_id = p->access_key_id;
-	snprintf(s.source, sizeof(s.source), "%s", p->source ? p->source : "");
-	snprintf(s.user_agent, sizeof(s.user_agent), "%s",
-		 p->user_agent ? p->user_agent : "");
-	c.session = &s;
-	ProtobufCMessage *req = p->desc ? protobuf_c_message_unpack(p->desc, NULL,
-					p->req_len, p->req) : NULL;
-	c.req = req;
-	char *rec = audit_record_build(&c, NULL, event_id);
-	if (req)
-		protobuf_c_message_free_unpacked(req, NULL);
-	if (!rec) {
-		iamd_log(LOG_CRIT, "audit: cannot build the record of %s (request %s)",
-			 p->op->name, p->request_id);
-		return;
-	}
-	if (audit_append(a, rec, p->now, 0) < 0)
-		iamd_log_limited(LOG_CRIT, "audit: the record of %s (request %s) is lost",
-				 p->op->name, p->request_id);
-	free(rec);
-	audit_journal(&c, event_id);
-}
-
-static void audit_drain(struct audit *a)
-{
-	struct pending *p = a->head;
-	a->head = NULL;
-	a->tail = &a->head;
-	a->n_pending = 0;
-	while (p) {
-		struct pending *next = p->next;
-		pending_build(a, p);
-		free(p);
-		p = next;
-	}
 }
 
 int audit_call(struct audit *a, const struct call *c,
@@ -482,67 +405,36 @@ int audit_call(struct audit *a, const struct call *c,
 	}
 	if (!a->o.data_events && audit_record_is_data(c))
 		return 0;
-	if (!(flags & AUDIT_DURABLE) && audit_record_deferrable(c) &&
-	    pending_add(a, c) == 0) {
-		if (a->n_pending >= PENDING_MAX)
-			audit_drain(a);
-		if (!a->timer_armed && a->timer) {
-			struct timeval tv = { .tv_sec = 1 };
-			evtimer_add(a->timer, &tv);
-			a->timer_armed = true;
-		}
-		return 0;
+	int r = audit_append(a, c, resp, flags, NULL, event_id);
+	if (r < 0) {
+		if (flags & AUDIT_DURABLE)
+			iamd_log_call(LOG_CRIT, c, "audit: cannot record %s: %s",
+				      c->op->name, strerror(-r));
+		else
+			iamd_log_limited(LOG_CRIT, "audit: the record of %s (request %s) "
+					 "is lost: %s", c->op->name, c->request_id,
+					 strerror(-r));
+		return r;
 	}
-	audit_drain(a);   /* the records queued before come first */
-	char *rec = audit_record_build(c, resp, event_id);
-	if (!rec) {
-		iamd_log_call(LOG_CRIT, c, "audit: cannot build the record of %s",
-			      c->op->name);
-		return -ENOMEM;
-	}
-	int r = audit_append(a, rec, c->now, flags);
-	free(rec);
-	if (r == 0 && (flags & AUDIT_DURABLE)) {
+	if (flags & AUDIT_DURABLE) {
 		memcpy(a->durable_event_id, event_id, sizeof(a->durable_event_id));
 		memcpy(a->durable_request_id, c->request_id, sizeof(a->durable_request_id));
 	}
 	audit_journal(c, event_id);
-	return r;
+	return 0;
 }
 
 int audit_call_superseded(struct audit *a, const struct call *c)
 {
-	char event_id[37], *line = NULL;
-	int r;
+	char event_id[37];
 	if (!a || !c->op)
 		return 0;
 	if (a->closing)
 		return -ESHUTDOWN;
 	if (!c->err_code || strcmp(a->durable_request_id, c->request_id) != 0)
 		return -EINVAL;   /* no durable record of this call to supersede */
-	audit_drain(a);
-	char *rec = audit_record_build(c, NULL, event_id);
-	if (!rec)
-		return -ENOMEM;
-	size_t rl = strlen(rec);
-	if (rl < 2 || rec[rl - 1] != '}') {
-		r = -EINVAL;
-		goto out;
-	}
-	if (asprintf(&line, "%.*s,\"additionalEventData\":{\"supersedesEventID\":\"%s\","
-		     "\"note\":\"The record %s of this request said it succeeded; the "
-		     "change could not be stored and the caller got %s.\"}}",
-		     (int)(rl - 1), rec, a->durable_event_id, a->durable_event_id,
-		     c->err_code) < 0) {
-		line = NULL;
-		r = -ENOMEM;
-		goto out;
-	}
-	r = audit_append(a, line, c->now, AUDIT_DURABLE);
+	int r = audit_append(a, c, NULL, AUDIT_DURABLE, a->durable_event_id, event_id);
 	if (r == 0)
 		a->durable_request_id[0] = 0;
-out:
-	free(line);
-	free(rec);
 	return r;
 }

@@ -22,6 +22,7 @@
 struct iamd;
 struct call;
 struct audit;
+struct pbjson_buf;
 
 struct audit_options {
 	bool enabled;              /* --audit=no turns the trail off */
@@ -61,14 +62,11 @@ int audit_call(struct audit *a, const struct call *c,
  * durable record of `c` is the last one written. */
 int audit_call_superseded(struct audit *a, const struct call *c);
 
-/* The record's text for `c` (audit_record.c): a JSON object without the
- * chain fields, which audit.c appends. Caller free()s. `event_id` receives
- * the eventID. NULL on allocation failure. */
-char *audit_record_build(const struct call *c, const ProtobufCMessage *resp,
-			 char event_id[37]);
-/* Whether c's record may be built later, from a copy (audit.c's queue of
- * read records): no session claims, no response shown. */
-bool audit_record_deferrable(const struct call *c);
+/* Appends c's record (audit_record.c) to `b`: the JSON object without the
+ * chain fields and without its closing brace, which audit.c appends.
+ * `event_id` receives the eventID. -ENOMEM (b as it was). */
+int audit_record_write(struct pbjson_buf *b, const struct call *c,
+		       const ProtobufCMessage *resp, char event_id[37]);
 /* Whether c's record is a data event (Authorize), not a management event. */
 bool audit_record_is_data(const struct call *c);
 

@@ -1,12 +1,12 @@
-/* audit_record: one call as a CloudTrail event (audit.h, docs/audit.md).
- * The request and response are rendered from the proto descriptors by
- * lib/pbjson with CloudTrail's camelCase keys, policy documents as text and
- * every secret field redacted. */
+/* audit_record: one call as a CloudTrail event (audit.h, docs/audit.md),
+ * written straight into the trail's buffer: no jansson, no allocation but
+ * the buffer's. The request and response are rendered from the proto
+ * descriptors by pbjson_write() with CloudTrail's camelCase keys, policy
+ * documents as text and every secret field redacted. */
 #include "config.h"
 #include "audit.h"
 
-#include <jansson.h>
-#include <sodium.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +34,14 @@ static void iso_time(int64_t t, char buf[32])
 	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void set_str(json_t *o, const char *k, const char *v)
+#define LIT(b, s) pbjson_buf_append((b), (s), sizeof(s) - 1)
+
+static void put_str(struct pbjson_buf *b, const char *v)
 {
-	json_object_set_new(o, k, v ? json_string(v) : json_null());
+	if (v)
+		pbjson_buf_string(b, v, strlen(v));
+	else
+		LIT(b, "null");
 }
 
 /* The error codes of a failed authentication (authn.c, docs/sigv4.md):
@@ -57,87 +62,111 @@ static bool authn_failed(const struct call *c)
 	return false;
 }
 
-static json_t *session_context(const struct caller *cl)
+/* ,"sessionContext":{...} */
+static void session_context(struct pbjson_buf *b, const struct caller *cl)
 {
 	const Keyd__SessionClaims *s = cl->session;
-	json_t *ctx = json_object(), *iss = json_object(), *attr = json_object();
 	char t[32];
+	LIT(b, ",\"sessionContext\":{\"sessionIssuer\":{");
 	if (s->role_arn && *s->role_arn) {
 		const char *name = strrchr(s->role_arn, '/');
-		json_object_set_new(iss, "type", json_string("Role"));
-		set_str(iss, "principalId", s->role_id);
-		set_str(iss, "arn", s->role_arn);
-		set_str(iss, "accountId", s->account);
-		set_str(iss, "userName", name ? name + 1 : s->role_arn);
+		LIT(b, "\"type\":\"Role\",\"principalId\":");
+		put_str(b, s->role_id);
+		LIT(b, ",\"arn\":");
+		put_str(b, s->role_arn);
+		LIT(b, ",\"accountId\":");
+		put_str(b, s->account);
+		LIT(b, ",\"userName\":");
+		put_str(b, name ? name + 1 : s->role_arn);
 	} else if (s->source_user_arn) {
 		/* GetSessionToken: the user (or root) the session is for */
-		json_object_set_new(iss, "type", json_string(
-			strstr(s->source_user_arn, ":root") ? "Root" : "IAMUser"));
-		set_str(iss, "arn", s->source_user_arn);
-		set_str(iss, "accountId", s->account);
+		if (strstr(s->source_user_arn, ":root"))
+			LIT(b, "\"type\":\"Root\"");
+		else
+			LIT(b, "\"type\":\"IAMUser\"");
+		LIT(b, ",\"arn\":");
+		put_str(b, s->source_user_arn);
+		LIT(b, ",\"accountId\":");
+		put_str(b, s->account);
 	}
 	iso_time(s->has_issued ? s->issued : 0, t);
-	json_object_set_new(attr, "creationDate", json_string(t));
-	json_object_set_new(attr, "mfaAuthenticated",
-			    json_string(s->has_mfa_present && s->mfa_present ? "true" : "false"));
-	json_object_set_new(ctx, "sessionIssuer", iss);
-	json_object_set_new(ctx, "attributes", attr);
-	if (s->source_identity && *s->source_identity)
-		set_str(ctx, "sourceIdentity", s->source_identity);
-	return ctx;
+	LIT(b, "},\"attributes\":{\"creationDate\":");
+	put_str(b, t);
+	if (s->has_mfa_present && s->mfa_present)
+		LIT(b, ",\"mfaAuthenticated\":\"true\"}");
+	else
+		LIT(b, ",\"mfaAuthenticated\":\"false\"}");
+	if (s->source_identity && *s->source_identity) {
+		LIT(b, ",\"sourceIdentity\":");
+		put_str(b, s->source_identity);
+	}
+	LIT(b, "}");
 }
 
-static json_t *user_identity(const struct call *c)
+/* ,"userIdentity":{...} */
+static void user_identity(struct pbjson_buf *b, const struct call *c)
 {
 	const struct caller *cl = &c->caller;
-	json_t *u = json_object();
 	if (authn_failed(c)) {
-		json_object_set_new(u, "type", json_string("Unknown"));
-		json_object_set_new(u, "principalId", json_string(""));
-		set_str(u, "accountId", c->d->account_id);
-		if (cl->access_key_id)
-			set_str(u, "accessKeyId", cl->access_key_id);
-		return u;
+		LIT(b, ",\"userIdentity\":{\"type\":\"Unknown\",\"principalId\":\"\","
+		    "\"accountId\":");
+		put_str(b, c->d->account_id);
+		if (cl->access_key_id) {
+			LIT(b, ",\"accessKeyId\":");
+			put_str(b, cl->access_key_id);
+		}
+		LIT(b, "}");
+		return;
 	}
 	switch (cl->kind) {
 	case CALLER_ROOT:
-		json_object_set_new(u, "type", json_string("Root"));
+		LIT(b, ",\"userIdentity\":{\"type\":\"Root\"");
 		break;
 	case CALLER_USER:
-		json_object_set_new(u, "type", json_string("IAMUser"));
+		LIT(b, ",\"userIdentity\":{\"type\":\"IAMUser\"");
 		break;
 	case CALLER_SESSION:
-		json_object_set_new(u, "type", json_string(
-			cl->session && cl->session->role_arn && *cl->session->role_arn
-				? "AssumedRole" : "IAMUser"));
+		if (cl->session && cl->session->role_arn && *cl->session->role_arn)
+			LIT(b, ",\"userIdentity\":{\"type\":\"AssumedRole\"");
+		else
+			LIT(b, ",\"userIdentity\":{\"type\":\"IAMUser\"");
 		break;
 	default:
-		json_object_set_new(u, "type", json_string("Unknown"));
+		LIT(b, ",\"userIdentity\":{\"type\":\"Unknown\"");
 		break;
 	}
-	set_str(u, "principalId", cl->user_id ? cl->user_id : "");
-	if (cl->arn)
-		set_str(u, "arn", cl->arn);
-	set_str(u, "accountId", cl->account_id ? cl->account_id : c->d->account_id);
-	if (cl->access_key_id)
-		set_str(u, "accessKeyId", cl->access_key_id);
-	if (cl->kind == CALLER_USER && cl->user_name)
-		set_str(u, "userName", cl->user_name);
+	LIT(b, ",\"principalId\":");
+	put_str(b, cl->user_id ? cl->user_id : "");
+	if (cl->arn) {
+		LIT(b, ",\"arn\":");
+		put_str(b, cl->arn);
+	}
+	LIT(b, ",\"accountId\":");
+	put_str(b, cl->account_id ? cl->account_id : c->d->account_id);
+	if (cl->access_key_id) {
+		LIT(b, ",\"accessKeyId\":");
+		put_str(b, cl->access_key_id);
+	}
+	if (cl->kind == CALLER_USER && cl->user_name) {
+		LIT(b, ",\"userName\":");
+		put_str(b, cl->user_name);
+	}
 	if (cl->kind == CALLER_SESSION && cl->session)
-		json_object_set_new(u, "sessionContext", session_context(cl));
-	return u;
+		session_context(b, cl);
+	LIT(b, "}");
 }
 
-static json_t *render(const ProtobufCMessage *m)
+/* A message as its JSON object; null when absent, empty, or not
+ * renderable. */
+static void render(struct pbjson_buf *b, const ProtobufCMessage *m)
 {
-	json_t *j = NULL;
-	if (!m || pbjson_to_json(m, PB_FLAGS, &j) < 0)
-		return json_null();
-	if (json_object_size(j) == 0) {
-		json_decref(j);
-		return json_null();
+	size_t at = b->len;
+	if (m && pbjson_write(b, m, PB_FLAGS) == 0) {
+		if (b->len - at != 2)
+			return;
+		b->len = at;   /* {} */
 	}
-	return j;
+	LIT(b, "null");
 }
 
 /* CloudTrail shows responseElements for calls that change something and
@@ -150,112 +179,14 @@ static bool shows_response(const struct call *c)
 	       (l > 5 && strcmp(n + l - 5, "Token") == 0);
 }
 
-bool audit_record_deferrable(const struct call *c)
-{
-	return !c->caller.session && !shows_response(c);
-}
-
 static const char *event_source(const struct call *c)
 {
 	const char *a = c->op->action;
 	if (strncmp(a, "sts:", 4) == 0)
-		return "sts.amazonaws.com";
+		return "\"sts.amazonaws.com\"";
 	if (strncmp(a, "iamd:", 5) == 0)
-		return "iamd.amazonaws.com";
-	return "iam.amazonaws.com";
-}
-
-/* A growing text (malloc'd) for the record: the envelope is written
- * directly, jansson only renders the request and response. */
-struct sb {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sb_grow(struct sb *b, size_t more)
-{
-	if (b->oom || b->len + more + 1 <= b->cap)
-		return;
-	size_t cap = b->cap ? b->cap : 1024;
-	while (cap < b->len + more + 1)
-		cap *= 2;
-	char *p = realloc(b->p, cap);
-	if (!p) {
-		b->oom = true;
-		return;
-	}
-	b->p = p;
-	b->cap = cap;
-}
-
-static void sb_raw(struct sb *b, const char *s, size_t n)
-{
-	sb_grow(b, n);
-	if (b->oom)
-		return;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = 0;
-}
-
-#define SB_LIT(b, s) sb_raw((b), (s), sizeof(s) - 1)
-
-/* "text", JSON-escaped */
-static void sb_str(struct sb *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	sb_grow(b, strlen(s) * 6 + 2);
-	if (b->oom)
-		return;
-	char *o = b->p + b->len;
-	*o++ = '"';
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			*o++ = '\\';
-			*o++ = (char)*p;
-		} else if (*p < 0x20) {
-			*o++ = '\\';
-			*o++ = 'u';
-			*o++ = '0';
-			*o++ = '0';
-			*o++ = hex[*p >> 4];
-			*o++ = hex[*p & 15];
-		} else {
-			*o++ = (char)*p;
-		}
-	}
-	*o++ = '"';
-	b->len = (size_t)(o - b->p);
-	b->p[b->len] = 0;
-}
-
-/* ,"key":"value" (null when v is NULL) */
-static void sb_kv(struct sb *b, const char *key, const char *v)
-{
-	SB_LIT(b, ",\"");
-	sb_raw(b, key, strlen(key));
-	SB_LIT(b, "\":");
-	if (v)
-		sb_str(b, v);
-	else
-		SB_LIT(b, "null");
-}
-
-/* ,"key":<json> */
-static void sb_json(struct sb *b, const char *key, json_t *j)
-{
-	SB_LIT(b, ",\"");
-	sb_raw(b, key, strlen(key));
-	SB_LIT(b, "\":");
-	char *t = json_is_null(j) ? NULL : json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (t) {
-		sb_raw(b, t, strlen(t));
-		free(t);
-	} else {
-		SB_LIT(b, "null");
-	}
-	json_decref(j);
+		return "\"iamd.amazonaws.com\"";
+	return "\"iam.amazonaws.com\"";
 }
 
 /* eventTime: formatted once a second */
@@ -270,50 +201,64 @@ static const char *event_time(int64_t t)
 	return buf;
 }
 
-char *audit_record_build(const struct call *c, const ProtobufCMessage *resp,
-			 char event_id[37])
+int audit_record_write(struct pbjson_buf *b, const struct call *c,
+		       const ProtobufCMessage *resp, char event_id[37])
 {
 	const struct session *s = c->session;
 	bool data = audit_record_is_data(c);
-	struct sb b = { 0 };
-	if (call_request_id_new(event_id) < 0)
-		return NULL;
-	sb_grow(&b, 1024);
-	SB_LIT(&b, "{\"eventVersion\":\"1.08\"");
-	sb_json(&b, "userIdentity", user_identity(c));
-	sb_kv(&b, "eventTime", event_time(c->now));
-	sb_kv(&b, "eventSource", event_source(c));
-	sb_kv(&b, "eventName", c->op->name);
-	sb_kv(&b, "awsRegion", "us-east-1");
-	sb_kv(&b, "sourceIPAddress", s ? s->source : "");
-	sb_kv(&b, "userAgent", s ? s->user_agent : "");
+	size_t at = b->len;
+	int r = call_request_id_new(event_id);
+	if (r < 0)
+		return r;
+	if (pbjson_buf_reserve(b, 1024) < 0)
+		return -ENOMEM;
+	LIT(b, "{\"eventVersion\":\"1.08\"");
+	user_identity(b, c);
+	LIT(b, ",\"eventTime\":");
+	put_str(b, event_time(c->now));
+	LIT(b, ",\"eventSource\":");
+	pbjson_buf_append(b, event_source(c), strlen(event_source(c)));
+	LIT(b, ",\"eventName\":");
+	put_str(b, c->op->name);
+	LIT(b, ",\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":");
+	put_str(b, s ? s->source : "");
+	LIT(b, ",\"userAgent\":");
+	put_str(b, s ? s->user_agent : "");
 	if (c->err_code) {
-		sb_kv(&b, "errorCode", c->err_code);
-		sb_kv(&b, "errorMessage", c->err_msg ? c->err_msg : "");
+		LIT(b, ",\"errorCode\":");
+		put_str(b, c->err_code);
+		LIT(b, ",\"errorMessage\":");
+		put_str(b, c->err_msg ? c->err_msg : "");
 	}
-	sb_json(&b, "requestParameters", render(c->req));
-	sb_json(&b, "responseElements",
-		resp && shows_response(c) ? render(resp) : json_null());
-	sb_kv(&b, "requestID", c->request_id);
-	sb_kv(&b, "eventID", event_id);
+	LIT(b, ",\"requestParameters\":");
+	render(b, c->req);
+	LIT(b, ",\"responseElements\":");
+	render(b, resp && shows_response(c) ? resp : NULL);
+	LIT(b, ",\"requestID\":");
+	put_str(b, c->request_id);
+	LIT(b, ",\"eventID\":");
+	put_str(b, event_id);
 	if (c->op->flags & OP_WRITE)
-		SB_LIT(&b, ",\"readOnly\":false");
+		LIT(b, ",\"readOnly\":false");
 	else
-		SB_LIT(&b, ",\"readOnly\":true");
-	sb_kv(&b, "eventType", "AwsApiCall");
+		LIT(b, ",\"readOnly\":true");
+	LIT(b, ",\"eventType\":\"AwsApiCall\"");
 	if (data)
-		SB_LIT(&b, ",\"managementEvent\":false");
+		LIT(b, ",\"managementEvent\":false");
 	else
-		SB_LIT(&b, ",\"managementEvent\":true");
-	sb_kv(&b, "recipientAccountId",
-	      c->caller.account_id ? c->caller.account_id : c->d->account_id);
-	sb_kv(&b, "eventCategory", data ? "Data" : "Management");
-	SB_LIT(&b, "}");
-	if (b.oom) {
-		free(b.p);
-		return NULL;
+		LIT(b, ",\"managementEvent\":true");
+	LIT(b, ",\"recipientAccountId\":");
+	put_str(b, c->caller.account_id ? c->caller.account_id : c->d->account_id);
+	if (data)
+		LIT(b, ",\"eventCategory\":\"Data\"");
+	else
+		LIT(b, ",\"eventCategory\":\"Management\"");
+	if (b->oom) {
+		b->len = at;
+		b->oom = false;
+		return -ENOMEM;
 	}
-	return b.p;
+	return 0;
 }
 
 /* Denials and credential issues go to the journal too (sd.h). */

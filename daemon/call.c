@@ -9,6 +9,9 @@
 #include <string.h>
 #include <stdint.h>
 #include <sys/random.h>
+#include <unistd.h>
+
+#include <sodium.h>
 
 #include "util/arena.h"
 
@@ -72,53 +75,54 @@ void call_allocator_init(ProtobufCAllocator *pb, struct arena *a)
 	pb->allocator_data = a;
 }
 
-/* Request ids are unique, not secret: xoshiro256** (period 2^256 - 1),
- * seeded from the kernel and reseeded every 65536 ids, keeps getrandom()
- * and its cost off the calls. */
-static uint64_t rnd_s[4];
-static unsigned rnd_until_reseed;
+/* Request and event ids: UUIDs cut from a ChaCha20 keystream under a
+ * random key of this process (getrandom), made 1 KiB (64 ids) at a time:
+ * as unpredictable as the kernel's random bytes (an id seen says nothing
+ * of the next), without a syscall per id. A child after fork() takes a
+ * key of its own. */
+#define RND_BUF 1024
+static unsigned char rnd_key[crypto_stream_chacha20_KEYBYTES];
+static unsigned char rnd_buf[RND_BUF];
+static size_t rnd_pos = RND_BUF;
+static uint64_t rnd_nonce;
+static pid_t rnd_pid;
 
-static uint64_t rotl(uint64_t x, int k)
+static int rnd_rekey(void)
 {
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rnd_next(void)
-{
-	uint64_t result = rotl(rnd_s[1] * 5, 7) * 9;
-	uint64_t t = rnd_s[1] << 17;
-	rnd_s[2] ^= rnd_s[0];
-	rnd_s[3] ^= rnd_s[1];
-	rnd_s[1] ^= rnd_s[2];
-	rnd_s[0] ^= rnd_s[3];
-	rnd_s[2] ^= t;
-	rnd_s[3] = rotl(rnd_s[3], 45);
-	return result;
+	size_t got = 0;
+	while (got < sizeof(rnd_key)) {
+		ssize_t r = getrandom(rnd_key + got, sizeof(rnd_key) - got, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		got += (size_t)r;
+	}
+	rnd_nonce = 0;
+	return 0;
 }
 
 static int rnd_take(unsigned char out[16])
 {
-	if (rnd_until_reseed == 0) {
-		size_t got = 0;
-		uint64_t seed[4];
-		while (got < sizeof(seed)) {
-			ssize_t r = getrandom((char *)seed + got, sizeof(seed) - got, 0);
-			if (r < 0) {
-				if (errno == EINTR)
-					continue;
-				return -errno;
-			}
-			got += (size_t)r;
+	if (rnd_pos + 16 > RND_BUF) {
+		unsigned char nonce[crypto_stream_chacha20_NONCEBYTES];
+		pid_t pid = getpid();
+		if (pid != rnd_pid || rnd_nonce == UINT64_MAX) {
+			int r = rnd_rekey();
+			if (r < 0)
+				return r;
+			rnd_pid = pid;
 		}
-		if ((seed[0] | seed[1] | seed[2] | seed[3]) == 0)
-			seed[0] = 1;   /* the one state xoshiro cannot leave */
-		memcpy(rnd_s, seed, sizeof(rnd_s));
-		rnd_until_reseed = 65536;
+		for (size_t i = 0; i < sizeof(nonce); i++)
+			nonce[i] = (unsigned char)(rnd_nonce >> (8 * i));
+		rnd_nonce++;
+		crypto_stream_chacha20(rnd_buf, RND_BUF, nonce, rnd_key);
+		rnd_pos = 0;
 	}
-	rnd_until_reseed--;
-	uint64_t a = rnd_next(), b = rnd_next();
-	memcpy(out, &a, 8);
-	memcpy(out + 8, &b, 8);
+	memcpy(out, rnd_buf + rnd_pos, 16);
+	sodium_memzero(rnd_buf + rnd_pos, 16);
+	rnd_pos += 16;
 	return 0;
 }
 
