@@ -165,6 +165,24 @@ static void send_error(struct evhttp_request *req, unsigned status, const char *
 	send_xml(req, status, b.data, b.len, NULL);
 }
 
+/* Writes the answer evhttp has queued at once, instead of on the next turn
+ * of the loop, then lets evhttp finish the request as its write callback
+ * would (bufferevent_trigger: the request may be freed; nothing touches it
+ * afterwards). Whatever the socket does not take goes out as usual. */
+static void flush_now(struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	if (!bev)
+		return;
+	struct evbuffer *out = bufferevent_get_output(bev);
+	evutil_socket_t fd = bufferevent_getfd(bev);
+	if (fd < 0 || evbuffer_get_length(out) == 0 || evbuffer_write(out, fd) <= 0)
+		return;
+	if (evbuffer_get_length(out) == 0)
+		bufferevent_trigger(bev, EV_WRITE, 0);
+}
+
 static void answered(struct evhttp_request *req, const Iam__Response *resp, void *data)
 {
 	char *xml = NULL;
@@ -183,6 +201,7 @@ static void answered(struct evhttp_request *req, const Iam__Response *resp, void
 		return;
 	}
 	send_xml(req, status, xml, len, resp->request_id);
+	flush_now(req);
 }
 
 static const char *method_name(enum evhttp_cmd_type t)

@@ -182,7 +182,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	g.base = event_base_new();
+	/* epoll changes made during one turn of the loop are merged and
+	 * applied at its end (evhttp enables and disables reading and writing
+	 * around every request) */
+	struct event_config *ec = event_config_new();
+	if (ec)
+		event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	g.base = ec ? event_base_new_with_config(ec) : NULL;
+	if (ec)
+		event_config_free(ec);
 	g.http = g.base ? evhttp_new(g.base) : NULL;
 	if (!g.http || gw_up_new(g.base, g.cfg.socket_path, g.cfg.upstreams, &up) < 0) {
 		fprintf(stderr, "iam-gateway: out of memory\n");

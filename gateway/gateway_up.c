@@ -161,8 +161,8 @@ static void conn_read(evutil_socket_t fd, short what, void *arg)
 			}
 			break;
 		}
-		if (!conn_answer(c, c->in + off + RPC_HDR_LEN, len))
-			return;
+		if (!conn_answer(c, c->in + off + RPC_HDR_LEN, len) || c->fd < 0)
+			return;   /* closed (by the answer's callback, too) */
 		off += RPC_HDR_LEN + (size_t)len;
 	}
 	if (off) {

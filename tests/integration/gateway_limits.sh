@@ -5,7 +5,8 @@
 # headers or the body a few bytes at a time, never silent long enough for
 # the silence timeout), while other clients are served meanwhile; the
 # deadline's clock restarts for each request of a keep-alive connection;
-# --max-connections (a client beyond waits, then is served); bad values.
+# --max-connections (a client beyond waits, then is served); pipelined
+# requests; bad values.
 # The answers here are iamd's own (MissingAuthenticationToken for an
 # unsigned request): each one went through the gateway and iamd.
 . "$top_srcdir/tests/integration/lib.sh"
@@ -127,6 +128,15 @@ elif what == "idle":
     s.settimeout(15)
     d = s.recv(4096)
     print("closed %s after %.2f" % ("" if not d else "NOT", time.time() - t))
+elif what == "pipeline":
+    # three requests in one write: three answers, in order, on the connection
+    s = conn()
+    s.sendall(REQ * 3)
+    n = 0
+    for i in range(3):
+        st, body = answer(s)
+        n += st == "HTTP/1.1 403 Forbidden" and "MissingAuthenticationToken" in body
+    print("answered %d" % n)
 elif what == "maxconns":
     # 6 connections allowed: 6 idle ones, then a 7th waits until one closes
     idle = [conn() for i in range(6)]
@@ -162,6 +172,9 @@ like "$OUT" 'other served' "another client is served meanwhile"
 
 run python3 "$TMP/clients.py" "$IAMD_GATEWAY_PORT" keepalive
 is "$OUT" "answered 4" "four prompt requests on one connection over 2.4 s: the deadline is per request"
+
+run python3 "$TMP/clients.py" "$IAMD_GATEWAY_PORT" pipeline
+is "$OUT" "answered 3" "three pipelined requests: three answers"
 
 run python3 "$TMP/clients.py" "$IAMD_GATEWAY_PORT" idle
 like "$OUT" '^closed  after' "an idle keep-alive connection is closed ..."
