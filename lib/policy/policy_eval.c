@@ -217,10 +217,9 @@ static void put_uint(char *p, uint64_t v)
 
 static void setup_clock(struct evalctx *ec)
 {
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	char *t = (char *)ec->sc->priv, *e = t + 64;
 	int64_t s, days, rem;
-	int y = 1970, m = 0;
+	int64_t y, m;
 
 	/* Up to the end of year 9999. */
 	if (ec->req->now_ms < 0 || ec->req->now_ms > 253402300799999LL)
@@ -228,18 +227,16 @@ static void setup_clock(struct evalctx *ec)
 	s = ec->req->now_ms / 1000;
 	days = s / 86400;
 	rem = s % 86400;
-	for (;;) {
-		int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-		if (days < 365 + leap)
-			break;
-		days -= 365 + leap;
-		y++;
-	}
-	for (;; m++) {
-		int leap = m == 1 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0);
-		if (days < mdays[m] + leap)
-			break;
-		days -= mdays[m] + leap;
+	{	/* civil from days (H. Hinnant's algorithm; days >= 0 here) */
+		int64_t z = days + 719468;
+		int64_t era = z / 146097;
+		int64_t doe = z - era * 146097;
+		int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+		int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+		int64_t mp = (5 * doy + 2) / 153;
+		days = doy - (153 * mp + 2) / 5;        /* day of month - 1 */
+		m = mp < 10 ? mp + 2 : mp - 10;          /* month - 1 */
+		y = yoe + era * 400 + (m <= 1);
 	}
 	{	/* YYYY-MM-DDThh:mm:ssZ */
 		char *p = put_digits(t, (uint64_t)y, 4);
