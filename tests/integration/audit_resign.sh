@@ -58,7 +58,7 @@ iamd_start --audit-max-file-size 4096 || bail_out "iamd did not start"
 
 # 1. the public key, right after start, is keyd's
 _w=0
-while [ ! -s "$PK" ] && [ $_w -lt 20 ]; do sleep 0.05; _w=$((_w + 1)); done
+while [ ! -s "$PK" ] && [ $_w -lt 60 ]; do sleep 0.05; _w=$((_w + 1)); done
 run "$IAMCTL" audit public-key --state-dir "$IAMD_STATE_DIR"
 is "$RC" 0 "iamctl audit public-key works right after start (no digest yet)"
 is "$(ls "$AUD/digest" | grep -c 'digest.json$')" 0 "before any digest was written"
@@ -163,7 +163,11 @@ for p in sorted(glob.glob(sys.argv[1] + "/digest/*.digest.json")):
 sed -i 's/"eventName":"ListUsers"/"eventName":"ListRoles"/' "$AUD/$VICTIM"
 keyd_start || bail_out "iam-keyd did not restart"
 iamd_start --audit-max-file-size 4096 || bail_out "iamd did not restart"
-sleep 1.5
+_w=0
+while ! grep -q "the file it lists changed" "$IAMD_LOG" && [ $_w -lt 100 ]; do
+	sleep 0.1
+	_w=$((_w + 1))
+done
 ok "iamd stops" iamd_stop
 like "$(cat "$IAMD_LOG")" "audit: digest .*: the file it lists changed; digests are no longer signed" \
 	"iamd refuses to sign over the change (LOG_CRIT)"
