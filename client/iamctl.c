@@ -334,6 +334,8 @@ static int run_command(const struct iamctl_cmd *cmd, struct iamctl_opts *o)
 		r = iamctl_call(c, cmd, o->params, o, &result);
 	}
 	if (r == 0)
+		r = iamctl_mfa_output(cmd, o, result);
+	if (r == 0)
 		r = print_result(result, o);
 out:
 	json_decref(result);
@@ -406,7 +408,10 @@ int main(int argc, char **argv)
 	o.params = json_object();
 	if (!o.params)
 		return IAMCTL_EXIT_CONNECT;
-	r = iamctl_args_parse(&cmd, argc - i - 1, argv + i + 1, &o);
+	int nargs = argc - i - 1;
+	r = iamctl_mfa_args(&cmd, &nargs, argv + i + 1, &o);
+	if (r == 0)
+		r = iamctl_args_parse(&cmd, nargs, argv + i + 1, &o);
 	if (r == 0 && o.help)
 		iamctl_help_command(&cmd);
 	else if (r == 0 && o.skeleton)

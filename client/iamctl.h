@@ -45,6 +45,8 @@ struct iamctl_opts {
 	const char *account_id;      /* --as-account (IAMD_ACCOUNT_ID): the host
 					root acts as that account's root */
 	json_t *params;              /* the request's members, AWS names */
+	const char *outfile;         /* create-virtual-mfa-device (iamctl_mfa.c) */
+	const char *bootstrap_method;
 };
 
 /* Finds the command `name` ("create-user") of `service`: 0 or -ENOENT. */
@@ -83,3 +85,11 @@ int iamctl_help_service(const char *service);
 void iamctl_help_command(const struct iamctl_cmd *cmd);
 /* --generate-cli-skeleton: a request JSON with every member. */
 int iamctl_skeleton(const struct iamctl_cmd *cmd);
+/* create-virtual-mfa-device's --outfile and --bootstrap-method
+ * (iamctl_mfa.c): taken out of argv[0, *argc) into o (0, or an exit
+ * status); then the chosen blob of the answer written to the file and
+ * removed from what is printed. Other commands: nothing. */
+int iamctl_mfa_args(const struct iamctl_cmd *cmd, int *argc, char **argv,
+		    struct iamctl_opts *o);
+int iamctl_mfa_output(const struct iamctl_cmd *cmd, const struct iamctl_opts *o,
+		      json_t *result);

@@ -18,7 +18,7 @@ EXTRA_client_libiam_la_DEPENDENCIES = client/libiam.sym
 bin_PROGRAMS += client/iamctl
 client_iamctl_SOURCES = client/iamctl.c client/iamctl.h client/iamctl_args.c \
 	client/iamctl_help.c client/iamctl_pages.c client/iamctl_policy.c \
-	client/iamctl_audit.c
+	client/iamctl_audit.c client/iamctl_mfa.c
 client_iamctl_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS)
 client_iamctl_LDADD = client/libiam.la lib/libiampbjson.la proto/libiamproto.la \
 	lib/libiamutil.la $(PROTOBUF_C_LIBS) $(JANSSON_LIBS)

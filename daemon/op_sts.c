@@ -113,10 +113,11 @@ void sts_check_mfa(const char *serial, const char *code, struct util_verr *e)
 		sts_check_chars(serial, "serialNumber", 9, 256, "+=/:,.@-", "[\\w+=/:,.@-]*", e);
 	if (code)
 		sts_check_chars(code, "tokenCode", 6, 6, "", "[\\d]*", e);
-	if ((serial || code) && !e->count)
+	/* one without the other cannot be checked (op_mfa_sts_verify checks
+	 * the pair in the handler) */
+	if ((!serial) != (!code) && !e->count)
 		util_verr_set(e, "AccessDenied",
-			      "MultiFactorAuthentication failed: this iamd has no MFA devices yet, "
-			      "so SerialNumber and TokenCode cannot be checked.");
+			      "MultiFactorAuthentication failed with invalid MFA one time pass code. ");
 }
 
 static void check_inputs(const Iam__AssumeRoleRequest *q, struct util_verr *e)
@@ -321,7 +322,7 @@ static const char *const *one(struct call *c, const char *v)
 static int request_ctx(struct call *c, const struct assume *a)
 {
 	const Iam__AssumeRoleRequest *q = a->req;
-	struct policy_ctx_entry *e = arena_zalloc(c->arena, 4 * sizeof(*e));
+	struct policy_ctx_entry *e = arena_zalloc(c->arena, 6 * sizeof(*e));
 	size_t n = 0;
 	if (!e)
 		return -ENOMEM;
@@ -331,6 +332,13 @@ static int request_ctx(struct call *c, const struct assume *a)
 	if (q->n_transitive_tag_keys)
 		ctx_put(c, e, &n, "sts:TransitiveTagKeys",
 			(const char *const *)q->transitive_tag_keys, q->n_transitive_tag_keys);
+	/* with SerialNumber and TokenCode the request is decided as MFA
+	 * authenticated (age 0); the handler verifies the code before anything
+	 * is minted, so a wrong code never gets credentials (op_mfa.c) */
+	if (q->serial_number && q->token_code && !c->caller.session) {
+		ctx_put(c, e, &n, "aws:MultiFactorAuthPresent", one(c, "true"), 1);
+		ctx_put(c, e, &n, "aws:MultiFactorAuthAge", one(c, "0"), 1);
+	}
 	c->ctx_extra = e;
 	c->n_ctx_extra = n;
 	return 0;
@@ -593,8 +601,14 @@ int op_assume_role(struct call *c, const ProtobufCMessage *m, ProtobufCMessage *
 	cl->transitive_tag_keys = a->transitive;
 	cl->n_transitive_tag_keys = a->n_transitive;
 	cl->source_identity = (char *)a->source_identity;
+	/* a session authenticated with MFA passes it on (GetSessionToken
+	 * credentials with MFA assuming a role) */
 	cl->has_mfa_present = true;
-	cl->mfa_present = false;
+	cl->mfa_present = s && s->mfa_present;
+	if (cl->mfa_present && s->has_mfa_auth_time) {
+		cl->has_mfa_auth_time = true;
+		cl->mfa_auth_time = s->mfa_auth_time;
+	}
 	cl->has_chained = true;
 	cl->chained = a->chained;
 	cl->has_kind = true;
@@ -603,6 +617,9 @@ int op_assume_role(struct call *c, const ProtobufCMessage *m, ProtobufCMessage *
 							     : c->caller.arn);
 	if (!cl->principal_arn || !cl->principal_id)
 		return -ENOMEM;
+	/* SerialNumber and TokenCode: keyd checks the code, then mints */
+	if (q->serial_number)
+		return op_mfa_sts_verify(c, q->serial_number, q->token_code, cl, assume_resume, mt);
 	/* MintSession; VerifyAndMint (one keyd hop) when the caller signed
 	 * with an access key and is not proven yet: keyd mints only if the
 	 * signature verifies (authn.h) */

@@ -25,7 +25,8 @@ void sts_check_chars(const char *v, const char *field, size_t min, size_t max,
 		     const char *extra, const char *pattern, struct util_verr *e);
 /* durationSeconds in 900..max when given. */
 void sts_check_duration(bool has, int32_t v, int32_t max, struct util_verr *e);
-/* SerialNumber and TokenCode: checked, then refused (no MFA devices yet). */
+/* SerialNumber and TokenCode: their form, and both or neither (the code is
+ * checked by op_mfa_sts_verify() in the handler). */
 void sts_check_mfa(const char *serial, const char *code, struct util_verr *e);
 /* PackedPolicySize: the percentage of STS_PACKED_ROOM that the session
  * policy (without insignificant white space), the policy ARNs and the

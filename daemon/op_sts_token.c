@@ -167,6 +167,9 @@ int op_get_session_token(struct call *c, const ProtobufCMessage *m, ProtobufCMes
 	cl->has_kind = true;
 	cl->kind = KEYD__SESSION_KIND__SESSION_TOKEN;
 	cl->source_user_arn = (char *)c->caller.arn;
+	/* SerialNumber and TokenCode: keyd checks the code, then mints */
+	if (q->serial_number)
+		return op_mfa_sts_verify(c, q->serial_number, q->token_code, cl, token_resume, cl);
 	/* MintSession, or VerifyAndMint for a caller not proven yet (authn.h) */
 	return authn_mint(c, cl, token_resume, cl);
 }

@@ -397,6 +397,13 @@ int op_delete_user(struct call *c, const ProtobufCMessage *m, ProtobufCMessage *
 	if (keys > 0)
 		return call_fail(c, -ENOTEMPTY, "DeleteConflict",
 				 "Cannot delete entity, must delete access keys first.");
+	bool mfa;
+	r = op_mfa_user_has_device(c, u->user_id, &mfa);
+	if (r < 0)
+		return op_fail_store(c, r);
+	if (mfa)
+		return call_fail(c, -ENOTEMPTY, "DeleteConflict",
+				 "Cannot delete entity, must delete MFA device first.");
 	/* a boundary does not block the delete; its policy's count drops */
 	if (u->permissions_boundary &&
 	    (r = op_boundary_move(c, u->permissions_boundary->permissions_boundary_arn,

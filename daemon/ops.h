@@ -190,3 +190,26 @@ OP_DECLARE(list_instance_profile_associations);
 OP_DECLARE(get_credentials);   /* op_get_credentials.c */
 /* Whether role `role_id` is in an instance profile (DeleteRole refuses). */
 int op_instance_profile_role_in_any(struct call *c, const char *role_id, bool *ret);
+
+/* ---- virtual MFA devices (op_mfa.c, docs/mfa.md) ---- */
+OP_DECLARE(create_virtual_mfa_device);
+OP_DECLARE(enable_mfa_device);
+OP_DECLARE(deactivate_mfa_device);
+OP_DECLARE(resync_mfa_device);
+OP_DECLARE(delete_virtual_mfa_device);
+OP_DECLARE(list_mfa_devices);
+OP_DECLARE(list_virtual_mfa_devices);
+OP_DECLARE(tag_mfa_device);
+OP_DECLARE(untag_mfa_device);
+OP_DECLARE(list_mfa_device_tags);
+/* Whether user `user_id` has an MFA device (DeleteUser refuses). */
+int op_mfa_user_has_device(struct call *c, const char *user_id, bool *ret);
+struct Keyd__SessionClaims;
+/* STS's SerialNumber and TokenCode: the device must be the calling user's
+ * (a user, or a user's GetSessionToken session); iam-keyd checks the code
+ * (VerifyTotp), its step is marked used (a code counts once), the claims
+ * get mfa_present and mfa_auth_time, then MintSession is sent with `next`
+ * as its resume function. Returns like a handler (CALL_PENDING); a wrong
+ * code or device is AccessDenied as AWS words it. */
+int op_mfa_sts_verify(struct call *c, const char *serial, const char *code,
+		      struct Keyd__SessionClaims *claims, call_resume_fn next, void *next_state);

@@ -7,6 +7,8 @@
  *   keyd_crypto.c  derivations (access key and session secrets), SigV4
  *                  signing keys and signatures, sealing and opening tokens
  *                  (pure: keys, clock and nonces are passed in)
+ *   keyd_totp.c    virtual MFA devices: SHA-1, HMAC-SHA1, HOTP/TOTP, seeds
+ *                  derived from the master key and a nonce
  *   keyd_answer.c  the static op table {op, max_len, handler}: decoding,
  *                  validation of every typed field, answers (session ops)
  *   keyd_answer_msg.c  authorization messages, the audit digest key
@@ -183,6 +185,45 @@ int keyd_audit_public_key(const struct keyd_key *k, uint8_t ret[KEYD_AUDIT_PK_LE
 int keyd_audit_sign(const struct keyd_key *k, const struct keyd_audit_digest *in,
 		    uint8_t ret[KEYD_AUDIT_SIG_LEN]);
 
+/* ---- keyd_totp.c: virtual MFA devices (docs/mfa.md) ---- */
+
+#define KEYD_SHA1_LEN 20
+#define KEYD_MFA_SEED_LEN 20                 /* bytes: 32 characters of Base32 */
+#define KEYD_MFA_SEED_B32 32
+#define KEYD_MFA_NONCE_MIN 16
+#define KEYD_MFA_NONCE_MAX 32
+#define KEYD_TOTP_STEP 30                    /* seconds */
+#define KEYD_TOTP_DIGITS 6
+#define KEYD_TOTP_WINDOW_MAX 40              /* steps either side, two codes */
+#define KEYD_TOTP_DRIFT_MAX 40               /* steps a device may be off */
+
+void keyd_sha1(const uint8_t *p, size_t len, uint8_t out[KEYD_SHA1_LEN]);
+void keyd_hmac_sha1(const uint8_t *key, size_t klen, const uint8_t *msg, size_t mlen,
+		    uint8_t out[KEYD_SHA1_LEN]);
+/* RFC 4226: the `digits`-digit (1-9) code of `counter`. */
+uint32_t keyd_hotp(const uint8_t *key, size_t klen, uint64_t counter, unsigned digits);
+/* keyed BLAKE2b(master, "iamd/mfa-seed/v1" || nonce), 20 bytes; the nonce
+ * is 16-32 bytes (-EINVAL otherwise). */
+int keyd_mfa_seed(const struct keyd_key *k, const uint8_t *nonce, size_t nonce_len,
+		  uint8_t ret[KEYD_MFA_SEED_LEN]);
+/* RFC 4648 Base32 without padding into out[(len * 8 + 4) / 5 + 1]. */
+void keyd_base32(const uint8_t *in, size_t len, char *out);
+
+struct keyd_totp_check {
+	const char *code;                    /* 6 digits */
+	const char *next_code;               /* NULL, or the code of the next step */
+	int64_t now_step;                    /* now / 30 */
+	int32_t drift;                       /* steps the device is known to be off */
+	uint32_t window;                     /* with next_code: 1-40 steps either side */
+	int64_t last_step;                   /* only later steps count (-1: none used) */
+};
+/* Whether the code (one: steps now+drift-1 .. now+drift+1; two consecutive:
+ * now+drift-window .. now+drift+window) is the device's: 1 with *ret_step
+ * the step of the (last) code, 0 not, -EINVAL bad input. Every candidate is
+ * compared in constant time. */
+int keyd_totp_verify(const uint8_t seed[KEYD_MFA_SEED_LEN], const struct keyd_totp_check *in,
+		     int64_t *ret_step);
+
 /* ---- keyd_answer.c ---- */
 
 /* One connection's protocol state. */
@@ -267,6 +308,11 @@ int keyd_answer_get_audit_public_key(struct keyd_req *x, const ProtobufCMessage 
 				     ProtobufCMessage **ret);
 int keyd_answer_sign_audit_digest(struct keyd_req *x, const ProtobufCMessage *m,
 				  ProtobufCMessage **ret);
+/* keyd_totp.c */
+int keyd_answer_create_mfa_seed(struct keyd_req *x, const ProtobufCMessage *m,
+				ProtobufCMessage **ret);
+int keyd_answer_verify_totp(struct keyd_req *x, const ProtobufCMessage *m,
+			    ProtobufCMessage **ret);
 
 /* ---- keyd_loop.c ---- */
 

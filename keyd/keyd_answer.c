@@ -526,6 +526,9 @@ static const struct keyd_op keyd_ops[] = {
 	  keyd_answer_sign_audit_digest },
 	{ KEYD__REQUEST__OP_VERIFY_AND_MINT, "VerifyAndMint", 40u * 1024,
 	  keyd_answer_verify_and_mint },
+	{ KEYD__REQUEST__OP_CREATE_MFA_SEED, "CreateMfaSeed", CAP_SMALL,
+	  keyd_answer_create_mfa_seed },
+	{ KEYD__REQUEST__OP_VERIFY_TOTP, "VerifyTotp", CAP_SMALL, keyd_answer_verify_totp },
 };
 
 static const struct keyd_op *op_find(uint32_t number)

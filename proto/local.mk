@@ -9,6 +9,8 @@ PROTO_SRCS += proto/iam_keys.proto
 # instance profiles and host associations (daemon/op_instance_profile.c,
 # op_host_assoc.c)
 PROTO_SRCS += proto/iam_instance_profile.proto
+# virtual MFA devices (daemon/op_mfa.c)
+PROTO_SRCS += proto/iam_mfa.proto
 # the gateway's forwarded HTTP request (daemon/http_call.c, gateway/)
 PROTO_SRCS += proto/http.proto
 PROTO_GEN = $(PROTO_SRCS:.proto=.pb-c.c) $(PROTO_SRCS:.proto=.pb-c.h)

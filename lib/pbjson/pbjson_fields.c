@@ -35,7 +35,8 @@ bool pbjson_field_is_secret(const ProtobufCFieldDescriptor *f)
 	       strstr(n, "password") || strcmp(n, "session_token") == 0 ||
 	       ends(n, "_token") || ends(n, "_seed") ||
 	       strstr(n, "private_key") || strcmp(n, "qr_code_png") == 0 ||
-	       strcmp(n, "saml_assertion") == 0;
+	       strcmp(n, "saml_assertion") == 0 || starts(n, "authentication_code") ||
+	       strcmp(n, "token_code") == 0;
 }
 
 bool pbjson_field_is_document(const ProtobufCMessageDescriptor *d,

@@ -41,6 +41,8 @@ enum store_db {
 	STORE_DB_INSTANCE_PROFILES, /* account "/" lower(name) -> InstanceProfileRecord */
 	STORE_DB_ROLE_INSTANCE_PROFILES, /* role id "/" lower(profile name) -> "" */
 	STORE_DB_HOST_ASSOCIATIONS, /* association id -> HostAssociation */
+	STORE_DB_MFA_DEVICES,    /* account "/" lower(name) -> MFADeviceRecord (no seed) */
+	STORE_DB_USER_MFA_DEVICES, /* user id "/" lower(device name) -> "" */
 	STORE_DB__COUNT
 };
 

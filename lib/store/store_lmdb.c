@@ -46,6 +46,8 @@ static const char *const store_db_names[STORE_DB__COUNT] = {
 	[STORE_DB_INSTANCE_PROFILES] = "instance_profiles",
 	[STORE_DB_ROLE_INSTANCE_PROFILES] = "role_instance_profiles",
 	[STORE_DB_HOST_ASSOCIATIONS] = "host_associations",
+	[STORE_DB_MFA_DEVICES] = "mfa_devices",
+	[STORE_DB_USER_MFA_DEVICES] = "user_mfa_devices",
 };
 
 struct store_cursor {

@@ -83,6 +83,9 @@ TESTS += tests/integration/sts.sh
 # the optimistic path's error precedence
 dist_check_SCRIPTS += tests/integration/sts_onehop.sh
 TESTS += tests/integration/sts_onehop.sh
+# virtual MFA devices: IAM actions, STS with codes, iamctl --outfile (docs/mfa.md)
+dist_check_SCRIPTS += tests/integration/mfa.sh
+TESTS += tests/integration/mfa.sh
 # the audit trail: records, chain, digests, verify, lookup, a full disk
 dist_check_SCRIPTS += tests/integration/audit.sh
 TESTS += tests/integration/audit.sh

@@ -70,6 +70,13 @@ tests_unit_test_keyd_answer_SOURCES = tests/unit/test_keyd_answer.c
 tests_unit_test_keyd_answer_CPPFLAGS = $(KEYD_TEST_CPPFLAGS)
 tests_unit_test_keyd_answer_CFLAGS = $(KEYD_TEST_CFLAGS)
 tests_unit_test_keyd_answer_LDADD = keyd/libiamkeyd.la
+# keyd_totp.c: SHA-1, HMAC-SHA1, HOTP/TOTP vectors, CreateMfaSeed, VerifyTotp
+check_PROGRAMS += tests/unit/test_keyd_totp
+TESTS += tests/unit/test_keyd_totp
+tests_unit_test_keyd_totp_SOURCES = tests/unit/test_keyd_totp.c
+tests_unit_test_keyd_totp_CPPFLAGS = $(KEYD_TEST_CPPFLAGS)
+tests_unit_test_keyd_totp_CFLAGS = $(KEYD_TEST_CFLAGS)
+tests_unit_test_keyd_totp_LDADD = keyd/libiamkeyd.la
 dist_check_SCRIPTS += tests/unit/keyd_links.sh
 TESTS += tests/unit/keyd_links.sh
 
