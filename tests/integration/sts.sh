@@ -120,7 +120,7 @@ take S1
 like "$S1_AK" '^ASIA[A-Z2-7]{16}$' "AccessKeyId: ASIA and 16 base32 characters, 20 in all as AWS"
 is "${#S1_SK}" 40 "SecretAccessKey: 40 characters"
 like "$S1_TK" '^[A-Za-z0-9+/=]{100,}$' "SessionToken: base64 from keyd"
-near "$(secs_until "$(j '["Credentials"]["Expiration"]')")" 3600 5 "Expiration: one hour by default"
+near "$(secs_until "$(j '["Credentials"]["Expiration"]')")" 3600 30 "Expiration: one hour by default"
 is "$(j '["AssumedRoleUser"]["Arn"]')" "arn:aws:sts::$A:assumed-role/r1/s1" "AssumedRoleUser.Arn"
 is "$(j '["AssumedRoleUser"]["AssumedRoleId"]')" "$r1_ID:s1" "AssumedRoleUser.AssumedRoleId: ROLEID:SESSION"
 like "$r1_ID" '^AROA[A-Z2-7]{17}$' "the role id is AROA..."
@@ -194,12 +194,12 @@ for d in 899 43201; do
 	like "$ERR" "ValidationError.*Value '$d' at 'durationSeconds'" "DurationSeconds $d: ValidationError"
 done
 as alice run "$IAMCTL" sts assume-role --role-arn "arn:aws:iam::$A:role/r1" --role-session-name du --duration-seconds 900
-near "$(secs_until "$(j '["Credentials"]["Expiration"]')")" 900 5 "DurationSeconds 900: fifteen minutes"
+near "$(secs_until "$(j '["Credentials"]["Expiration"]')")" 900 30 "DurationSeconds 900: fifteen minutes"
 as alice run "$IAMCTL" sts assume-role --role-arn "arn:aws:iam::$A:role/r1" --role-session-name du --duration-seconds 3601
 like "$ERR" 'ValidationError.*The requested DurationSeconds exceeds the MaxSessionDuration set for this role\.' \
 	"above the role's MaxSessionDuration (3600): ValidationError"
 as alice run "$IAMCTL" sts assume-role --role-arn "arn:aws:iam::$A:role/rmax" --role-session-name du --duration-seconds 7200
-near "$(secs_until "$(j '["Credentials"]["Expiration"]')")" 7200 5 "rmax (MaxSessionDuration 7200): two hours"
+near "$(secs_until "$(j '["Credentials"]["Expiration"]')")" 7200 30 "rmax (MaxSessionDuration 7200): two hours"
 
 # --- RoleSessionName -------------------------------------------------------------
 
@@ -216,7 +216,7 @@ like "$ERR" 'ValidationError' "a RoleArn that is no role ARN: ValidationError"
 
 sess S1 run "$IAMCTL" sts assume-role --role-arn "arn:aws:iam::$A:role/r4" --role-session-name c1
 is "$RC" 0 "r1's session assumes r4 (its trust policy names r1): a chain"
-near "$(secs_until "$(j '["Credentials"]["Expiration"]')")" 3600 5 "one hour by default"
+near "$(secs_until "$(j '["Credentials"]["Expiration"]')")" 3600 30 "one hour by default"
 take C1
 sess C1 run "$IAMCTL" sts get-caller-identity
 is "$(j '["Arn"]')" "arn:aws:sts::$A:assumed-role/r4/c1" "the chained session is r4's"
@@ -406,7 +406,7 @@ is "$RC" 0 "back on the first master key the session works again (keyd keeps no 
 
 as alice run "$IAMCTL" sts get-session-token
 is "$RC" 0 "alice gets a session token"
-near "$(secs_until "$(j '["Credentials"]["Expiration"]')")" 43200 5 "12 hours by default"
+near "$(secs_until "$(j '["Credentials"]["Expiration"]')")" 43200 30 "12 hours by default"
 take G
 like "$G_AK" '^ASIA' "an ASIA key"
 for d in 899 129601; do
@@ -414,7 +414,7 @@ for d in 899 129601; do
 	like "$ERR" "ValidationError.*'$d' at 'durationSeconds'" "GetSessionToken DurationSeconds $d: ValidationError"
 done
 as alice run "$IAMCTL" sts get-session-token --duration-seconds 129600
-near "$(secs_until "$(j '["Credentials"]["Expiration"]')")" 129600 5 "36 hours at most"
+near "$(secs_until "$(j '["Credentials"]["Expiration"]')")" 129600 30 "36 hours at most"
 sess G run "$IAMCTL" sts get-caller-identity
 is "$(j '["Arn"]')" "$ALICE_ARN" "a GetSessionToken session is the user (Arn)"
 is "$(j '["UserId"]')" "$ALICE_ID" "(UserId AIDA...)"
@@ -432,7 +432,7 @@ as alice run "$IAMCTL" sts get-session-token --serial-number arn:aws:iam::$A:mfa
 like "$ERR" 'AccessDenied.*MFA' "MFA is refused clearly (no MFA devices yet)"
 run "$IAMCTL" sts get-session-token
 is "$RC" 0 "the account root gets a session token"
-near "$(secs_until "$(j '["Credentials"]["Expiration"]')")" 3600 5 "one hour by default for root"
+near "$(secs_until "$(j '["Credentials"]["Expiration"]')")" 3600 30 "one hour by default for root"
 take GR
 sess GR run "$IAMCTL" sts get-caller-identity
 is "$(j '["Arn"]')" "arn:aws:iam::$A:root" "its session is the root"
