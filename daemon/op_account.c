@@ -725,8 +725,6 @@ static const struct {
 	{ "GroupsPerUserQuota", ENTITY_GROUPS_PER_USER },
 	{ "SigningCertificatesPerUserQuota", 2 },
 	{ "AccessKeysPerUserQuota", 2 },
-	{ "MFADevices", 0 },                  /* no MFA devices yet */
-	{ "MFADevicesInUse", 0 },
 	{ "AccountMFAEnabled", 0 },           /* nor root MFA */
 	{ "AccountPasswordPresent", 0 },      /* root has no password here */
 	{ "AccountSigningCertificatesPresent", 0 },
@@ -761,7 +759,7 @@ int op_get_account_summary(struct call *c, const ProtobufCMessage *m, ProtobufCM
 	(void)m;
 	Iam__GetAccountSummaryResponse *resp = arena_alloc(c->arena, sizeof(*resp));
 	struct summary s = { .v = arena_alloc(c->arena, sizeof(*s.v) *
-							    (N_FIXED + 2 * N_COUNTED + 3)) };
+							    (N_FIXED + 2 * N_COUNTED + 5)) };
 	size_t in_use, n_keys;
 	int r = 0;
 	if (!resp || !s.v)
@@ -783,6 +781,11 @@ int op_get_account_summary(struct call *c, const ProtobufCMessage *m, ProtobufCM
 		r = summary_put(c, &s, "InstanceProfiles", n_keys);
 	if (r >= 0 && (r = account_keys(c, STORE_DB_USER_ACCESS_KEYS, 1, &n_keys)) >= 0)
 		r = summary_put(c, &s, "AccountAccessKeysPresent", n_keys > 0);
+	/* virtual MFA devices, and those assigned (op_mfa.c) */
+	size_t n_mfa = 0, n_mfa_used = 0;
+	if (r >= 0 && (r = op_mfa_count(c, &n_mfa, &n_mfa_used)) >= 0 &&
+	    (r = summary_put(c, &s, "MFADevices", n_mfa)) >= 0)
+		r = summary_put(c, &s, "MFADevicesInUse", n_mfa_used);
 	for (size_t i = 0; i < N_FIXED && r >= 0; i++)
 		r = summary_put(c, &s, summary_fixed[i].key, (uint64_t)summary_fixed[i].value);
 	if (r < 0)

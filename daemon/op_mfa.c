@@ -221,6 +221,40 @@ int op_mfa_user_has_device(struct call *c, const char *user_id, bool *ret)
 	return 0;
 }
 
+struct mfa_count {
+	size_t all, in_use;
+};
+
+static int count_visit(struct call *c, const char *suffix, size_t len,
+		       const struct store_val *val, bool take, void *userdata)
+{
+	struct mfa_count *n = userdata;
+	(void)suffix;
+	(void)len;
+	(void)take;
+	Iam__MFADeviceRecord *rec = iam__mfadevice_record__unpack(&c->pb, val->len, val->data);
+	if (!rec)
+		return -EIO;
+	n->all++;
+	n->in_use += rec->user_id != NULL;
+	return 0;   /* never taken: the walk sees every device */
+}
+
+int op_mfa_count(struct call *c, size_t *ret_all, size_t *ret_in_use)
+{
+	struct mfa_count n = { 0 };
+	struct entity_page p = { .kind = 'C' };
+	char prefix[ENTITY_KEY_MAX];
+	if (!entity_key(prefix, entity_account(c), "", NULL))
+		return -EINVAL;
+	int r = entity_page_walk(c, STORE_DB_MFA_DEVICES, prefix, &p, count_visit, &n);
+	if (r < 0)
+		return r;
+	*ret_all = n.all;
+	*ret_in_use = n.in_use;
+	return 0;
+}
+
 static int user_by_id(struct call *c, const char *user_id, Iam__User **ret)
 {
 	struct store_val v;

@@ -202,6 +202,9 @@ OP_DECLARE(list_virtual_mfa_devices);
 OP_DECLARE(tag_mfa_device);
 OP_DECLARE(untag_mfa_device);
 OP_DECLARE(list_mfa_device_tags);
+/* The account's virtual MFA devices, and how many are assigned
+ * (GetAccountSummary's MFADevices and MFADevicesInUse). */
+int op_mfa_count(struct call *c, size_t *ret_all, size_t *ret_in_use);
 /* Whether user `user_id` has an MFA device (DeleteUser refuses). */
 int op_mfa_user_has_device(struct call *c, const char *user_id, bool *ret);
 struct Keyd__SessionClaims;

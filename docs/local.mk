@@ -12,6 +12,8 @@ EXTRA_DIST += docs/iamd.md
 EXTRA_DIST += docs/authorization.md docs/local-identities.md
 EXTRA_DIST += docs/audit.md
 EXTRA_DIST += docs/sts.md
+# virtual MFA devices
+EXTRA_DIST += docs/mfa.md
 # iam-gateway, the AWS Query API on loopback
 dist_man_MANS += docs/iam-gateway.8
 EXTRA_DIST += docs/gateway.md

@@ -135,6 +135,9 @@ run "$IAMCTL" iam list-virtual-mfa-devices --assignment-status Assigned
 is "$(jx '[d["SerialNumber"] for d in v["VirtualMFADevices"]]')" "[\"$SERIAL\"]" \
 	"ListVirtualMFADevices Assigned"
 is "$(j '["VirtualMFADevices"][0]["User"]["UserName"]')" alice "... with its user"
+run "$IAMCTL" iam get-account-summary
+is "$(jx '[v["SummaryMap"]["MFADevices"], v["SummaryMap"]["MFADevicesInUse"]]')" '[2, 1]' \
+	"GetAccountSummary: MFADevices 2, MFADevicesInUse 1"
 run "$IAMCTL" iam list-virtual-mfa-devices --assignment-status Maybe
 like "$ERR" 'ValidationError.*assignmentStatus' "a bad AssignmentStatus"
 
