@@ -86,6 +86,8 @@ TESTS += tests/integration/sts_onehop.sh
 # virtual MFA devices: IAM actions, STS with codes, iamctl --outfile (docs/mfa.md)
 dist_check_SCRIPTS += tests/integration/mfa.sh
 TESTS += tests/integration/mfa.sh
+dist_check_SCRIPTS += tests/integration/mfa_awscli.sh
+TESTS += tests/integration/mfa_awscli.sh
 # the audit trail: records, chain, digests, verify, lookup, a full disk
 dist_check_SCRIPTS += tests/integration/audit.sh
 TESTS += tests/integration/audit.sh
