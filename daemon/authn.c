@@ -573,5 +573,5 @@ int authn_sigv4_http_start(struct call *c, const char *service, const char *auth
 	sigv4_sha256_hex(creq, creq_len, creq_hash);
 	return verify_start(c, &az, amz_date,
 			    security_token && *security_token ? security_token : NULL,
-			    service, creq_hash, false);
+			    service, creq_hash, true);
 }

@@ -85,7 +85,8 @@ struct sigv4_request;
  * the credential scope's service `service` ("iam", "sts"), and the
  * canonical request of `req` (its payload hash: the body's SHA-256) over
  * the headers the client signed. No Authorization at all is
- * MissingAuthenticationToken (403). */
+ * MissingAuthenticationToken (403). Deferred as authn_sigv4_start() is
+ * (CALL_PROCEED) for AssumeRole and GetSessionToken with an access key. */
 int authn_sigv4_http_start(struct call *c, const char *service, const char *authorization,
 			   const char *amz_date, const char *security_token,
 			   const struct sigv4_request *req);

@@ -334,10 +334,10 @@ static int call_start(struct session *s, uint64_t id, const struct op *op,
 	/* a call from iam-gateway: its caller is the SigV4 signer of the
 	 * HTTP request, never the gateway's uid (http_call.h) */
 	if (http) {
-		r = http_call_authn(c, http);
-		if (r != CALL_PENDING)
+		r = http_call_authn(c, http);   /* CALL_PROCEED: deferred too */
+		if (r != CALL_PENDING && r != CALL_PROCEED)
 			return call_answer(c, NULL, out);
-		waiting = true;
+		waiting = r == CALL_PENDING;
 	}
 	if (waiting || call_run(c, NULL, &result) == CALL_PENDING) {
 		s->pending = c;
