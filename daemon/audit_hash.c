@@ -191,11 +191,15 @@ void audit_hash_sha256(const void *p, size_t len, uint8_t ret[32])
 void audit_hash_sha256_hex(const void *p, size_t len, char ret[65])
 {
 	static const char hex[] = "0123456789abcdef";
+	static char pairs[256][2];   /* a byte's two digits */
 	uint8_t h[32];
+	if (!pairs[255][0])
+		for (int i = 0; i < 256; i++) {   /* [255] last: the "done" mark */
+			pairs[i][1] = hex[i & 15];
+			pairs[i][0] = hex[i >> 4];
+		}
 	audit_hash_sha256(p, len, h);
-	for (int i = 0; i < 32; i++) {
-		ret[2 * i] = hex[h[i] >> 4];
-		ret[2 * i + 1] = hex[h[i] & 15];
-	}
+	for (int i = 0; i < 32; i++)
+		memcpy(ret + 2 * i, pairs[h[i]], 2);
 	ret[64] = '\0';
 }
