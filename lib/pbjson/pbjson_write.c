@@ -247,63 +247,68 @@ static void put_cstr(struct pbjson_buf *b, const char *s)
 	pbjson_buf_string(b, s ? s : "", s ? strlen(s) : 0);
 }
 
-/* Field names, made once per field (descriptors are static): a table
- * indexed by the descriptor's address. A slot is claimed once (0 -> 1),
- * filled, then published (2); a thread that finds it taken by another
- * field, or being filled, makes the name on its own. */
-#define NAME_SLOTS 2048
+/* What the writer needs to know of a field, made once per field
+ * (descriptors are static): a table indexed by the descriptor's address.
+ * A slot is claimed once (0 -> 1), filled, then published (2); a thread
+ * that finds it taken by another field, or being filled, works it out on
+ * its own. */
+struct finfo {
+	const char *name;   /* the AWS name, PascalCase */
+	size_t len;
+	bool secret, map, doc;
+};
+
+#define INFO_SLOTS 2048
 #define NAME_CACHED_MAX 48
 static struct {
 	_Atomic int state;
 	const ProtobufCFieldDescriptor *f;
-	unsigned char len;
+	struct finfo info;
 	char name[NAME_CACHED_MAX];
-} names[NAME_SLOTS];
+} infos[INFO_SLOTS];
 
-/* The field's AWS name (PascalCase) and its length. */
-static int field_name(const ProtobufCFieldDescriptor *f, char buf[PBJSON_NAME_MAX],
-		      const char **ret, size_t *ret_len)
+/* f of message type d; *tmp and buf hold it when it is not cached. */
+static int field_info(const ProtobufCMessageDescriptor *d,
+		      const ProtobufCFieldDescriptor *f, struct finfo *tmp,
+		      char buf[PBJSON_NAME_MAX], const struct finfo **ret)
 {
 	uintptr_t h = (uintptr_t)f;
-	size_t slot = (size_t)((h >> 4) ^ (h >> 15)) % NAME_SLOTS;
-	int st = atomic_load_explicit(&names[slot].state, memory_order_acquire);
-	if (st == 2 && names[slot].f == f) {
-		*ret = names[slot].name;
-		*ret_len = names[slot].len;
+	size_t slot = (size_t)((h >> 4) ^ (h >> 15)) % INFO_SLOTS;
+	int st = atomic_load_explicit(&infos[slot].state, memory_order_acquire);
+	if (st == 2 && infos[slot].f == f) {
+		*ret = &infos[slot].info;
 		return 0;
 	}
 	int r = pbjson_field_aws_name(f, buf, PBJSON_NAME_MAX);
 	if (r < 0)
 		return r;
-	size_t n = strlen(buf);
+	tmp->name = buf;
+	tmp->len = strlen(buf);
+	tmp->secret = pbjson_field_is_secret(f);
+	tmp->map = pbjson_field_is_map(f);
+	tmp->doc = pbjson_field_is_document(d, f);
 	int zero = 0;
-	if (st == 0 && n < NAME_CACHED_MAX &&
-	    atomic_compare_exchange_strong(&names[slot].state, &zero, 1)) {
-		names[slot].f = f;
-		names[slot].len = (unsigned char)n;
-		memcpy(names[slot].name, buf, n + 1);
-		atomic_store_explicit(&names[slot].state, 2, memory_order_release);
+	if (st == 0 && tmp->len < NAME_CACHED_MAX &&
+	    atomic_compare_exchange_strong(&infos[slot].state, &zero, 1)) {
+		infos[slot].f = f;
+		infos[slot].info = *tmp;
+		memcpy(infos[slot].name, buf, tmp->len + 1);
+		infos[slot].info.name = infos[slot].name;
+		atomic_store_explicit(&infos[slot].state, 2, memory_order_release);
 	}
-	*ret = buf;
-	*ret_len = n;
+	*ret = tmp;
 	return 0;
 }
 
 /* "Key": the field's AWS name, lower camel case with PBJSON_CAMEL. */
-static int put_key(struct pbjson_buf *b, const ProtobufCFieldDescriptor *f,
-		   unsigned flags)
+static int put_key(struct pbjson_buf *b, const struct finfo *fi, unsigned flags)
 {
-	char buf[PBJSON_NAME_MAX];
-	const char *name;
-	size_t n;
-	int r = field_name(f, buf, &name, &n);
-	if (r < 0)
-		return r;
+	size_t n = fi->len;
 	if (pbjson_buf_reserve(b, n + 3) < 0)
 		return -ENOMEM;
 	char *o = b->p + b->len;
 	*o++ = '"';
-	memcpy(o, name, n);
+	memcpy(o, fi->name, n);
 	if (flags & PBJSON_CAMEL)
 		o[0] = (char)(o[0] | 0x20);
 	o += n;
@@ -317,12 +322,12 @@ static int write_message(struct pbjson_buf *b, const ProtobufCMessage *m,
 			 unsigned flags, bool top);
 
 static int write_scalar(struct pbjson_buf *b, const ProtobufCFieldDescriptor *f,
-			const void *v, unsigned flags)
+			bool secret, const void *v, unsigned flags)
 {
 	char t[ISOTIME_MAX];
 	int r;
 
-	if ((flags & PBJSON_REDACT) && pbjson_field_is_secret(f)) {
+	if ((flags & PBJSON_REDACT) && secret) {
 		LIT(b, "\"" REDACTED "\"");
 		return 0;
 	}
@@ -433,9 +438,14 @@ static int write_map(struct pbjson_buf *b, const ProtobufCMessage *m,
 {
 	const ProtobufCMessageDescriptor *ed = f->descriptor;
 	const ProtobufCFieldDescriptor *vf = &ed->fields[1];
+	const struct finfo *vi;
+	struct finfo tmp;
+	char buf[PBJSON_NAME_MAX];
 	bool first = true;
-	int r;
+	int r = field_info(ed, vf, &tmp, buf, &vi);
 
+	if (r < 0)
+		return r;
 	LIT(b, "{");
 	for (size_t i = 0; i < n; i++) {
 		const char *key = map_key(m, f, i);
@@ -461,7 +471,8 @@ static int write_map(struct pbjson_buf *b, const ProtobufCMessage *m,
 			*(const ProtobufCMessage *const *)pbjson_field_value(m, f, last);
 		if (pbjson_field_count(e, vf) == 0)
 			LIT(b, "null");
-		else if ((r = write_scalar(b, vf, pbjson_field_value(e, vf, 0), flags)) < 0)
+		else if ((r = write_scalar(b, vf, vi->secret, pbjson_field_value(e, vf, 0),
+					   flags)) < 0)
 			return r;
 	}
 	LIT(b, "}");
@@ -469,21 +480,22 @@ static int write_map(struct pbjson_buf *b, const ProtobufCMessage *m,
 }
 
 static int write_field(struct pbjson_buf *b, const ProtobufCMessage *m,
-		       const ProtobufCFieldDescriptor *f, size_t n, unsigned flags)
+		       const ProtobufCFieldDescriptor *f, const struct finfo *fi,
+		       size_t n, unsigned flags)
 {
 	int r;
 
-	if (!(flags & PBJSON_DOC_TEXT) && pbjson_field_is_document(m->descriptor, f))
+	if (!(flags & PBJSON_DOC_TEXT) && fi->doc)
 		return write_document(b, *(const char *const *)pbjson_field_value(m, f, 0));
 	if (f->label != PROTOBUF_C_LABEL_REPEATED)
-		return write_scalar(b, f, pbjson_field_value(m, f, 0), flags);
-	if (pbjson_field_is_map(f))
+		return write_scalar(b, f, fi->secret, pbjson_field_value(m, f, 0), flags);
+	if (fi->map)
 		return write_map(b, m, f, n, flags);
 	LIT(b, "[");
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			LIT(b, ",");
-		r = write_scalar(b, f, pbjson_field_value(m, f, i), flags);
+		r = write_scalar(b, f, fi->secret, pbjson_field_value(m, f, i), flags);
 		if (r < 0)
 			return r;
 	}
@@ -505,13 +517,19 @@ static int write_message(struct pbjson_buf *b, const ProtobufCMessage *m,
 		if (n == 0 && !(top && (flags & PBJSON_TOP_LISTS) &&
 				f->label == PROTOBUF_C_LABEL_REPEATED))
 			continue;
+		const struct finfo *fi;
+		struct finfo tmp;
+		char buf[PBJSON_NAME_MAX];
+		r = field_info(d, f, &tmp, buf, &fi);
+		if (r < 0)
+			return r;
 		if (!first)
 			LIT(b, ",");
 		first = false;
-		r = put_key(b, f, flags);
+		r = put_key(b, fi, flags);
 		if (r < 0)
 			return r;
-		r = write_field(b, m, f, n, flags);
+		r = write_field(b, m, f, fi, n, flags);
 		if (r < 0)
 			return r;
 	}
