@@ -10,7 +10,8 @@
  * (lib/pbjson/pbjson_xml.c).
  *
  *   gateway_main.c    options, the listener, limits, signals
- *   gateway_http.c    HTTP requests in, XML answers out
+ *   gateway_http.c    HTTP requests in, XML answers out; connections counted,
+ *                     the request deadline
  *   gateway_up.c      the api-socket connections (Hello, pipelining) */
 #pragma once
 #include <stdbool.h>

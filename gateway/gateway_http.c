@@ -1,17 +1,18 @@
 /* gateway_http: HTTP requests in, AWS's XML out (gateway.h). The request
  * is forwarded whole; only the answer is interpreted, from the Response
  * descriptor: the result's field names the action (CreateUser ->
- * <CreateUserResponse><CreateUserResult>), its service the XML namespace. */
+ * <CreateUserResponse><CreateUserResult>), its service the XML namespace.
+ * Also the per-connection bookkeeping: the connection count and the
+ * request deadline (gateway.h). */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
 
