@@ -401,9 +401,14 @@ static const struct psvc *find_svc(const struct policy *p, const char *svc,
 	while (lo < hi) {
 		uint32_t mid = (lo + hi) / 2;
 		const struct psvc *s = &p->svcs[mid];
-		size_t m = s->svc.n < n ? s->svc.n : n;
-		int r = memcmp(s->svc.p, svc, m);
-		if (r == 0)
+		size_t m = s->svc.n < n ? s->svc.n : n, k = 0;
+		int r = 0;
+		/* service prefixes are a few bytes: no memcmp call */
+		while (k < m && s->svc.p[k] == svc[k])
+			k++;
+		if (k < m)
+			r = (unsigned char)s->svc.p[k] < (unsigned char)svc[k] ? -1 : 1;
+		else
 			r = s->svc.n < n ? -1 : s->svc.n > n ? 1 : 0;
 		if (r == 0)
 			return s;
