@@ -155,6 +155,12 @@ static void disconnect(iam_client *c)
 	c->fd = -1;
 }
 
+void libiam_disconnect_if_forked(iam_client *c)
+{
+	if (c->fd >= 0 && c->conn_pid != getpid())
+		disconnect(c);
+}
+
 /* Sends req (its id set here) and waits for the response with the same id;
  * responses to other ids (a pipelining peer) are dropped. */
 static int roundtrip(iam_client *c, Iam__Request *req, int64_t deadline,
@@ -254,6 +260,7 @@ static int client_connect(iam_client *c)
 	r = connect_unix(c->path, deadline, &c->fd);
 	if (r < 0)
 		return r;
+	c->conn_pid = getpid();
 	hello.has_version = 1;
 	hello.version = LIBIAM_PROTOCOL_VERSION;
 	hello.client = (char *)LIBIAM_CLIENT_NAME;

@@ -6,7 +6,9 @@
  * when a refresh fails they are still handed out while they have more
  * than IAM_CREDS_MIN_LEFT seconds left, never after. A failed call closes
  * the client's connection and the next one reconnects (libiam_call.c), so
- * the cache survives iamd restarts. Thread-safe: one mutex guards the
+ * the cache survives iamd restarts. A fork's child starts with an empty
+ * cache and asks over a connection of its own (iamd identifies the process
+ * that connected). Thread-safe: one mutex guards the
  * cache; the objects handed out are reference counted and immutable. */
 #include "config.h"
 
@@ -38,6 +40,26 @@ static struct iam_credentials *cache_creds;
 static int64_t cache_refresh_at;
 static int64_t (*cache_clock)(void);
 static uint64_t cache_rng = 0x9e3779b97f4a7c15ull;
+
+static void creds_release(struct iam_credentials *k);
+
+/* A fork's child starts with an empty cache (and a usable lock, whatever
+ * another thread of the parent held): iamd issues host credentials per
+ * process, so the child asks for its own. */
+static void cache_atfork_child(void)
+{
+	pthread_mutex_init(&cache_lock, NULL);
+	creds_release(cache_creds);
+	cache_creds = NULL;
+	cache_refresh_at = 0;
+}
+
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void cache_init(void)
+{
+	pthread_atfork(NULL, NULL, cache_atfork_child);
+}
 
 static int64_t clock_now(void)
 {
@@ -119,6 +141,9 @@ static int fetch(iam_client *c, struct iam_credentials **ret, iam_error **reterr
 {
 	Iam__GetCredentialsRequest req = IAM__GET_CREDENTIALS_REQUEST__INIT;
 	Iam__GetCredentialsResponse *resp = NULL;
+	/* iamd answers for the process that connected: a fork's child asks
+	 * over a connection of its own */
+	libiam_disconnect_if_forked(c);
 	int r = iam_call(c, "GetCredentials", &req.base, (ProtobufCMessage **)&resp, reterr);
 	/* a connection that iamd closed (a restart): the call closed it, the
 	 * next one connects again */
@@ -167,6 +192,7 @@ int iam_credentials_get_error(iam_client *c, iam_credentials **ret, iam_error **
 	struct iam_credentials *fresh = NULL;
 	int r = 0;
 
+	pthread_once(&cache_once, cache_init);
 	pthread_mutex_lock(&cache_lock);
 	int64_t now = clock_now();
 	if (cache_creds && now < cache_refresh_at)

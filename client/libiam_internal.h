@@ -3,6 +3,7 @@
 #include <protobuf-c/protobuf-c.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "api.pb-c.h"
 #include "iam.h"
@@ -11,6 +12,7 @@ struct arena;
 
 struct iam_client {
 	int fd;                  /* -1 when not connected */
+	pid_t conn_pid;          /* the process that connected fd */
 	char *path;
 	uint64_t next_id;        /* Request.id of the next call */
 	int timeout_ms;          /* <= 0: no deadline */
@@ -52,6 +54,10 @@ int libiam_call(iam_client *c, const ProtobufCFieldDescriptor *req_f,
  * strings in c->arena, valid until the next call. */
 int libiam_sign(iam_client *c, const ProtobufCFieldDescriptor *req_f,
 		const ProtobufCMessage *req, Iam__SigV4Auth *auth);
+/* Drops the connection when another process made it (this one is a
+ * fork's child): iamd identifies the process that connected, so host
+ * credentials are asked for over a connection of one's own. */
+void libiam_disconnect_if_forked(iam_client *c);
 /* Wipes and frees the credentials. */
 void libiam_credentials_clear(iam_client *c);
 

@@ -100,6 +100,32 @@ static void session_context(struct pbjson_buf *b, const struct caller *cl)
 		LIT(b, ",\"sourceIdentity\":");
 		put_str(b, s->source_identity);
 	}
+	if (s->has_host_uid) {
+		/* host credentials (iamd:GetCredentials): the process they were
+		 * issued to, as EC2's role credentials show ec2RoleDelivery */
+		char n[16];
+		int k = snprintf(n, sizeof(n), "%u", (unsigned)s->host_uid);
+		LIT(b, ",\"iamdHostIdentity\":{\"uid\":");
+		pbjson_buf_append(b, n, (size_t)k);
+		if (s->has_host_gid) {
+			k = snprintf(n, sizeof(n), "%u", (unsigned)s->host_gid);
+			LIT(b, ",\"gid\":");
+			pbjson_buf_append(b, n, (size_t)k);
+		}
+		if (s->host_systemd_unit) {
+			LIT(b, ",\"systemdUnit\":");
+			put_str(b, s->host_systemd_unit);
+		}
+		if (s->host_invocation_id) {
+			LIT(b, ",\"invocationId\":");
+			put_str(b, s->host_invocation_id);
+		}
+		if (s->host_exe_path) {
+			LIT(b, ",\"exePath\":");
+			put_str(b, s->host_exe_path);
+		}
+		LIT(b, "}");
+	}
 	LIT(b, "}");
 }
 

@@ -35,6 +35,7 @@ int session_init(struct session *s, struct iamd *d, uid_t uid, gid_t gid,
 	s->uid = uid;
 	s->gid = gid;
 	s->pid = pid;
+	s->pidfd = -1;
 	snprintf(s->root_arn, sizeof(s->root_arn), "arn:aws:iam::%s:root",
 		 d->account_id);
 	if (d->audit) {

@@ -74,6 +74,9 @@ struct session {
 	uid_t uid;                /* the peer, from SO_PEERCRED at accept */
 	gid_t gid;
 	pid_t pid;
+	int pidfd;                /* the peer's pidfd taken at accept (peer.h:
+				   * peer_pidfd_take()), owned by the server's
+				   * connection; -1: none */
 	bool hello_done;
 	uint64_t calls;           /* answered so far */
 	char root_arn[64];        /* arn:aws:iam::ACCOUNT:root */

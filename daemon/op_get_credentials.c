@@ -198,12 +198,26 @@ int op_get_credentials(struct call *c, const ProtobufCMessage *m, ProtobufCMessa
 	bool ok;
 	(void)m;
 	(void)ret;
-	int r = peer_ident_from_pid(c->caller.pid, c->caller.uid, c->caller.gid, 0, &p);
+	/* through the pidfd taken when the connection was accepted: only the
+	 * process that connected is ever identified, never a process that
+	 * inherited the socket or later got the same pid */
+	int pidfd = c->session ? c->session->pidfd : -1;
+	int r = pidfd < 0 ? -EBADF
+			  : peer_ident_from_pidfd(pidfd, c->caller.pid, c->caller.uid,
+						  c->caller.gid, &p);
+	if (r == -ESRCH)
+		return call_fail(c, -EACCES, "AccessDenied",
+				 "The process that opened this connection (pid %d, uid %u) has "
+				 "exited: host credentials are issued only to the process "
+				 "that connected, never to one that holds its connection "
+				 "afterwards; connect again.",
+				 (int)c->caller.pid, (unsigned)c->caller.uid);
 	if (r < 0)
 		return call_fail(c, -EACCES, "AccessDenied",
-				 "The calling process (pid %d) cannot be identified: %s",
-				 (int)c->caller.pid, strerror(-r));
-	peer_ident_close(&p);   /* what was read was checked while it lived */
+				 "The calling process (pid %d, uid %u) cannot be identified: %s",
+				 (int)c->caller.pid, (unsigned)c->caller.uid,
+				 r == -EBADF ? "no pidfd was taken when it connected"
+					     : strerror(-r));
 	mm.peer = &p;
 	r = entity_page_walk(c, STORE_DB_HOST_ASSOCIATIONS, "iip-assoc-", &pg, match_visit, &mm);
 	if (r < 0)
@@ -267,6 +281,19 @@ int op_get_credentials(struct call *c, const ProtobufCMessage *m, ProtobufCMessa
 	cl->chained = false;
 	cl->has_kind = true;
 	cl->kind = KEYD__SESSION_KIND__ASSUMED_ROLE;
+	/* the identity keys travel with the session: every call made with
+	 * it has them in its context (sts_session_ctx()) and its audit
+	 * record shows them, as EC2's role credentials carry
+	 * ec2:SourceInstanceARN */
+	cl->has_host_uid = cl->has_host_gid = true;
+	cl->host_uid = (uint32_t)p.uid;
+	cl->host_gid = (uint32_t)p.gid;
+	cl->host_systemd_unit = p.unit[0] ? entity_strdup(c, p.unit) : NULL;
+	cl->host_invocation_id = p.invocation_id[0] ? entity_strdup(c, p.invocation_id) : NULL;
+	cl->host_exe_path = p.exe[0] ? entity_strdup(c, p.exe) : NULL;
+	if ((p.unit[0] && !cl->host_systemd_unit) ||
+	    (p.invocation_id[0] && !cl->host_invocation_id) || (p.exe[0] && !cl->host_exe_path))
+		return -ENOMEM;
 	if (!cl->principal_arn || !cl->principal_id)
 		return -ENOMEM;
 	Keyd__MintSessionRequest kr = KEYD__MINT_SESSION_REQUEST__INIT;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <time.h>
@@ -187,6 +188,29 @@ static int proc_cgroup(pid_t pid, char *ret, size_t size)
 	return 0;
 }
 
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/* Where the cgroup v2 hierarchy (the "0::" paths) is mounted: /sys/fs/cgroup
+ * (unified), or /sys/fs/cgroup/unified (systemd's hybrid layout), as
+ * libsystemd looks for it. */
+static const char *cgroup2_root(void)
+{
+	static const char *root;
+	struct statfs fs;
+	if (root)
+		return root;
+	if (statfs("/sys/fs/cgroup/", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC)
+		root = "/sys/fs/cgroup";
+	else if (statfs("/sys/fs/cgroup/unified/", &fs) == 0 &&
+		 fs.f_type == CGROUP2_SUPER_MAGIC)
+		root = "/sys/fs/cgroup/unified";
+	else
+		return "/sys/fs/cgroup";
+	return root;
+}
+
 /* The invocation id systemd sets on a unit's cgroup (as 16 raw bytes or
  * 32 hex digits), as 32 lowercase hex digits; "" when absent. */
 static void cgroup_invocation_id(const char *cgroup, const char *unit, char *ret)
@@ -200,7 +224,7 @@ static void cgroup_invocation_id(const char *cgroup, const char *unit, char *ret
 	const char *at = strstr(cgroup, unit);
 	if (!at)
 		return;
-	int n = snprintf(path, sizeof(path), "/sys/fs/cgroup%.*s",
+	int n = snprintf(path, sizeof(path), "%s%.*s", cgroup2_root(),
 			 (int)(at - cgroup + (ptrdiff_t)strlen(unit)), cgroup);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return;
@@ -329,6 +353,78 @@ int peer_ident_from_socket(int fd, struct peer_ident *ret)
 		peer_ident_close(&p);
 		return r;
 	}
+	*ret = p;
+	return 0;
+}
+
+int peer_pidfd_take(int fd, pid_t pid, uid_t uid, int *ret_pidfd)
+{
+	struct peer_ident p;
+	int pidfd = -1;
+	socklen_t len = sizeof(pidfd);
+	if (pid <= 0)
+		return -ESRCH;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0 && pidfd >= 0) {
+		*ret_pidfd = pidfd;
+		return 0;
+	}
+	memset(&p, 0, sizeof(p));
+	p.pidfd = -1;
+	p.pid = pid;
+	p.uid = uid;
+	int r = pidfd_checked(&p, boot_ticks_now());
+	if (r < 0) {
+		peer_ident_close(&p);
+		return r;
+	}
+	*ret_pidfd = p.pidfd;
+	return 0;
+}
+
+/* The pid a pidfd refers to, from /proc/self/fdinfo ("Pid:\t1234"; -1
+ * once its process has exited on recent kernels); -ENOENT where the
+ * kernel does not say. */
+static int pidfd_pid(int pidfd, pid_t *ret)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	ssize_t n = read_small(path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	const char *s = strstr(buf, "\nPid:");
+	if (!s)
+		return -ENOENT;
+	char *end;
+	long v = strtol(s + 5, &end, 10);
+	if (end == s + 5)
+		return -EIO;
+	*ret = (pid_t)v;
+	return 0;
+}
+
+int peer_ident_from_pidfd(int pidfd, pid_t pid, uid_t uid, gid_t gid, struct peer_ident *ret)
+{
+	struct peer_ident p;
+	pid_t at = 0;
+	if (pidfd < 0 || pid <= 0)
+		return -ESRCH;
+	memset(&p, 0, sizeof(p));
+	p.pidfd = pidfd;
+	p.pid = pid;
+	p.uid = uid;
+	p.gid = gid;
+	int r = peer_ident_alive(&p);
+	if (r < 0)
+		return r;
+	r = pidfd_pid(pidfd, &at);
+	if (r == 0 && at != pid)
+		return -ESRCH;
+	/* the reads, then alive again (ident_finish): what was read was the
+	 * connecting process's */
+	r = ident_finish(&p);
+	p.pidfd = -1;
+	if (r < 0)
+		return r == -ENOENT ? -ESRCH : r;
 	*ret = p;
 	return 0;
 }

@@ -53,6 +53,25 @@ int peer_ident_from_pid(pid_t pid, uid_t uid, gid_t gid, int64_t since,
 int peer_ident_alive(const struct peer_ident *p);
 void peer_ident_close(struct peer_ident *p);
 
+/* At accept: a pidfd for the peer of connected socket `fd` whose
+ * SO_PEERCRED said pid `pid`, uid `uid`: SO_PEERPIDFD where the kernel has
+ * it, else pidfd_open(pid) accepted only if that process has uid `uid` and
+ * started no later than now. The server keeps it with the connection
+ * (server.c) and closes it with the connection. Negative errno on failure
+ * (-ESRCH: the peer is already gone; -EPERM: the process under the pid
+ * cannot be the peer). */
+int peer_pidfd_take(int fd, pid_t pid, uid_t uid, int *ret_pidfd);
+/* At request time: the identity of the connection's peer through the
+ * pidfd taken at accept (peer_pidfd_take()). The pidfd must still refer to
+ * pid `pid` (/proc/self/fdinfo) and the process must be alive both before
+ * and after its unit, cgroup, invocation id and executable are read from
+ * /proc/PID, else -ESRCH: the process that connected is gone, and whoever
+ * holds the connection now (a child it passed the socket to, or anyone
+ * under a reused pid) is not identified as it. The pidfd stays the
+ * caller's: ret->pidfd is -1 on return (peer_ident_close() is a no-op). */
+int peer_ident_from_pidfd(int pidfd, pid_t pid, uid_t uid, gid_t gid,
+			  struct peer_ident *ret);
+
 /* The systemd (system manager) unit of a cgroup v2 path, as
  * sd_pid_get_unit() finds it: the FIRST component with a unit suffix
  * (.service, .scope, .socket, .mount, .swap) below the slices

@@ -13,6 +13,7 @@
 
 #include "dispatch.h"
 #include "iamd.h"
+#include "peer.h"
 #include "rpc/rpc.h"
 #include "sd.h"
 
@@ -26,6 +27,7 @@ struct conn {
 	struct server *srv;
 	struct conn *prev, *next;
 	int fd;
+	int pidfd;                /* the peer's, taken at accept; -1: none */
 	struct event *rev, *wev, *tev;
 	struct rpc_buf in, out;
 	struct session sess;
@@ -83,6 +85,8 @@ static void conn_close(struct conn *cn)
 	event_free(cn->wev);
 	event_free(cn->tev);
 	close(cn->fd);
+	if (cn->pidfd >= 0)
+		close(cn->pidfd);
 	rpc_buf_release(&cn->in);
 	rpc_buf_release(&cn->out);
 	session_fini(&cn->sess);
@@ -352,6 +356,15 @@ static int conn_new(struct server *srv, int fd, const struct ucred *cred)
 		free(cn);
 		return r;
 	}
+	/* the peer's pidfd now, while the process that connected is surely
+	 * the one under its pid: GetCredentials identifies it through this
+	 * (peer.h); without one it refuses */
+	cn->pidfd = -1;
+	r = peer_pidfd_take(fd, cred->pid, cred->uid, &cn->pidfd);
+	if (r < 0)
+		iamd_log_limited(LOG_INFO, "uid %u pid %d: no pidfd (%s)",
+				 (unsigned)cred->uid, (int)cred->pid, strerror(-r));
+	cn->sess.pidfd = cn->pidfd;
 	cn->sess.resumed = conn_on_resumed;
 	cn->sess.resumed_data = cn;
 	cn->rev = event_new(srv->base, fd, EV_READ | EV_PERSIST, conn_on_read, cn);
@@ -362,6 +375,8 @@ static int conn_new(struct server *srv, int fd, const struct ucred *cred)
 		event_free(cn->wev);
 		event_free(cn->tev);
 		session_fini(&cn->sess);
+		if (cn->pidfd >= 0)
+			close(cn->pidfd);
 		free(cn);
 		return -ENOMEM;
 	}

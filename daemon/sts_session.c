@@ -157,6 +157,29 @@ static int session_policies_get(struct call *c, const struct principal **ret)
 
 /* ---- deciding ---- */
 
+/* Host credentials (iamd:GetCredentials, op_get_credentials.c): the
+ * identity keys of the process they were issued to. */
+static int sts_session_host_ctx(struct call *c, struct authz_ctx *x)
+{
+	const Keyd__SessionClaims *s = c->caller.session;
+	int r;
+	if (!s->has_host_uid)
+		return 0;
+	char *uid = arena_printf(c->arena, "%u", (unsigned)s->host_uid);
+	char *gid = arena_printf(c->arena, "%u", (unsigned)s->host_gid);
+	if (!uid || !gid)
+		return -ENOMEM;
+	if ((r = authz_ctx_add(x, "iamd:Uid", uid)) < 0 ||
+	    (s->has_host_gid && (r = authz_ctx_add(x, "iamd:Gid", gid)) < 0) ||
+	    (s->host_systemd_unit &&
+	     (r = authz_ctx_add(x, "iamd:SystemdUnit", s->host_systemd_unit)) < 0) ||
+	    (s->host_invocation_id &&
+	     (r = authz_ctx_add(x, "iamd:InvocationId", s->host_invocation_id)) < 0) ||
+	    (s->host_exe_path && (r = authz_ctx_add(x, "iamd:ExePath", s->host_exe_path)) < 0))
+		return r;
+	return 0;
+}
+
 int sts_session_ctx(struct call *c, struct authz_ctx *x)
 {
 	const Keyd__SessionClaims *s = c->caller.session;
@@ -178,6 +201,8 @@ int sts_session_ctx(struct call *c, struct authz_ctx *x)
 	}
 	if (s->source_identity && *s->source_identity &&
 	    (r = authz_ctx_add(x, "aws:SourceIdentity", s->source_identity)) < 0)
+		return r;
+	if ((r = sts_session_host_ctx(c, x)) < 0)
 		return r;
 	if (s->kind != KEYD__SESSION_KIND__ASSUMED_ROLE)
 		return 0;

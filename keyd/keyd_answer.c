@@ -177,6 +177,9 @@ static const char *claims_check(const Keyd__SessionClaims *c)
 			     c->kind != KEYD__SESSION_KIND__SESSION_TOKEN &&
 			     c->kind != KEYD__SESSION_KIND__FEDERATED))
 		return "claims.kind: assumed-role, session-token or federated expected";
+	if (!keyd_str_max(c->host_systemd_unit, 256) || !keyd_str_max(c->host_invocation_id, 32) ||
+	    !keyd_str_max(c->host_exe_path, 4096))
+		return "claims: host_systemd_unit, host_invocation_id or host_exe_path too long";
 	return NULL;
 }
 
@@ -213,6 +216,14 @@ static Keyd__SessionClaims *claims_copy(struct keyd_req *x, const Keyd__SessionC
 	c->source_user_arn = in->source_user_arn;
 	c->has_mfa_auth_time = in->has_mfa_auth_time;
 	c->mfa_auth_time = in->mfa_auth_time;
+	/* host credentials: who the kernel said asked (iamd:GetCredentials) */
+	c->host_systemd_unit = in->host_systemd_unit;
+	c->host_invocation_id = in->host_invocation_id;
+	c->has_host_uid = in->has_host_uid;
+	c->host_uid = in->host_uid;
+	c->has_host_gid = in->has_host_gid;
+	c->host_gid = in->host_gid;
+	c->host_exe_path = in->host_exe_path;
 	if (in->n_tags) {
 		c->tags = x_alloc(x, sizeof(*c->tags) * in->n_tags);
 		if (!c->tags)

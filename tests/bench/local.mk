@@ -54,3 +54,13 @@ tests_bench_bench_gateway_SOURCES = tests/bench/bench_gateway.c \
 tests_bench_bench_gateway_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_bench_bench_gateway_LDADD = lib/libiamsigv4.la lib/libiamrpc.la proto/libiamproto.la \
 	lib/libiamutil.la $(PROTOBUF_C_LIBS) $(SODIUM_LIBS)
+# host credentials: iamd:GetCredentials over the socket beside the keyd
+# double-hop floor, and libiam's cached iam_credentials_get(); starts its
+# own iam-keyd (hostroles)
+noinst_PROGRAMS += tests/bench/bench_hostroles
+tests_bench_bench_hostroles_SOURCES = tests/bench/bench_hostroles.c \
+	tests/bench/bench_common.c tests/bench/bench_common.h
+tests_bench_bench_hostroles_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
+tests_bench_bench_hostroles_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_bench_bench_hostroles_LDADD = client/libiam.la lib/libiamrpc.la proto/libiamproto.la \
+	$(PROTOBUF_C_LIBS)

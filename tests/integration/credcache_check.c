@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "iam.h"
 
@@ -127,6 +129,48 @@ int main(void)
 	iam_credentials_cache_clear();
 	r = iam_credentials_get(client, &e);
 	printf("reconnected %s\n", r == 0 && e != c ? "new" : r < 0 ? "error" : "old");
+	if (r == 0)
+		iam_credentials_free(e);
+
+	/* a fork's child: its own credentials over its own connection, even
+	 * once the parent (the process that connected) is gone */
+	r = iam_credentials_get(client, &e);
+	int sync[2], res[2];
+	if (r == 0 && pipe(sync) == 0 && pipe(res) == 0) {
+		fflush(stdout);
+		pid_t mid = fork();
+		if (mid == 0) {
+			/* a middle process that forks the child and exits, so the
+			 * child's inherited connection is of a process gone */
+			pid_t kid = fork();
+			if (kid != 0)
+				_exit(kid < 0);
+			char bb, line[512];
+			close(res[0]);
+			(void)!read(sync[0], &bb, 1);   /* the middle has exited */
+			iam_credentials *f;
+			iam_error *fe = NULL;
+			int fr = iam_credentials_get_error(client, &f, &fe);
+			int n = snprintf(line, sizeof(line), "fork_child %s\n",
+					 fr < 0 ? (fe ? iam_error_message(fe) : "error") :
+					 strcmp(iam_credentials_access_key_id(f),
+						iam_credentials_access_key_id(e)) ? "new" : "inherited");
+			(void)!write(res[1], line, (size_t)n);
+			_exit(0);
+		}
+		close(res[1]);
+		int st;
+		waitpid(mid, &st, 0);
+		(void)!write(sync[1], "x", 1);
+		close(sync[1]);
+		close(sync[0]);
+		char line[512];
+		ssize_t n = read(res[0], line, sizeof(line) - 1);
+		close(res[0]);
+		printf("%.*s", n > 0 ? (int)n : 0, line);
+		if (n <= 0)
+			printf("fork_child none\n");
+	}
 	if (r == 0)
 		iam_credentials_free(e);
 

@@ -120,6 +120,8 @@ is "$(v after_refresh)" "cached" "the refreshed credentials are cached"
 is "$(v iamd_down_valid)" "old" "iamd down, refresh due: the old credentials while they last"
 is "$(v iamd_down_expiring)" "refused" "iamd down, 30 s left: never handed out"
 is "$(v reconnected)" "new" "iamd restarted: the cache reconnects and refreshes"
+is "$(v fork_child)" "new" \
+	"a fork's child whose parent (the connecting process) is gone gets credentials of its own"
 
 if ! can_switch_uid; then
 	skip "other uids" "not root or no setpriv"

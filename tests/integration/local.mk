@@ -118,6 +118,17 @@ check_PROGRAMS += tests/integration/credcache_check
 tests_integration_credcache_check_SOURCES = tests/integration/credcache_check.c
 tests_integration_credcache_check_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 tests_integration_credcache_check_LDADD = client/libiam.la
+# host credentials: pid reuse in a PID namespace (peer_reuse: the
+# processes), units as cgroups named like units, the identity keys in the
+# session (hostroles)
+check_PROGRAMS += tests/integration/peer_reuse
+tests_integration_peer_reuse_SOURCES = tests/integration/peer_reuse.c
+tests_integration_peer_reuse_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
+tests_integration_peer_reuse_LDADD = client/libiam.la
+dist_check_SCRIPTS += tests/integration/hostroles_reuse.sh
+TESTS += tests/integration/hostroles_reuse.sh
+dist_check_SCRIPTS += tests/integration/hostroles_units.sh
+TESTS += tests/integration/hostroles_units.sh
 dist_check_SCRIPTS += tests/integration/gateway_boto3.sh
 TESTS += tests/integration/gateway_boto3.sh
 EXTRA_DIST += tests/integration/gateway_boto3.py

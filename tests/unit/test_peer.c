@@ -67,6 +67,25 @@ int main(void)
 	close(go[0]);
 	int a = accept(l, NULL, NULL);
 	struct peer_ident p;
+	/* at accept: the pidfd the server keeps with the connection */
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	int kept = -1;
+	if (getsockopt(a, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0)
+		return 99;
+	TAP_IS_INT(peer_pidfd_take(a, cred.pid, cred.uid, &kept), 0, "a pidfd taken at accept");
+	struct peer_ident viafd;
+	int rf = peer_ident_from_pidfd(kept, cred.pid, cred.uid, cred.gid, &viafd);
+	TAP_IS_INT(rf, 0, "identified through the pidfd taken at accept");
+	if (rf == 0) {
+		TAP_IS_INT(viafd.pid, child, "its pid");
+		TAP_IS_INT(viafd.pidfd, -1, "the pidfd stays the server's");
+		tap_ok(viafd.exe[0] == '/', "its executable (%s)", viafd.exe);
+	}
+	TAP_IS_INT(peer_ident_from_pidfd(kept, cred.pid + 1, cred.uid, cred.gid, &viafd),
+		   -ESRCH, "a pidfd that is not the pid's: refused");
+	TAP_IS_INT(peer_ident_from_pidfd(-1, cred.pid, cred.uid, cred.gid, &viafd), -ESRCH,
+		   "no pidfd: refused");
 	int r = peer_ident_from_socket(a, &p);
 	TAP_IS_INT(r, 0, "the peer is identified");
 	if (r == 0) {
@@ -99,6 +118,9 @@ int main(void)
 	waitpid(child, &st, 0);
 	TAP_IS_INT(r == 0 ? peer_ident_alive(&p) : -ESRCH, -ESRCH,
 		   "a peer that has exited is no longer alive");
+	TAP_IS_INT(peer_ident_from_pidfd(kept, cred.pid, cred.uid, cred.gid, &viafd), -ESRCH,
+		   "through the pidfd taken at accept: the process that connected is gone");
+	close(kept);
 	struct peer_ident q;
 	r = peer_ident_from_socket(a, &q);
 	tap_ok(r < 0, "a connection whose process is gone is refused (%d)", r);

@@ -1,0 +1,395 @@
+/* bench_hostroles: host credentials (docs/host-roles.md) beside their
+ * floors. Starts its own iam-keyd where the running iamd looks for it by
+ * default (IAMD_SOCKET's runtime directory/../iam-keyd/keyd.sock), makes a
+ * role trusting host.iamd.local in an instance profile associated with the
+ * whole host, then:
+ *
+ *   bench: hostroles_double_hop_floor p50_us=… p99_us=… ops_s=…
+ *       client -> relay -> iam-keyd Echo -> relay -> client (the relay is
+ *       a raw frontend: no decoding, no store), as bench_sts's floor
+ *   bench: hostroles_get_credentials p50_us=… p99_us=… ops_s=… floor_p50_us=… ratio=…
+ *       iamd:GetCredentials over the api socket: the peer read through the
+ *       pidfd taken at accept (/proc: cgroup, exe; alive before and after),
+ *       the associations, the profile and role, the trust policy, and a
+ *       session minted by iam-keyd (one keyd hop); p50/p99 on one
+ *       connection, ops_s with 4 connections. Target: ratio <= 1.75.
+ *   bench: hostroles_creds_cached p50_ns=… ops_s=… floor_ns=… ratio=…
+ *       libiam's cached iam_credentials_get() + iam_credentials_free(), ns
+ *       per call in one thread (best of 5 runs of 1M calls), beside a bare
+ *       uncontended mutex lock/unlock (the floor). Target: < 100 ns.
+ *
+ * BENCH_ROUNDS (default 20000; a quarter for GetCredentials), BENCH_SECS
+ * (1). Needs IAMD_SOCKET (tests/bench/run.sh sets it). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.pb-c.h"
+#include "bench_common.h"
+#include "iam.h"
+#include "keyd.pb-c.h"
+#include "rpc/rpc.h"
+
+#define ROLE "hostbench"
+
+static pid_t keyd_pid, relay_pid;
+static char tmpdir[] = "/tmp/bench_hostroles.XXXXXX";
+
+static void cleanup(void)
+{
+	if (relay_pid > 0)
+		kill(relay_pid, SIGTERM);
+	if (keyd_pid > 0) {
+		kill(keyd_pid, SIGTERM);
+		waitpid(keyd_pid, NULL, 0);
+	}
+}
+
+static void keyd_start(const char *bin, const char *runtime)
+{
+	char state[PATH_MAX], pidf[PATH_MAX], log[PATH_MAX];
+	snprintf(state, sizeof(state), "%s/keyd-state", tmpdir);
+	snprintf(pidf, sizeof(pidf), "%s/iam-keyd.pid", runtime);
+	snprintf(log, sizeof(log), "%s/keyd.log", tmpdir);
+	keyd_pid = fork();
+	if (keyd_pid < 0)
+		bench_die("fork");
+	if (keyd_pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd >= 0)
+			dup2(fd, 2);
+		execl(bin, bin, "--foreground", "--state-dir", state, "--runtime-dir", runtime,
+		      (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 400; i++) {
+		char buf[32] = "";
+		FILE *f = fopen(pidf, "r");
+		if (f) {
+			if (!fgets(buf, sizeof(buf), f))
+				buf[0] = '\0';
+			fclose(f);
+		}
+		if (atoi(buf) == keyd_pid)
+			return;
+		usleep(25000);
+	}
+	bench_die("iam-keyd did not become ready");
+}
+
+/* ---- the floor: a raw relay in front of keyd (as bench_sts's) ---- */
+
+static int read_full(int fd, uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t r = read(fd, p, n);
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static ssize_t read_frame(int fd, uint8_t *buf, size_t cap)
+{
+	if (read_full(fd, buf, 4) < 0)
+		return -1;
+	size_t n = (size_t)buf[0] << 24 | (size_t)buf[1] << 16 | (size_t)buf[2] << 8 | buf[3];
+	if (n + 4 > cap || read_full(fd, buf + 4, n) < 0)
+		return -1;
+	return (ssize_t)(n + 4);
+}
+
+static int keyd_connect(const char *path)
+{
+	int fd;
+	uint8_t buf[1024];
+	if (rpc_connect_unix(path, &fd) < 0)
+		return -1;
+	Keyd__Request req = KEYD__REQUEST__INIT;
+	Keyd__Hello h = KEYD__HELLO__INIT;
+	h.has_version = 1;
+	h.version = 1;
+	req.op_case = KEYD__REQUEST__OP_HELLO;
+	req.hello = &h;
+	if (rpc_fd_send(fd, &req.base) < 0 || read_frame(fd, buf, sizeof(buf)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void relay_serve(const char *path, const char *keyd_sock)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (strlen(path) >= sizeof(sa.sun_path))
+		_exit(1);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 8) < 0)
+		_exit(1);
+	int kfd = keyd_connect(keyd_sock);
+	if (kfd < 0)
+		_exit(1);
+	static uint8_t data[64];
+	uint8_t echo[256], in[65536], out[1024];
+	Keyd__Request req = KEYD__REQUEST__INIT;
+	Keyd__EchoRequest e = KEYD__ECHO_REQUEST__INIT;
+	e.has_data = 1;
+	e.data.data = data;
+	e.data.len = sizeof(data);
+	req.has_id = 1;
+	req.id = 9;
+	req.op_case = KEYD__REQUEST__OP_ECHO;
+	req.echo = &e;
+	size_t n = keyd__request__get_packed_size(&req);
+	echo[0] = (uint8_t)(n >> 24);
+	echo[1] = (uint8_t)(n >> 16);
+	echo[2] = (uint8_t)(n >> 8);
+	echo[3] = (uint8_t)n;
+	keyd__request__pack(&req, echo + 4);
+	for (;;) {
+		int cfd = accept(lfd, NULL, NULL);
+		if (cfd < 0)
+			continue;
+		for (;;) {
+			ssize_t k;
+			if (read_frame(cfd, in, sizeof(in)) < 0 ||
+			    write(kfd, echo, n + 4) != (ssize_t)(n + 4) ||
+			    (k = read_frame(kfd, out, sizeof(out))) < 0 ||
+			    write(cfd, out, (size_t)k) != k)
+				break;
+		}
+		close(cfd);
+	}
+}
+
+/* ---- set-up ---- */
+
+static Iam__Response *call_ok(int fd, Iam__Request *req, const char *what, bool may_exist)
+{
+	Iam__Response *r = bench_call(fd, req);
+	if (!r)
+		bench_die("%s: no answer", what);
+	if (r->status && r->status->code &&
+	    !(may_exist && strcmp(r->status->code, "EntityAlreadyExists") == 0))
+		bench_die("%s: %s: %s", what, r->status->code,
+			  r->status->message ? r->status->message : "");
+	return r;
+}
+
+static void setup(const char *api)
+{
+	int fd = bench_api_connect(api);
+	if (fd < 0)
+		bench_die("cannot connect to iamd");
+	Iam__Request req = IAM__REQUEST__INIT;
+	Iam__CreateRoleRequest cr = IAM__CREATE_ROLE_REQUEST__INIT;
+	cr.role_name = (char *)ROLE;
+	cr.assume_role_policy_document =
+		(char *)"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+			"\"Principal\":{\"Service\":\"host.iamd.local\"},"
+			"\"Action\":\"sts:AssumeRole\"}]}";
+	req.op_case = IAM__REQUEST__OP_CREATE_ROLE;
+	req.create_role = &cr;
+	iam__response__free_unpacked(call_ok(fd, &req, "CreateRole", true), NULL);
+	Iam__CreateInstanceProfileRequest cp = IAM__CREATE_INSTANCE_PROFILE_REQUEST__INIT;
+	cp.instance_profile_name = (char *)ROLE;
+	req.op_case = IAM__REQUEST__OP_CREATE_INSTANCE_PROFILE;
+	req.create_instance_profile = &cp;
+	iam__response__free_unpacked(call_ok(fd, &req, "CreateInstanceProfile", true), NULL);
+	Iam__AddRoleToInstanceProfileRequest ar = IAM__ADD_ROLE_TO_INSTANCE_PROFILE_REQUEST__INIT;
+	ar.instance_profile_name = (char *)ROLE;
+	ar.role_name = (char *)ROLE;
+	req.op_case = IAM__REQUEST__OP_ADD_ROLE_TO_INSTANCE_PROFILE;
+	req.add_role_to_instance_profile = &ar;
+	Iam__Response *r = bench_call(fd, &req);
+	if (r)
+		iam__response__free_unpacked(r, NULL);
+	Iam__AssociateInstanceProfileRequest as = IAM__ASSOCIATE_INSTANCE_PROFILE_REQUEST__INIT;
+	Iam__HostSelector sel = IAM__HOST_SELECTOR__INIT;
+	sel.has_uid = 1;
+	sel.uid = (uint32_t)geteuid();
+	as.instance_profile_name = (char *)ROLE;
+	as.selector = &sel;
+	req.op_case = IAM__REQUEST__OP_ASSOCIATE_INSTANCE_PROFILE;
+	req.associate_instance_profile = &as;
+	iam__response__free_unpacked(call_ok(fd, &req, "AssociateInstanceProfile", true), NULL);
+	close(fd);
+}
+
+/* ---- libiam's cached path ---- */
+
+static double cached_ns(iam_client *c, long n)
+{
+	double t0 = bench_now_us();
+	for (long i = 0; i < n; i++) {
+		iam_credentials *k;
+		if (iam_credentials_get(c, &k) < 0)
+			bench_die("iam_credentials_get failed");
+		iam_credentials_free(k);
+	}
+	return (bench_now_us() - t0) * 1000.0 / (double)n;
+}
+
+static double mutex_ns(long n)
+{
+	static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+	static volatile long sink;
+	double t0 = bench_now_us();
+	for (long i = 0; i < n; i++) {
+		pthread_mutex_lock(&m);
+		sink = sink + 1;
+		pthread_mutex_unlock(&m);
+	}
+	return (bench_now_us() - t0) * 1000.0 / (double)n;
+}
+
+int main(void)
+{
+	const char *api = getenv("IAMD_SOCKET");
+	const char *top = getenv("top_builddir") ? getenv("top_builddir") : ".";
+	int rounds = getenv("BENCH_ROUNDS") ? atoi(getenv("BENCH_ROUNDS")) : 20000;
+	double secs = getenv("BENCH_SECS") ? atof(getenv("BENCH_SECS")) : 1.0;
+	char bin[PATH_MAX], runtime[PATH_MAX], ksock[PATH_MAX + 16], relay[PATH_MAX + 16];
+	bench_init("bench_hostroles");
+	if (!api)
+		bench_die("IAMD_SOCKET is not set");
+	if (rounds < 400)
+		rounds = 400;
+	if (!mkdtemp(tmpdir))
+		bench_die("mkdtemp");
+	atexit(cleanup);
+	snprintf(bin, sizeof(bin), "%s/keyd/iam-keyd", top);
+	snprintf(runtime, sizeof(runtime), "%s", api);
+	for (int i = 0; i < 2; i++) {
+		char *slash = strrchr(runtime, '/');
+		if (!slash)
+			bench_die("IAMD_SOCKET: an absolute path expected");
+		*slash = '\0';
+	}
+	strncat(runtime, "/iam-keyd", sizeof(runtime) - strlen(runtime) - 1);
+	mkdir(runtime, 0755);
+	snprintf(ksock, sizeof(ksock), "%s/keyd.sock", runtime);
+	keyd_start(bin, runtime);
+	/* latency: client and iamd on CPU 0, as the other api benchmarks */
+	bench_pin(0);
+	setup(api);
+
+	/* the floor */
+	snprintf(relay, sizeof(relay), "%s/relay.sock", tmpdir);
+	relay_pid = fork();
+	if (relay_pid == 0) {
+		bench_pin(0);   /* where run.sh pins iamd */
+		relay_serve(relay, ksock);
+		_exit(0);
+	}
+	for (int i = 0; i < 200 && access(relay, F_OK) < 0; i++)
+		usleep(10000);
+
+	Iam__Request req = IAM__REQUEST__INIT;
+	Iam__GetCredentialsRequest gc = IAM__GET_CREDENTIALS_REQUEST__INIT;
+	req.has_id = 1;
+	req.id = 1;
+	req.op_case = IAM__REQUEST__OP_GET_CREDENTIALS;
+	req.get_credentials = &gc;
+	struct bench_frames f = { 0 };
+	bench_frames_add(&f, &req);
+	bench_frames_use(&f);
+
+	/* GetCredentials answers at once? (iamd connects to keyd in the
+	 * background: wait for it) */
+	int fd = bench_api_connect(api);
+	if (fd < 0)
+		bench_die("cannot connect to iamd");
+	for (int i = 0;; i++) {
+		Iam__Response *r = bench_call(fd, &req);
+		if (!r)
+			bench_die("GetCredentials: no answer");
+		bool ok = !(r->status && r->status->code);
+		if (!ok && i == 100)
+			bench_die("GetCredentials: %s: %s", r->status->code,
+				  r->status->message ? r->status->message : "");
+		iam__response__free_unpacked(r, NULL);
+		if (ok)
+			break;
+		usleep(50000);
+	}
+	close(fd);
+
+	/* floor and GetCredentials alternate, the best of BENCH_REPEAT (3) */
+	int repeat = getenv("BENCH_REPEAT") ? atoi(getenv("BENCH_REPEAT")) : 3;
+	struct bench_lat fl = { 1e9, 1e9, 0 }, gl = { 1e9, 1e9, 0 };
+	for (int k = 0; k < (repeat > 0 ? repeat : 1); k++) {
+		int rfd = bench_raw_connect(relay);
+		if (rfd < 0)
+			bench_die("cannot connect to the relay");
+		struct bench_lat l = bench_measure_latency(rfd, rounds / 4);
+		close(rfd);
+		if (l.p50 < fl.p50)
+			fl = l;
+		fd = bench_api_connect(api);
+		if (fd < 0)
+			bench_die("cannot connect to iamd");
+		l = bench_measure_latency(fd, rounds / 4);
+		close(fd);
+		if (l.p50 < gl.p50)
+			gl = l;
+	}
+	printf("bench: hostroles_double_hop_floor p50_us=%.1f p99_us=%.1f ops_s=%.0f\n", fl.p50,
+	       fl.p99, fl.ops_s);
+	fflush(stdout);
+	double ops = bench_measure_throughput(bench_api_connect, api, -1, secs);
+	printf("bench: hostroles_get_credentials p50_us=%.1f p99_us=%.1f ops_s=%.0f "
+	       "floor_p50_us=%.1f ratio=%.2f\n", gl.p50, gl.p99, ops, fl.p50, gl.p50 / fl.p50);
+	printf("# target hostroles_get_credentials ratio <= 1.75: %s\n",
+	       gl.p50 / fl.p50 <= 1.75 ? "met" : "MISSED");
+	fflush(stdout);
+
+	/* libiam's cached path */
+	iam_client *c;
+	if (iam_client_new(api, &c) < 0)
+		bench_die("iam_client_new");
+	iam_credentials *k;
+	if (iam_credentials_get(c, &k) < 0)
+		bench_die("iam_credentials_get");
+	iam_credentials_free(k);
+	double best = 1e9, floor_ns = 1e9;
+	long n = 1000000;
+	for (int i = 0; i < 5; i++) {
+		double v = cached_ns(c, n), m = mutex_ns(n);
+		if (v < best)
+			best = v;
+		if (m < floor_ns)
+			floor_ns = m;
+	}
+	iam_client_free(c);
+	printf("bench: hostroles_creds_cached p50_ns=%.1f ops_s=%.0f floor_ns=%.1f ratio=%.2f\n",
+	       best, 1e9 / best, floor_ns, best / floor_ns);
+	printf("# target hostroles_creds_cached < 100 ns: %s\n", best < 100 ? "met" : "MISSED");
+	fflush(stdout);
+
+	bench_frames_free(&f);
+	cleanup();
+	keyd_pid = relay_pid = 0;
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	(void)!system(cmd);
+	rmdir(runtime);
+	return 0;
+}
