@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
@@ -381,31 +383,67 @@ int peer_pidfd_take(int fd, pid_t pid, uid_t uid, int *ret_pidfd)
 	return 0;
 }
 
-/* The pid a pidfd refers to, from /proc/self/fdinfo ("Pid:\t1234"; -1
- * once its process has exited on recent kernels); -ENOENT where the
- * kernel does not say. */
-static int pidfd_pid(int pidfd, pid_t *ret)
+/* PIDFD_GET_INFO (Linux >= 6.13): what the kernel knows of a pidfd's
+ * process, without /proc (its first version, 64 bytes; <linux/pidfd.h> of
+ * older headers lacks it). */
+struct peer_pidfd_info {
+	uint64_t mask;
+	uint64_t cgroupid;
+	uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+	int32_t exit_code;
+};
+#define PEER_PIDFD_GET_INFO _IOWR(0xFF, 11, struct peer_pidfd_info)
+#define PEER_PIDFD_INFO_PID (1ull << 0)
+#define PEER_PIDFD_INFO_CGROUPID (1ull << 2)
+
+/* The id of the v2 cgroup of the pidfd's process (the inode number of its
+ * directory); -ESRCH once the process is reaped or when the pidfd is not
+ * pid `pid`'s, -EOPNOTSUPP where the kernel cannot say. */
+static int pidfd_cgroup_id(int pidfd, pid_t pid, uint64_t *ret)
 {
-	char path[64], buf[1024];
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
-	ssize_t n = read_small(path, buf, sizeof(buf));
-	if (n < 0)
-		return (int)n;
-	const char *s = strstr(buf, "\nPid:");
-	if (!s)
-		return -ENOENT;
-	char *end;
-	long v = strtol(s + 5, &end, 10);
-	if (end == s + 5)
-		return -EIO;
-	*ret = (pid_t)v;
+	struct peer_pidfd_info info;
+	memset(&info, 0, sizeof(info));
+	info.mask = PEER_PIDFD_INFO_CGROUPID;
+	if (ioctl(pidfd, PEER_PIDFD_GET_INFO, &info) < 0)
+		return errno == ESRCH ? -ESRCH : -EOPNOTSUPP;
+	if ((info.mask & PEER_PIDFD_INFO_PID) && info.tgid != (uint32_t)pid)
+		return -ESRCH;
+	if (!(info.mask & PEER_PIDFD_INFO_CGROUPID))
+		return -EOPNOTSUPP;
+	*ret = info.cgroupid;
 	return 0;
+}
+
+/* cgroup id -> path and unit, for the cgroups seen last: a cgroup's id is
+ * never reused while the system runs, and its path and unit never change
+ * (a renamed cgroup does not exist in cgroup v2), so an entry stays true;
+ * an entry is made only when the path read from /proc names the very
+ * directory of that id. One loop thread (iamd's): no lock. */
+#define CG_CACHE 32
+static struct cg_entry {
+	uint64_t id;                      /* 0: empty */
+	char cgroup[PEER_PATH_MAX];
+	char unit[PEER_UNIT_MAX];
+} cg_cache[CG_CACHE];
+
+static void cg_cache_put(uint64_t id, const char *cgroup, const char *unit)
+{
+	char path[PEER_PATH_MAX + 32];
+	struct stat st;
+	int n = snprintf(path, sizeof(path), "%s%s", cgroup2_root(), cgroup);
+	if (n < 0 || (size_t)n >= sizeof(path) || stat(path, &st) < 0 || (uint64_t)st.st_ino != id)
+		return;   /* moved meanwhile, or not where it should be: no entry */
+	struct cg_entry *e = &cg_cache[id % CG_CACHE];
+	e->id = id;
+	snprintf(e->cgroup, sizeof(e->cgroup), "%s", cgroup);
+	snprintf(e->unit, sizeof(e->unit), "%s", unit);
 }
 
 int peer_ident_from_pidfd(int pidfd, pid_t pid, uid_t uid, gid_t gid, struct peer_ident *ret)
 {
 	struct peer_ident p;
-	pid_t at = 0;
+	char path[64];
+	uint64_t cgid = 0;
 	if (pidfd < 0 || pid <= 0)
 		return -ESRCH;
 	memset(&p, 0, sizeof(p));
@@ -413,18 +451,41 @@ int peer_ident_from_pidfd(int pidfd, pid_t pid, uid_t uid, gid_t gid, struct pee
 	p.pid = pid;
 	p.uid = uid;
 	p.gid = gid;
-	int r = peer_ident_alive(&p);
-	if (r < 0)
+	/* the executable first, then the pidfd's cgroup id: the pidfd is the
+	 * connecting process's own (SO_PEERPIDFD, or pidfd_open checked at
+	 * accept), and PIDFD_GET_INFO answers only while its process is not
+	 * reaped - so its pid was not reused and the exe read under it was
+	 * that process's; a readable exe also says it had not exited (a
+	 * zombie has none) */
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	ssize_t n = readlink(path, p.exe, sizeof(p.exe) - 1);
+	p.exe[n > 0 ? n : 0] = '\0';
+	int r = pidfd_cgroup_id(pidfd, pid, &cgid);
+	if (r == -ESRCH)
 		return r;
-	r = pidfd_pid(pidfd, &at);
-	if (r == 0 && at != pid)
-		return -ESRCH;
-	/* the reads, then alive again (ident_finish): what was read was the
-	 * connecting process's */
-	r = ident_finish(&p);
+	bool check_alive = n <= 0 || r < 0;
+	const struct cg_entry *e = r == 0 ? &cg_cache[cgid % CG_CACHE] : NULL;
+	if (e && e->id == cgid) {
+		memcpy(p.cgroup, e->cgroup, sizeof(p.cgroup));
+		memcpy(p.unit, e->unit, sizeof(p.unit));
+	} else {
+		/* read under the pid: alive afterwards, checked below */
+		check_alive = true;
+		if ((r = proc_cgroup(pid, p.cgroup, sizeof(p.cgroup))) < 0 ||
+		    (r = peer_cgroup_unit(p.cgroup, p.unit, sizeof(p.unit))) < 0)
+			return r == -ENOENT ? -ESRCH : r;
+		if (e)
+			cg_cache_put(cgid, p.cgroup, p.unit);
+	}
+	/* by the cgroup's path, not the pid */
+	cgroup_invocation_id(p.cgroup, p.unit, p.invocation_id);
+	/* alive after the reads made under the pid (a pid is reused only once
+	 * its process is gone), and in any case when the exe could not be
+	 * read: a process that has exited is refused */
+	r = check_alive ? peer_ident_alive(&p) : 0;
 	p.pidfd = -1;
 	if (r < 0)
-		return r == -ENOENT ? -ESRCH : r;
+		return r;
 	*ret = p;
 	return 0;
 }

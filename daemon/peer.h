@@ -27,7 +27,8 @@ struct peer_ident {
 	gid_t gid;
 	int pidfd;                        /* -1: none (then nothing below is set) */
 	bool pidfd_from_kernel;           /* SO_PEERPIDFD, not pidfd_open */
-	uint64_t start_time;              /* /proc/PID/stat starttime, clock ticks */
+	uint64_t start_time;              /* /proc/PID/stat starttime, clock ticks
+					   * (0: not read, peer_ident_from_pidfd) */
 	char unit[PEER_UNIT_MAX];         /* "" when not in a unit */
 	char invocation_id[PEER_INVOCATION_MAX];   /* "" when unknown */
 	char exe[PEER_PATH_MAX];          /* "" when unreadable */
@@ -62,13 +63,17 @@ void peer_ident_close(struct peer_ident *p);
  * cannot be the peer). */
 int peer_pidfd_take(int fd, pid_t pid, uid_t uid, int *ret_pidfd);
 /* At request time: the identity of the connection's peer through the
- * pidfd taken at accept (peer_pidfd_take()). The pidfd must still refer to
- * pid `pid` (/proc/self/fdinfo) and the process must be alive both before
- * and after its unit, cgroup, invocation id and executable are read from
- * /proc/PID, else -ESRCH: the process that connected is gone, and whoever
- * holds the connection now (a child it passed the socket to, or anyone
- * under a reused pid) is not identified as it. The pidfd stays the
- * caller's: ret->pidfd is -1 on return (peer_ident_close() is a no-op). */
+ * pidfd taken at accept (peer_pidfd_take()). Its cgroup comes from the
+ * pidfd itself where the kernel says (PIDFD_GET_INFO, Linux >= 6.13: the
+ * cgroup id, mapped to its path and unit by a small cache of cgroups seen
+ * before, each entry checked against the directory's inode when made),
+ * else from /proc/PID/cgroup; the unit's invocation id from the cgroup's
+ * xattr, the executable from /proc/PID/exe; and the process must still be
+ * alive AFTER those reads, else -ESRCH: the process that connected is
+ * gone, and whoever holds the connection now (a child it passed the
+ * socket to, or anyone under a reused pid) is not identified as it. The
+ * pidfd stays the caller's: ret->pidfd is -1 on return
+ * (peer_ident_close() is a no-op). One thread at a time (the cache). */
 int peer_ident_from_pidfd(int pidfd, pid_t pid, uid_t uid, gid_t gid,
 			  struct peer_ident *ret);
 

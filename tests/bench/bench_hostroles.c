@@ -233,6 +233,39 @@ static void setup(const char *api)
 	close(fd);
 }
 
+/* CPU time a process has run, ns (/proc/PID/schedstat); 0 if unknown. */
+static uint64_t cpu_ns(pid_t pid)
+{
+	char path[64];
+	unsigned long long v = 0;
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%llu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+/* iamd's pid, from its pid file beside the socket's directory. */
+static pid_t iamd_pid(const char *api)
+{
+	char path[PATH_MAX], buf[32] = "";
+	snprintf(path, sizeof(path), "%s", api);
+	char *slash = strrchr(path, '/');
+	if (!slash)
+		return 0;
+	snprintf(slash, sizeof(path) - (size_t)(slash - path), "/iamd.pid");
+	FILE *f = fopen(path, "r");
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	return (pid_t)atoi(buf);
+}
+
 /* ---- libiam's cached path ---- */
 
 static double cached_ns(iam_client *c, long n)
@@ -335,22 +368,40 @@ int main(void)
 	/* floor and GetCredentials alternate, the best of BENCH_REPEAT (3) */
 	int repeat = getenv("BENCH_REPEAT") ? atoi(getenv("BENCH_REPEAT")) : 3;
 	struct bench_lat fl = { 1e9, 1e9, 0 }, gl = { 1e9, 1e9, 0 };
+	/* CPU time per call of the servers (schedstat: robust to other load,
+	 * which wall-clock latency on a shared machine is not) */
+	pid_t ip = iamd_pid(api);
+	uint64_t c_relay = 0, c_fkeyd = 0, c_iamd = 0, c_gkeyd = 0, n_f = 0, n_g = 0;
 	for (int k = 0; k < (repeat > 0 ? repeat : 1); k++) {
 		int rfd = bench_raw_connect(relay);
 		if (rfd < 0)
 			bench_die("cannot connect to the relay");
+		uint64_t r0 = cpu_ns(relay_pid), k0 = cpu_ns(keyd_pid);
 		struct bench_lat l = bench_measure_latency(rfd, rounds / 4);
+		c_relay += cpu_ns(relay_pid) - r0;
+		c_fkeyd += cpu_ns(keyd_pid) - k0;
+		n_f += (uint64_t)(rounds / 4 + rounds / 40);   /* and the warm-up */
 		close(rfd);
 		if (l.p50 < fl.p50)
 			fl = l;
 		fd = bench_api_connect(api);
 		if (fd < 0)
 			bench_die("cannot connect to iamd");
+		uint64_t i0 = ip > 0 ? cpu_ns(ip) : 0;
+		k0 = cpu_ns(keyd_pid);
 		l = bench_measure_latency(fd, rounds / 4);
+		c_iamd += ip > 0 ? cpu_ns(ip) - i0 : 0;
+		c_gkeyd += cpu_ns(keyd_pid) - k0;
+		n_g += (uint64_t)(rounds / 4 + rounds / 40);
 		close(fd);
 		if (l.p50 < gl.p50)
 			gl = l;
 	}
+	if (n_f && n_g)
+		printf("# cpu per call (schedstat): floor relay %.1f us + keyd Echo %.1f us; "
+		       "GetCredentials iamd %.1f us + keyd MintSession %.1f us\n",
+		       c_relay / 1e3 / (double)n_f, c_fkeyd / 1e3 / (double)n_f,
+		       c_iamd / 1e3 / (double)n_g, c_gkeyd / 1e3 / (double)n_g);
 	printf("bench: hostroles_double_hop_floor p50_us=%.1f p99_us=%.1f ops_s=%.0f\n", fl.p50,
 	       fl.p99, fl.ops_s);
 	fflush(stdout);
