@@ -28,6 +28,7 @@
 #include "ops.h"
 #include "peer.h"
 #include "sd.h"
+#include "sts_session.h"
 #include "policy/policy.h"
 #include "util/arena.h"
 
@@ -97,8 +98,7 @@ static char *session_name(struct call *c, const struct peer_ident *p, bool by_un
 static int trust_allows(struct call *c, const Iam__Role *role, const struct peer_ident *p,
 			bool *ret)
 {
-	struct policy *pol = NULL;
-	struct policy_diag d;
+	const struct policy *pol = NULL;
 	char uid[16], gid[16];
 	const char *v_unit[1] = { p->unit }, *v_inv[1] = { p->invocation_id },
 		   *v_uid[1] = { uid }, *v_gid[1] = { gid }, *v_exe[1] = { p->exe };
@@ -115,9 +115,11 @@ static int trust_allows(struct call *c, const Iam__Role *role, const struct peer
 	if (p->exe[0])
 		ctx[n++] = (struct policy_ctx_entry){ "iamd:ExePath", v_exe, 1 };
 
+	/* compiled once per role and store generation (sts_session.c's
+	 * cache, as AssumeRole's) */
 	const char *doc = role->assume_role_policy_document;
-	memset(&d, 0, sizeof(d));
-	int r = policy_parse(doc, strlen(doc), POLICY_TRUST, role->role_name, &pol, &d);
+	int r = doc ? sts_trust_policy_get(c, entity_account(c), role->role_name, doc, &pol)
+		    : -EIO;
 	if (r < 0)
 		return r;
 	*ret = false;
@@ -137,7 +139,6 @@ static int trust_allows(struct call *c, const Iam__Role *role, const struct peer
 			break;
 		*ret = res.decision == POLICY_ALLOW;
 	}
-	policy_free(pol);
 	return r < 0 ? r : 0;
 }
 
