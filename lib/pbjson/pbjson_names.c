@@ -123,12 +123,25 @@ int pbjson_field_aws_name(const ProtobufCFieldDescriptor *f, char *buf,
 	return pbjson_name_to_aws(f->name, buf, size);
 }
 
+/* Members that AWS spells in lower case, unlike every other: STS's
+ * PolicyDescriptorType has "arn" (PolicyArns.member.N.arn, the CLI's
+ * --policy-arns arn=..., boto3's PolicyArns=[{'arn': ...}]). */
+static const struct {
+	const char *message, *member;
+} lower_members[] = {
+	{ "iam.PolicyDescriptorType", "arn" },
+};
+
 const ProtobufCFieldDescriptor *
 pbjson_field_by_aws_name(const ProtobufCMessageDescriptor *d, const char *aws)
 {
 	char snake[PBJSON_NAME_MAX], back[PBJSON_NAME_MAX];
 	const ProtobufCFieldDescriptor *f;
 
+	for (size_t i = 0; i < NELEM(lower_members); i++)
+		if (strcmp(d->name, lower_members[i].message) == 0 &&
+		    strcmp(aws, lower_members[i].member) == 0)
+			return protobuf_c_message_descriptor_get_field_by_name(d, aws);
 	if (pbjson_name_from_aws(aws, snake, sizeof(snake)) < 0)
 		return NULL;
 	f = protobuf_c_message_descriptor_get_field_by_name(d, snake);

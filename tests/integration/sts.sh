@@ -242,8 +242,8 @@ like "$ERR" 'because no session policy allows the iam:ListUsers action' "AccessD
 run "$IAMCTL" iam create-policy --policy-name list-roles --policy-document "$(allow '"iam:ListRoles"' '"*"')"
 LR_ARN=$(j '["Policy"]["Arn"]')
 as alice run "$IAMCTL" sts assume-role --role-arn "arn:aws:iam::$A:role/r1" --role-session-name p2 \
-	--policy-arns "Arn=$LR_ARN"
-is "$RC" 0 "assumed with a managed session policy (PolicyArns)"
+	--policy-arns "arn=$LR_ARN"
+is "$RC" 0 "assumed with a managed session policy (PolicyArns, arn= as the AWS CLI spells it)"
 take P2
 sess P2 run "$IAMCTL" iam list-roles
 is "$RC" 0 "ListRoles: allowed by the role and the managed session policy"

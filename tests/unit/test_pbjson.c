@@ -12,6 +12,7 @@
 #include "iam.pb-c.h"
 #include "iam_policy.pb-c.h"
 #include "iam_role.pb-c.h"
+#include "sts.pb-c.h"
 #include "pbjson/pbjson.h"
 #include "pbjson_test.pb-c.h"
 #include "util/isotime.h"
@@ -109,6 +110,10 @@ static void test_names(void)
 	tap_ok(pbjson_field_by_aws_name(&iam__user__descriptor, "Username") == NULL &&
 	       pbjson_field_by_aws_name(&iam__user__descriptor, "userName") == NULL,
 	       "member names are case-sensitive, as in AWS");
+	tap_ok(pbjson_field_by_aws_name(&iam__policy_descriptor_type__descriptor, "arn") != NULL,
+	       "STS PolicyDescriptorType's member is \"arn\" in lower case, as AWS spells it");
+	tap_ok(pbjson_field_by_aws_name(&iam__user__descriptor, "arn") == NULL,
+	       "but User's is \"Arn\"");
 }
 
 static void test_isotime(void)
