@@ -1,9 +1,8 @@
 /* op_mfa: virtual MFA devices (docs/mfa.md): CreateVirtualMFADevice,
  * EnableMFADevice, DeactivateMFADevice, ResyncMFADevice,
- * DeleteVirtualMFADevice, ListMFADevices, ListVirtualMFADevices,
- * TagMFADevice, UntagMFADevice, ListMFADeviceTags with AWS's semantics,
- * limits and errors; and the check of SerialNumber/TokenCode for STS
- * (op_mfa_sts_verify, ops.h).
+ * DeleteVirtualMFADevice with AWS's semantics, limits and errors, and the
+ * record helpers (op_mfa.h) that op_mfa_list.c (the lists and tags) and
+ * op_mfa_sts.c (STS's SerialNumber/TokenCode) share.
  *
  * A device's record (STORE_DB_MFA_DEVICES, account "/" lower(name)) holds
  * no seed: iam-keyd derives it from its master key and the record's nonce
@@ -19,12 +18,12 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "authn.h"
 #include "dispatch.h"
 #include "entity.h"
 #include "iam_mfa.pb-c.h"
 #include "iamd.h"
 #include "keyd_client.h"
+#include "op_mfa.h"
 #include "ops.h"
 #include "sd.h"
 #include "store.pb-c.h"
@@ -114,7 +113,7 @@ static char *mfa_arn(struct call *c, const char *path, const char *name)
 }
 
 /* The device name of a serial number of this account, or NULL. */
-static const char *serial_name(struct call *c, const char *serial)
+const char *mfa_serial_name(struct call *c, const char *serial)
 {
 	char *prefix = arena_printf(c->arena, "arn:aws:iam::%s:mfa/", entity_account(c));
 	if (!prefix || !serial || !util_str_has_prefix(serial, prefix))
@@ -129,7 +128,7 @@ static int fail_no_device(struct call *c, const char *serial)
 			 "MFA Device with serial number %s does not exist.", serial);
 }
 
-static int dev_get(struct call *c, const char *name, Iam__MFADeviceRecord **ret)
+int mfa_dev_get(struct call *c, const char *name, Iam__MFADeviceRecord **ret)
 {
 	char key[ENTITY_KEY_MAX];
 	struct store_val v;
@@ -147,12 +146,12 @@ static int dev_get(struct call *c, const char *name, Iam__MFADeviceRecord **ret)
 }
 
 /* The device a serial number names (NoSuchEntity recorded when none). */
-static int dev_load(struct call *c, const char *serial, Iam__MFADeviceRecord **ret)
+int mfa_dev_load(struct call *c, const char *serial, Iam__MFADeviceRecord **ret)
 {
-	const char *name = serial_name(c, serial);
+	const char *name = mfa_serial_name(c, serial);
 	if (!name)
 		return fail_no_device(c, serial);
-	int r = dev_get(c, name, ret);
+	int r = mfa_dev_get(c, name, ret);
 	if (r == 0 && strcmp((*ret)->serial_number, serial) != 0)
 		r = -ENOENT;   /* same name, another path */
 	if (r == -ENOENT)
@@ -160,7 +159,7 @@ static int dev_load(struct call *c, const char *serial, Iam__MFADeviceRecord **r
 	return r < 0 ? op_fail_store(c, r) : 0;
 }
 
-static int dev_put(struct call *c, const Iam__MFADeviceRecord *rec, bool create)
+int mfa_dev_put(struct call *c, const Iam__MFADeviceRecord *rec, bool create)
 {
 	char key[ENTITY_KEY_MAX];
 	size_t klen = entity_key(key, entity_account(c), rec->name, NULL);
@@ -221,87 +220,9 @@ int op_mfa_user_has_device(struct call *c, const char *user_id, bool *ret)
 	return 0;
 }
 
-struct mfa_count {
-	size_t all, in_use;
-};
-
-static int count_visit(struct call *c, const char *suffix, size_t len,
-		       const struct store_val *val, bool take, void *userdata)
-{
-	struct mfa_count *n = userdata;
-	(void)suffix;
-	(void)len;
-	(void)take;
-	Iam__MFADeviceRecord *rec = iam__mfadevice_record__unpack(&c->pb, val->len, val->data);
-	if (!rec)
-		return -EIO;
-	n->all++;
-	n->in_use += rec->user_id != NULL;
-	return 0;   /* never taken: the walk sees every device */
-}
-
-int op_mfa_count(struct call *c, size_t *ret_all, size_t *ret_in_use)
-{
-	struct mfa_count n = { 0 };
-	struct entity_page p = { .kind = 'C' };
-	char prefix[ENTITY_KEY_MAX];
-	if (!entity_key(prefix, entity_account(c), "", NULL))
-		return -EINVAL;
-	int r = entity_page_walk(c, STORE_DB_MFA_DEVICES, prefix, &p, count_visit, &n);
-	if (r < 0)
-		return r;
-	*ret_all = n.all;
-	*ret_in_use = n.in_use;
-	return 0;
-}
-
-static int user_by_id(struct call *c, const char *user_id, Iam__User **ret)
-{
-	struct store_val v;
-	int r = store_get(c->txn, STORE_DB_USER_IDS, user_id, strlen(user_id), &v);
-	if (r < 0)
-		return r;
-	char *key = arena_strndup(c->arena, v.data, v.len);
-	if (!key)
-		return -ENOMEM;
-	r = store_get(c->txn, STORE_DB_USERS, key, strlen(key), &v);
-	if (r < 0)
-		return r;
-	Iam__UserRecord *rec = iam__user_record__unpack(&c->pb, v.len, v.data);
-	if (!rec || !rec->user)
-		return -EIO;
-	*ret = rec->user;
-	return 0;
-}
-
-/* The device as ListVirtualMFADevices answers it. */
-static int dev_render(struct call *c, const Iam__MFADeviceRecord *rec,
-		      Iam__VirtualMFADevice **ret)
-{
-	Iam__VirtualMFADevice *d = arena_alloc(c->arena, sizeof(*d));
-	if (!d)
-		return -ENOMEM;
-	iam__virtual_mfadevice__init(d);
-	d->serial_number = rec->serial_number;
-	d->tags = rec->tags;
-	d->n_tags = rec->n_tags;
-	if (rec->user_id) {
-		Iam__User *u;
-		int r = user_by_id(c, rec->user_id, &u);
-		if (r < 0 && r != -ENOENT)
-			return r;
-		if (r == 0)
-			d->user = op_user_brief(c, u);
-		d->has_enable_date = rec->has_enable_date;
-		d->enable_date = rec->enable_date;
-	}
-	*ret = d;
-	return 0;
-}
-
 /* The user an action names, or the caller (a user, or a user's
  * GetSessionToken session). */
-static int user_resolve(struct call *c, const char *user_name, Iam__User **ret)
+int mfa_user_resolve(struct call *c, const char *user_name, Iam__User **ret)
 {
 	if (!user_name && c->caller.kind == CALLER_USER)
 		user_name = c->caller.user_name;
@@ -311,7 +232,7 @@ static int user_resolve(struct call *c, const char *user_name, Iam__User **ret)
 	return op_user_load(c, user_name, ret);
 }
 
-static int user_resource(struct call *c, const char *user_name, bool required,
+int mfa_user_resource(struct call *c, const char *user_name, bool required,
 			 struct util_verr *e, const char **ret)
 {
 	Iam__User *u;
@@ -323,14 +244,14 @@ static int user_resource(struct call *c, const char *user_name, bool required,
 		*ret = "*";   /* the handler answers ValidationError */
 		return 0;
 	}
-	r = user_resolve(c, user_name, &u);
+	r = mfa_user_resolve(c, user_name, &u);
 	if (r < 0)
 		return r;
 	*ret = u->arn;
 	return 0;
 }
 
-static int serial_resource(struct call *c, const char *serial, struct util_verr *e,
+int mfa_serial_resource(struct call *c, const char *serial, struct util_verr *e,
 			   const char **ret)
 {
 	serial_check(serial, e);
@@ -341,7 +262,7 @@ static int serial_resource(struct call *c, const char *serial, struct util_verr 
 	return *ret ? 0 : -ENOMEM;
 }
 
-static int list_check(struct call *c, const char *marker, bool has_max, int32_t max,
+int mfa_list_check(struct call *c, const char *marker, bool has_max, int32_t max,
 		      struct util_verr *e)
 {
 	util_name_check_marker(marker, "marker", e);
@@ -385,7 +306,7 @@ static int create_resume(struct call *c, void *state, const struct keyd_reply *r
 		return call_fail(c, -EPROTO, "ServiceFailure", NULL);
 	rec->has_key_version = true;
 	rec->key_version = k->key_version;
-	int r = dev_put(c, rec, true);
+	int r = mfa_dev_put(c, rec, true);
 	if (r == -EEXIST)
 		return fail_exists(c);
 	if (r < 0)
@@ -418,7 +339,7 @@ int op_create_virtual_mfa_device(struct call *c, const ProtobufCMessage *m,
 	(void)ret;
 	if (!rec || !nonce)
 		return -ENOMEM;
-	int r = dev_get(c, req->virtual_mfa_device_name, &old);
+	int r = mfa_dev_get(c, req->virtual_mfa_device_name, &old);
 	if (r == 0)
 		return fail_exists(c);
 	if (r != -ENOENT)
@@ -470,7 +391,7 @@ static int pair_resource(struct call *c, const char *user_name, const char *seri
 	serial_check(serial, &e);
 	code_check(code1, "authenticationCode1", &e);
 	code_check(code2, "authenticationCode2", &e);
-	return user_resource(c, user_name, true, &e, ret);
+	return mfa_user_resource(c, user_name, true, &e, ret);
 }
 
 static int pair_resume(struct call *c, void *state, const struct keyd_reply *rep,
@@ -486,7 +407,7 @@ static int pair_resume(struct call *c, void *state, const struct keyd_reply *rep
 		return fail_bad_code(c);
 	/* read again: the device or the user may have changed meanwhile */
 	int r = op_user_load(c, st->user_name, &u);
-	if (r < 0 || (r = dev_load(c, st->serial, &rec)) < 0)
+	if (r < 0 || (r = mfa_dev_load(c, st->serial, &rec)) < 0)
 		return r;
 	if (rec->has_last_step && k->step <= rec->last_step)
 		return fail_bad_code(c);
@@ -512,7 +433,7 @@ static int pair_resume(struct call *c, void *state, const struct keyd_reply *rep
 	rec->has_last_step = rec->has_drift = true;
 	rec->last_step = k->step;
 	rec->drift = k->has_drift ? k->drift : 0;
-	if ((r = dev_put(c, rec, false)) < 0)
+	if ((r = mfa_dev_put(c, rec, false)) < 0)
 		return op_fail_store(c, r);
 	if (st->enable) {
 		Iam__EnableMFADeviceResponse *resp = arena_alloc(c->arena, sizeof(*resp));
@@ -539,7 +460,7 @@ static int pair_start(struct call *c, const char *user_name, const char *serial,
 	if (!st)
 		return -ENOMEM;
 	int r = op_user_load(c, user_name, &u);
-	if (r < 0 || (r = dev_load(c, serial, &rec)) < 0)
+	if (r < 0 || (r = mfa_dev_load(c, serial, &rec)) < 0)
 		return r;
 	if (enable && rec->user_id)
 		return call_fail(c, -EEXIST, "EntityAlreadyExists", "MFA Device is already in use.");
@@ -610,7 +531,7 @@ int op_deactivate_mfa_device_resource(struct call *c, const ProtobufCMessage *m,
 	struct util_verr e;
 	util_verr_init(&e);
 	serial_check(q->serial_number, &e);
-	return user_resource(c, q->user_name, false, &e, ret);
+	return mfa_user_resource(c, q->user_name, false, &e, ret);
 }
 
 int op_deactivate_mfa_device(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **ret)
@@ -622,8 +543,8 @@ int op_deactivate_mfa_device(struct call *c, const ProtobufCMessage *m, Protobuf
 	if (!resp)
 		return -ENOMEM;
 	iam__deactivate_mfadevice_response__init(resp);
-	int r = user_resolve(c, q->user_name, &u);
-	if (r < 0 || (r = dev_load(c, q->serial_number, &rec)) < 0)
+	int r = mfa_user_resolve(c, q->user_name, &u);
+	if (r < 0 || (r = mfa_dev_load(c, q->serial_number, &rec)) < 0)
 		return r;
 	if (!rec->user_id || strcmp(rec->user_id, u->user_id) != 0)
 		return fail_no_device(c, q->serial_number);
@@ -634,7 +555,7 @@ int op_deactivate_mfa_device(struct call *c, const ProtobufCMessage *m, Protobuf
 	rec->has_drift = false;
 	rec->drift = 0;
 	/* last_step stays: a code used before is not accepted again */
-	if ((r = dev_put(c, rec, false)) < 0)
+	if ((r = mfa_dev_put(c, rec, false)) < 0)
 		return op_fail_store(c, r);
 	*ret = &resp->base;
 	return 0;
@@ -647,7 +568,7 @@ int op_delete_virtual_mfa_device_resource(struct call *c, const ProtobufCMessage
 {
 	struct util_verr e;
 	util_verr_init(&e);
-	return serial_resource(c, ((const Iam__DeleteVirtualMFADeviceRequest *)m)->serial_number,
+	return mfa_serial_resource(c, ((const Iam__DeleteVirtualMFADeviceRequest *)m)->serial_number,
 			       &e, ret);
 }
 
@@ -661,7 +582,7 @@ int op_delete_virtual_mfa_device(struct call *c, const ProtobufCMessage *m,
 	if (!resp)
 		return -ENOMEM;
 	iam__delete_virtual_mfadevice_response__init(resp);
-	int r = dev_load(c, q->serial_number, &rec);
+	int r = mfa_dev_load(c, q->serial_number, &rec);
 	if (r < 0)
 		return r;
 	if (rec->user_id)
@@ -672,359 +593,4 @@ int op_delete_virtual_mfa_device(struct call *c, const ProtobufCMessage *m,
 		return op_fail_store(c, r);
 	*ret = &resp->base;
 	return 0;
-}
-
-/* ---- ListMFADevices, ListVirtualMFADevices ---- */
-
-struct list_devices {
-	const char *status;                  /* Assigned, Unassigned, Any */
-	Iam__VirtualMFADevice **virt;
-	Iam__MFADevice **mfa;
-	const char *user_name;
-	size_t n;
-};
-
-static int virtual_visit(struct call *c, const char *suffix, size_t len,
-			 const struct store_val *val, bool take, void *userdata)
-{
-	struct list_devices *l = userdata;
-	(void)suffix;
-	(void)len;
-	Iam__MFADeviceRecord *rec = iam__mfadevice_record__unpack(&c->pb, val->len, val->data);
-	if (!rec || !rec->serial_number)
-		return -EIO;
-	bool assigned = rec->user_id != NULL;
-	if ((strcmp(l->status, "Assigned") == 0 && !assigned) ||
-	    (strcmp(l->status, "Unassigned") == 0 && assigned))
-		return 0;
-	if (take) {
-		int r = dev_render(c, rec, &l->virt[l->n]);
-		if (r < 0)
-			return r;
-		l->n++;
-	}
-	return 1;
-}
-
-/* The index's suffix is lower(device name): the device is read by it. */
-static int user_visit(struct call *c, const char *suffix, size_t len,
-		      const struct store_val *val, bool take, void *userdata)
-{
-	struct list_devices *l = userdata;
-	Iam__MFADeviceRecord *rec;
-	(void)val;
-	if (!take)
-		return 1;
-	char *name = arena_strndup(c->arena, suffix, len);
-	Iam__MFADevice *d = arena_alloc(c->arena, sizeof(*d));
-	if (!name || !d)
-		return -ENOMEM;
-	int r = dev_get(c, name, &rec);
-	if (r < 0)
-		return r == -ENOENT ? -EIO : r;
-	iam__mfadevice__init(d);
-	d->user_name = (char *)l->user_name;
-	d->serial_number = rec->serial_number;
-	d->has_enable_date = rec->has_enable_date;
-	d->enable_date = rec->enable_date;
-	l->mfa[l->n++] = d;
-	return 1;
-}
-
-int op_list_mfa_devices_resource(struct call *c, const ProtobufCMessage *m, const char **ret)
-{
-	const Iam__ListMFADevicesRequest *q = (const Iam__ListMFADevicesRequest *)m;
-	struct util_verr e;
-	util_verr_init(&e);
-	int r = list_check(c, q->marker, q->has_max_items, q->max_items, &e);
-	if (r < 0)
-		return r;
-	return user_resource(c, q->user_name, false, &e, ret);
-}
-
-int op_list_mfa_devices(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **ret)
-{
-	const Iam__ListMFADevicesRequest *q = (const Iam__ListMFADevicesRequest *)m;
-	Iam__ListMFADevicesResponse *resp = arena_alloc(c->arena, sizeof(*resp));
-	struct entity_page p = { .kind = 'M', .marker = q->marker,
-				 .has_max = q->has_max_items, .max = q->max_items };
-	int32_t max = p.has_max ? p.max : UTIL_MAX_ITEMS_DEFAULT;
-	struct list_devices l = { 0 };
-	char prefix[ENTITY_KEY_MAX];
-	Iam__User *u;
-	if (!resp)
-		return -ENOMEM;
-	iam__list_mfadevices_response__init(resp);
-	int r = user_resolve(c, q->user_name, &u);
-	if (r < 0)
-		return r;
-	l.user_name = u->user_name;
-	l.mfa = arena_alloc(c->arena, sizeof(*l.mfa) * (size_t)(max + 1));
-	if (!l.mfa || !entity_key(prefix, u->user_id, "", NULL))
-		return -ENOMEM;
-	r = entity_page_walk(c, STORE_DB_USER_MFA_DEVICES, prefix, &p, user_visit, &l);
-	if (r < 0)
-		return op_fail_store(c, r);
-	resp->mfa_devices = l.mfa;
-	resp->n_mfa_devices = l.n;
-	resp->has_is_truncated = true;
-	resp->is_truncated = p.truncated;
-	resp->marker = p.next_marker;
-	*ret = &resp->base;
-	return 0;
-}
-
-int op_list_virtual_mfa_devices_resource(struct call *c, const ProtobufCMessage *m,
-					 const char **ret)
-{
-	const Iam__ListVirtualMFADevicesRequest *q = (const Iam__ListVirtualMFADevicesRequest *)m;
-	struct util_verr e;
-	util_verr_init(&e);
-	if (q->assignment_status && strcmp(q->assignment_status, "Assigned") != 0 &&
-	    strcmp(q->assignment_status, "Unassigned") != 0 &&
-	    strcmp(q->assignment_status, "Any") != 0)
-		util_verr_add(&e, "assignmentStatus", q->assignment_status,
-			      "Member must satisfy enum value set: [Unassigned, Any, Assigned]");
-	int r = list_check(c, q->marker, q->has_max_items, q->max_items, &e);
-	if (r < 0)
-		return r;
-	*ret = "*";
-	return 0;
-}
-
-int op_list_virtual_mfa_devices(struct call *c, const ProtobufCMessage *m,
-				ProtobufCMessage **ret)
-{
-	const Iam__ListVirtualMFADevicesRequest *q = (const Iam__ListVirtualMFADevicesRequest *)m;
-	Iam__ListVirtualMFADevicesResponse *resp = arena_alloc(c->arena, sizeof(*resp));
-	struct entity_page p = { .kind = 'V', .marker = q->marker,
-				 .has_max = q->has_max_items, .max = q->max_items };
-	int32_t max = p.has_max ? p.max : UTIL_MAX_ITEMS_DEFAULT;
-	struct list_devices l = { .status = q->assignment_status ? q->assignment_status : "Any" };
-	char prefix[ENTITY_KEY_MAX];
-	l.virt = arena_alloc(c->arena, sizeof(*l.virt) * (size_t)(max + 1));
-	if (!resp || !l.virt || !entity_key(prefix, entity_account(c), "", NULL))
-		return -ENOMEM;
-	iam__list_virtual_mfadevices_response__init(resp);
-	int r = entity_page_walk(c, STORE_DB_MFA_DEVICES, prefix, &p, virtual_visit, &l);
-	if (r < 0)
-		return op_fail_store(c, r);
-	resp->virtual_mfa_devices = l.virt;
-	resp->n_virtual_mfa_devices = l.n;
-	resp->has_is_truncated = true;
-	resp->is_truncated = p.truncated;
-	resp->marker = p.next_marker;
-	*ret = &resp->base;
-	return 0;
-}
-
-/* ---- TagMFADevice, UntagMFADevice, ListMFADeviceTags ---- */
-
-int op_tag_mfa_device_resource(struct call *c, const ProtobufCMessage *m, const char **ret)
-{
-	const Iam__TagMFADeviceRequest *q = (const Iam__TagMFADeviceRequest *)m;
-	struct util_verr e;
-	util_verr_init(&e);
-	entity_tags_check(q->tags, q->n_tags, &e);
-	return serial_resource(c, q->serial_number, &e, ret);
-}
-
-int op_tag_mfa_device(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **ret)
-{
-	const Iam__TagMFADeviceRequest *q = (const Iam__TagMFADeviceRequest *)m;
-	Iam__TagMFADeviceResponse *resp = arena_alloc(c->arena, sizeof(*resp));
-	Iam__MFADeviceRecord *rec;
-	if (!resp)
-		return -ENOMEM;
-	iam__tag_mfadevice_response__init(resp);
-	int r = dev_load(c, q->serial_number, &rec);
-	if (r < 0)
-		return r;
-	r = entity_tags_merge(c, &rec->tags, &rec->n_tags, q->tags, q->n_tags);
-	if (r < 0 || (r = dev_put(c, rec, false)) < 0)
-		return op_fail_store(c, r);
-	*ret = &resp->base;
-	return 0;
-}
-
-int op_untag_mfa_device_resource(struct call *c, const ProtobufCMessage *m, const char **ret)
-{
-	const Iam__UntagMFADeviceRequest *q = (const Iam__UntagMFADeviceRequest *)m;
-	struct util_verr e;
-	util_verr_init(&e);
-	entity_tag_keys_check(q->tag_keys, q->n_tag_keys, &e);
-	return serial_resource(c, q->serial_number, &e, ret);
-}
-
-int op_untag_mfa_device(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **ret)
-{
-	const Iam__UntagMFADeviceRequest *q = (const Iam__UntagMFADeviceRequest *)m;
-	Iam__UntagMFADeviceResponse *resp = arena_alloc(c->arena, sizeof(*resp));
-	Iam__MFADeviceRecord *rec;
-	if (!resp)
-		return -ENOMEM;
-	iam__untag_mfadevice_response__init(resp);
-	int r = dev_load(c, q->serial_number, &rec);
-	if (r < 0)
-		return r;
-	if (entity_tags_untag(rec->tags, &rec->n_tags, q->tag_keys, q->n_tag_keys) > 0 &&
-	    (r = dev_put(c, rec, false)) < 0)
-		return op_fail_store(c, r);
-	*ret = &resp->base;
-	return 0;
-}
-
-int op_list_mfa_device_tags_resource(struct call *c, const ProtobufCMessage *m,
-				     const char **ret)
-{
-	const Iam__ListMFADeviceTagsRequest *q = (const Iam__ListMFADeviceTagsRequest *)m;
-	struct util_verr e;
-	util_verr_init(&e);
-	util_name_check_marker(q->marker, "marker", &e);
-	util_name_check_max_items(q->has_max_items, q->max_items, "maxItems", &e);
-	return serial_resource(c, q->serial_number, &e, ret);
-}
-
-int op_list_mfa_device_tags(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **ret)
-{
-	const Iam__ListMFADeviceTagsRequest *q = (const Iam__ListMFADeviceTagsRequest *)m;
-	Iam__ListMFADeviceTagsResponse *resp = arena_alloc(c->arena, sizeof(*resp));
-	Iam__MFADeviceRecord *rec;
-	struct entity_tag_page p;
-	if (!resp)
-		return -ENOMEM;
-	iam__list_mfadevice_tags_response__init(resp);
-	int r = dev_load(c, q->serial_number, &rec);
-	if (r < 0)
-		return r;
-	r = entity_tags_page(c, rec->tags, rec->n_tags, q->marker, q->has_max_items,
-			     q->max_items, &p);
-	if (r < 0)
-		return r;
-	resp->tags = p.tags;
-	resp->n_tags = p.n_tags;
-	resp->has_is_truncated = true;
-	resp->is_truncated = p.truncated;
-	resp->marker = p.marker;
-	*ret = &resp->base;
-	return 0;
-}
-
-/* ---- STS: SerialNumber and TokenCode (GetSessionToken, AssumeRole) ---- */
-
-#define MSG_MFA_INVALID "MultiFactorAuthentication failed with invalid MFA one time pass code. "
-#define MSG_MFA_UNKNOWN "MultiFactorAuthentication failed, unable to validate MFA code. " \
-	"Please verify your MFA serial number is valid and associated with this user."
-
-struct sts_mfa {
-	const char *serial;
-	const char *user_id;
-	Keyd__SessionClaims *claims;
-	call_resume_fn next;
-	void *next_state;
-};
-
-/* Marks `step` used on the device, in a write transaction of its own (the
- * STS actions run in read transactions): -EALREADY when that step or a
- * later one was used already (a replay), -ENOENT when the device is no
- * longer the user's. */
-static int step_use(struct call *c, const struct sts_mfa *st, int64_t step)
-{
-	struct store_txn *t = NULL, *saved = c->txn;
-	Iam__MFADeviceRecord *rec;
-	const char *name = serial_name(c, st->serial);
-	if (!name)
-		return -ENOENT;
-	int r = store_txn_begin(c->d->store, true, &t);
-	if (r < 0)
-		return r;
-	c->txn = t;
-	r = dev_get(c, name, &rec);
-	if (r == 0 && (!rec->user_id || strcmp(rec->user_id, st->user_id) != 0 ||
-		       strcmp(rec->serial_number, st->serial) != 0))
-		r = -ENOENT;
-	if (r == 0 && rec->has_last_step && step <= rec->last_step)
-		r = -EALREADY;
-	if (r == 0) {
-		rec->has_last_step = true;
-		rec->last_step = step;
-		r = dev_put(c, rec, false);
-	}
-	c->txn = saved;
-	if (r == 0)
-		return store_txn_commit(t);
-	store_txn_abort(t);
-	return r;
-}
-
-static int sts_mfa_resume(struct call *c, void *state, const struct keyd_reply *rep,
-			  ProtobufCMessage **ret)
-{
-	struct sts_mfa *st = state;
-	(void)ret;
-	if (rep->err || rep->code != KEYD__CODE__OK || !rep->result)
-		return call_keyd_fail(c, rep);
-	const Keyd__VerifyTotpResponse *k = (const Keyd__VerifyTotpResponse *)rep->result;
-	if (!k->valid || !k->has_step) {
-		iamd_log_call(LOG_NOTICE, c, "%s: MFA code refused for %s", c->op->name,
-			      st->serial);
-		return call_fail(c, -EACCES, "AccessDenied", MSG_MFA_INVALID);
-	}
-	int r = step_use(c, st, k->step);
-	if (r == -EALREADY) {
-		iamd_log_call(LOG_NOTICE, c, "%s: MFA code of %s used again", c->op->name,
-			      st->serial);
-		return call_fail(c, -EACCES, "AccessDenied", MSG_MFA_INVALID);
-	}
-	if (r == -ENOENT)
-		return call_fail(c, -EACCES, "AccessDenied", MSG_MFA_UNKNOWN);
-	if (r < 0)
-		return op_fail_store(c, r);
-	st->claims->has_mfa_present = st->claims->has_mfa_auth_time = true;
-	st->claims->mfa_present = true;
-	st->claims->mfa_auth_time = c->now;
-	return authn_mint(c, st->claims, st->next, st->next_state);
-}
-
-int op_mfa_sts_verify(struct call *c, const char *serial, const char *code,
-		      Keyd__SessionClaims *claims, call_resume_fn next, void *next_state)
-{
-	struct sts_mfa *st = arena_zalloc(c->arena, sizeof(*st));
-	Iam__MFADeviceRecord *rec;
-	const char *name = serial_name(c, serial);
-	if (!st)
-		return -ENOMEM;
-	/* a caller still as claimed (authn.h, deferred verification) is
-	 * proven first: this outcome is dropped, VerifySigV4 goes to keyd and
-	 * the pipeline runs again, so no code is tried or used for a request
-	 * whose signature does not verify */
-	if (c->authn_deferred)
-		return call_fail(c, -EACCES, "AccessDenied", MSG_MFA_UNKNOWN);
-	if (!code)
-		return call_fail(c, -EACCES, "AccessDenied", MSG_MFA_INVALID);
-	/* the calling user's device (a user, or a user's session token) */
-	if (c->caller.kind != CALLER_USER || !c->caller.user_id || !name)
-		return call_fail(c, -EACCES, "AccessDenied", MSG_MFA_UNKNOWN);
-	int r = dev_get(c, name, &rec);
-	if (r == -ENOENT || (r == 0 && (!rec->user_id ||
-					strcmp(rec->user_id, c->caller.user_id) != 0 ||
-					strcmp(rec->serial_number, serial) != 0)))
-		return call_fail(c, -EACCES, "AccessDenied", MSG_MFA_UNKNOWN);
-	if (r < 0)
-		return op_fail_store(c, r);
-	st->serial = serial;
-	st->user_id = c->caller.user_id;
-	st->claims = claims;
-	st->next = next;
-	st->next_state = next_state;
-	Keyd__VerifyTotpRequest kr = KEYD__VERIFY_TOTP_REQUEST__INIT;
-	kr.has_nonce = kr.has_key_version = true;
-	kr.nonce = rec->nonce;
-	kr.key_version = rec->key_version;
-	kr.code = (char *)code;
-	kr.has_drift = rec->has_drift;
-	kr.drift = rec->drift;
-	kr.has_last_step = rec->has_last_step && rec->last_step >= 0;
-	kr.last_step = rec->last_step;
-	return call_keyd(c, KEYD__REQUEST__OP_VERIFY_TOTP, &kr.base, sts_mfa_resume, st);
 }

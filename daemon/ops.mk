@@ -24,4 +24,4 @@ IAMD_OPS_SOURCES += daemon/op_sts.h daemon/op_sts_token.c daemon/sts_session.c \
 IAMD_OPS_SOURCES += daemon/op_instance_profile.c daemon/op_host_assoc.c
 IAMD_OPS_SOURCES += daemon/op_get_credentials.c daemon/peer.c daemon/peer.h
 # virtual MFA devices (TOTP codes checked by iam-keyd)
-IAMD_OPS_SOURCES += daemon/op_mfa.c
+IAMD_OPS_SOURCES += daemon/op_mfa.c daemon/op_mfa.h daemon/op_mfa_list.c daemon/op_mfa_sts.c
