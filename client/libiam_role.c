@@ -34,87 +34,17 @@
 #include "libiam_internal.h"
 #include "sts.pb-c.h"
 #include "util/isotime.h"
+#include "util/sha1.h"
 
 #define EXPIRY_WINDOW (15 * 60)
 
-/* ---- SHA-1 (FIPS 180-4), for the cache file's name only ---- */
-
-struct sha1 {
-	uint32_t h[5];
-	uint64_t len;
-	uint8_t buf[64];
-	size_t n;
-};
-
-static uint32_t rol(uint32_t x, int k)
-{
-	return (x << k) | (x >> (32 - k));
-}
-
-static void sha1_block(struct sha1 *s, const uint8_t *p)
-{
-	uint32_t w[80], a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3], e = s->h[4];
-	for (int i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (int i = 16; i < 80; i++)
-		w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-	for (int i = 0; i < 80; i++) {
-		uint32_t f, k;
-		if (i < 20) {
-			f = (b & c) | (~b & d);
-			k = 0x5A827999;
-		} else if (i < 40) {
-			f = b ^ c ^ d;
-			k = 0x6ED9EBA1;
-		} else if (i < 60) {
-			f = (b & c) | (b & d) | (c & d);
-			k = 0x8F1BBCDC;
-		} else {
-			f = b ^ c ^ d;
-			k = 0xCA62C1D6;
-		}
-		uint32_t t = rol(a, 5) + f + e + k + w[i];
-		e = d;
-		d = c;
-		c = rol(b, 30);
-		b = a;
-		a = t;
-	}
-	s->h[0] += a;
-	s->h[1] += b;
-	s->h[2] += c;
-	s->h[3] += d;
-	s->h[4] += e;
-}
-
+/* The cache file's name: SHA-1 in hex, as the AWS CLI names it. */
 static void sha1_hex(const char *data, size_t len, char out[41])
 {
-	struct sha1 s = { { 0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0 }, 0,
-			  { 0 }, 0 };
-	const uint8_t *p = (const uint8_t *)data;
-	uint8_t pad[72] = { 0x80 };
-	s.len = (uint64_t)len * 8;
-	for (size_t i = 0; i < len; i++) {
-		s.buf[s.n++] = p[i];
-		if (s.n == 64) {
-			sha1_block(&s, s.buf);
-			s.n = 0;
-		}
-	}
-	size_t padn = s.n < 56 ? 56 - s.n : 120 - s.n;
-	uint64_t bits = s.len;
-	for (int i = 0; i < 8; i++)
-		pad[padn + (size_t)i] = (uint8_t)(bits >> (56 - 8 * i));
-	for (size_t i = 0; i < padn + 8; i++) {
-		s.buf[s.n++] = pad[i];
-		if (s.n == 64) {
-			sha1_block(&s, s.buf);
-			s.n = 0;
-		}
-	}
-	for (int i = 0; i < 5; i++)
-		snprintf(out + 8 * i, 9, "%08x", s.h[i]);
+	uint8_t d[UTIL_SHA1_LEN];
+	util_sha1((const uint8_t *)data, len, d);
+	for (int i = 0; i < UTIL_SHA1_LEN; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
 /* ---- the cache key: Python's json.dumps(args, sort_keys=True) ---- */

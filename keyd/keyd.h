@@ -187,7 +187,6 @@ int keyd_audit_sign(const struct keyd_key *k, const struct keyd_audit_digest *in
 
 /* ---- keyd_totp.c: virtual MFA devices (docs/mfa.md) ---- */
 
-#define KEYD_SHA1_LEN 20
 #define KEYD_MFA_SEED_LEN 20                 /* bytes: 32 characters of Base32 */
 #define KEYD_MFA_SEED_B32 32
 #define KEYD_MFA_NONCE_MIN 16
@@ -197,9 +196,6 @@ int keyd_audit_sign(const struct keyd_key *k, const struct keyd_audit_digest *in
 #define KEYD_TOTP_WINDOW_MAX 40              /* steps either side, two codes */
 #define KEYD_TOTP_DRIFT_MAX 40               /* steps a device may be off */
 
-void keyd_sha1(const uint8_t *p, size_t len, uint8_t out[KEYD_SHA1_LEN]);
-void keyd_hmac_sha1(const uint8_t *key, size_t klen, const uint8_t *msg, size_t mlen,
-		    uint8_t out[KEYD_SHA1_LEN]);
 /* RFC 4226: the `digits`-digit (1-9) code of `counter`. */
 uint32_t keyd_hotp(const uint8_t *key, size_t klen, uint64_t counter, unsigned digits);
 /* keyed BLAKE2b(master, "iamd/mfa-seed/v1" || nonce), 20 bytes; the nonce

@@ -6,3 +6,4 @@ lib_libiamutil_la_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
 lib_libiamutil_la_LIBADD = $(SODIUM_LIBS)
 lib_libiamutil_la_SOURCES += lib/util/isotime.c lib/util/isotime.h
 lib_libiamutil_la_SOURCES += lib/util/id.c lib/util/id.h lib/util/name.c lib/util/name.h
+lib_libiamutil_la_SOURCES += lib/util/sha1.c lib/util/sha1.h

@@ -50,7 +50,7 @@ else
 	echo "# $bad" >&2
 fi
 incs=$(grep -h -E '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$top_srcdir"/keyd/*.c "$top_srcdir"/keyd/*.h |
-	sed 's/.*"\(.*\)".*/\1/' | sort -u | grep -v -E '^(config\.h|keyd\.h|keyd\.pb-c\.h|rpc/rpc\.h|util/[a-z_]+\.h)$')
+	sed 's/.*"\(.*\)".*/\1/' | sort -u | grep -v -E '^(config\.h|keyd\.h|keyd\.pb-c\.h|rpc/rpc\.h|util/[a-z0-9_]+\.h)$')
 if [ -z "$incs" ]; then
 	ok "keyd/'s own includes are config.h, keyd.h, keyd.pb-c.h, rpc/, util/"
 else

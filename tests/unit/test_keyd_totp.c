@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "keyd.h"
+#include "util/sha1.h"
 #include "rpc/rpc.h"
 #include "util/arena.h"
 #include "../tap.h"
@@ -40,16 +41,16 @@ static void test_sha1(void)
 {
 	uint8_t d[20];
 	char h[41];
-	keyd_sha1((const uint8_t *)"abc", 3, d);
+	util_sha1((const uint8_t *)"abc", 3, d);
 	hex(d, 20, h);
 	is_str(h, "a9993e364706816aba3e25717850c26c9cd0d89d", "SHA-1 'abc' (RFC 3174 test 1)");
 	const char *t2 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-	keyd_sha1((const uint8_t *)t2, strlen(t2), d);
+	util_sha1((const uint8_t *)t2, strlen(t2), d);
 	hex(d, 20, h);
 	is_str(h, "84983e441c3bd26ebaae4aa1f95129e5e54670f1", "SHA-1 test 2 (two blocks)");
 	char *a = malloc(1000000);
 	memset(a, 'a', 1000000);
-	keyd_sha1((const uint8_t *)a, 1000000, d);
+	util_sha1((const uint8_t *)a, 1000000, d);
 	free(a);
 	hex(d, 20, h);
 	is_str(h, "34aa973cd4c4daa4f61eeb2bdbad27316534016f", "SHA-1 a million 'a' (test 3)");
@@ -58,11 +59,11 @@ static void test_sha1(void)
 	char *b = malloc(n4);
 	for (int i = 0; i < 10; i++)
 		memcpy(b + i * 64, t4, 64);
-	keyd_sha1((const uint8_t *)b, n4, d);
+	util_sha1((const uint8_t *)b, n4, d);
 	free(b);
 	hex(d, 20, h);
 	is_str(h, "dea356a2cddd90c7a7ecedc5ebb563934f460452", "SHA-1 test 4 (640 bytes)");
-	keyd_sha1((const uint8_t *)"", 0, d);
+	util_sha1((const uint8_t *)"", 0, d);
 	hex(d, 20, h);
 	is_str(h, "da39a3ee5e6b4b0d3255bfef95601890afd80709", "SHA-1 of nothing");
 }
@@ -72,25 +73,25 @@ static void test_hmac(void)
 	uint8_t d[20], key[80], data[80];
 	char h[41];
 	memset(key, 0x0b, 20);
-	keyd_hmac_sha1(key, 20, (const uint8_t *)"Hi There", 8, d);
+	util_hmac_sha1(key, 20, (const uint8_t *)"Hi There", 8, d);
 	hex(d, 20, h);
 	is_str(h, "b617318655057264e28bc0b6fb378c8ef146be00", "HMAC-SHA1 RFC 2202 case 1");
-	keyd_hmac_sha1((const uint8_t *)"Jefe", 4,
+	util_hmac_sha1((const uint8_t *)"Jefe", 4,
 		       (const uint8_t *)"what do ya want for nothing?", 28, d);
 	hex(d, 20, h);
 	is_str(h, "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79", "case 2");
 	memset(key, 0xaa, 20);
 	memset(data, 0xdd, 50);
-	keyd_hmac_sha1(key, 20, data, 50, d);
+	util_hmac_sha1(key, 20, data, 50, d);
 	hex(d, 20, h);
 	is_str(h, "125d7342b9ac11cd91a39af48aa17b4f63f175d3", "case 3");
 	memset(key, 0xaa, 80);
 	const char *m6 = "Test Using Larger Than Block-Size Key - Hash Key First";
-	keyd_hmac_sha1(key, 80, (const uint8_t *)m6, strlen(m6), d);
+	util_hmac_sha1(key, 80, (const uint8_t *)m6, strlen(m6), d);
 	hex(d, 20, h);
 	is_str(h, "aa4ae5e15272d00e95705637ce8a3b55ed402112", "case 6 (key longer than a block)");
 	const char *m7 = "Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data";
-	keyd_hmac_sha1(key, 80, (const uint8_t *)m7, strlen(m7), d);
+	util_hmac_sha1(key, 80, (const uint8_t *)m7, strlen(m7), d);
 	hex(d, 20, h);
 	is_str(h, "e8e99d0f45237d786d6bbaa7965c7808bbff1a91", "case 7");
 }
