@@ -137,13 +137,13 @@ dist_check_SCRIPTS += tests/integration/gateway_js.sh
 TESTS += tests/integration/gateway_js.sh
 EXTRA_DIST += tests/js/package.json tests/js/package-lock.json tests/js/gateway_sdk.mjs \
 	tests/js/install.sh
-# what tests/js/install.sh put in the build tree (npm ci); in an in-tree
-# build the package files are the sources and stay
+# what tests/js/install.sh and gateway_js.sh put in the build tree (npm ci,
+# the script run from there); in an in-tree build those are the sources
 clean-local: clean-js
 clean-js:
 	-rm -rf tests/js/node_modules
 	-test "$(abs_top_srcdir)" = "$(abs_top_builddir)" || \
-		rm -f tests/js/package.json tests/js/package-lock.json
+		rm -f tests/js/package.json tests/js/package-lock.json tests/js/gateway_sdk.mjs
 .PHONY: clean-js
 # iam-gateway: the request deadline, silence and connection limits (raw sockets)
 dist_check_SCRIPTS += tests/integration/gateway_limits.sh
