@@ -44,6 +44,7 @@
 
 #include "api.pb-c.h"
 #include "bench_common.h"
+#include "bench_keyd_relay.h"
 #include "rpc/rpc.h"
 #include "sigv4/sigv4.h"
 #include "util/arena.h"
@@ -68,38 +69,6 @@ static void cleanup(void)
 		waitpid(keyd_pid, NULL, 0);
 		keyd_pid = 0;
 	}
-}
-
-static void keyd_start(const char *bin, const char *runtime)
-{
-	char state[PATH_MAX], pidf[PATH_MAX], log[PATH_MAX];
-	snprintf(state, sizeof(state), "%s/keyd-state", tmpdir);
-	snprintf(pidf, sizeof(pidf), "%s/iam-keyd.pid", runtime);
-	snprintf(log, sizeof(log), "%s/keyd.log", tmpdir);
-	keyd_pid = fork();
-	if (keyd_pid < 0)
-		bench_die("fork");
-	if (keyd_pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		if (fd >= 0)
-			dup2(fd, 2);
-		execl(bin, bin, "--foreground", "--state-dir", state, "--runtime-dir", runtime,
-		      (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 400; i++) {
-		char buf[32] = "";
-		FILE *f = fopen(pidf, "r");
-		if (f) {
-			if (!fgets(buf, sizeof(buf), f))
-				buf[0] = '\0';
-			fclose(f);
-		}
-		if (atoi(buf) == keyd_pid)
-			return;
-		usleep(25000);
-	}
-	bench_die("iam-keyd did not become ready");
 }
 
 /* Starts iam-gateway on `cpu` (< 0: any) on a free loopback port; returns
@@ -374,7 +343,7 @@ int main(void)
 	}
 	strncat(runtime, "/iam-keyd", sizeof(runtime) - strlen(runtime) - 1);
 	mkdir(runtime, 0755);
-	keyd_start(bin, runtime);
+	keyd_pid = bench_keyd_start(bin, tmpdir, runtime);
 	gw_port = gateway_start(gwbin, api,
 				getenv("BENCH_GATEWAY_CPU") ? atoi(getenv("BENCH_GATEWAY_CPU")) : 0);
 	bench_pin(1);

@@ -35,6 +35,7 @@ tests_bench_bench_keyd_LDADD = lib/libiamrpc.la proto/libiamproto.la $(PROTOBUF_
 noinst_PROGRAMS += tests/bench/bench_sts
 tests_bench_bench_sts_SOURCES = tests/bench/bench_sts.c \
 	tests/bench/bench_common.c tests/bench/bench_common.h
+tests_bench_bench_sts_SOURCES += tests/bench/bench_keyd_relay.c tests/bench/bench_keyd_relay.h
 tests_bench_bench_sts_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_bench_bench_sts_LDADD = lib/libiamsigv4.la lib/libiamrpc.la proto/libiamproto.la \
 	lib/libiamutil.la $(PROTOBUF_C_LIBS) $(SODIUM_LIBS)
@@ -51,6 +52,7 @@ tests_bench_bench_audit_LDADD = lib/libiamrpc.la proto/libiamproto.la $(PROTOBUF
 noinst_PROGRAMS += tests/bench/bench_gateway
 tests_bench_bench_gateway_SOURCES = tests/bench/bench_gateway.c \
 	tests/bench/bench_common.c tests/bench/bench_common.h
+tests_bench_bench_gateway_SOURCES += tests/bench/bench_keyd_relay.c tests/bench/bench_keyd_relay.h
 tests_bench_bench_gateway_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_bench_bench_gateway_LDADD = lib/libiamsigv4.la lib/libiamrpc.la proto/libiamproto.la \
 	lib/libiamutil.la $(PROTOBUF_C_LIBS) $(SODIUM_LIBS)
@@ -60,6 +62,7 @@ tests_bench_bench_gateway_LDADD = lib/libiamsigv4.la lib/libiamrpc.la proto/libi
 noinst_PROGRAMS += tests/bench/bench_hostroles
 tests_bench_bench_hostroles_SOURCES = tests/bench/bench_hostroles.c \
 	tests/bench/bench_common.c tests/bench/bench_common.h
+tests_bench_bench_hostroles_SOURCES += tests/bench/bench_keyd_relay.c tests/bench/bench_keyd_relay.h
 tests_bench_bench_hostroles_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 tests_bench_bench_hostroles_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_bench_bench_hostroles_LDADD = client/libiam.la lib/libiamrpc.la proto/libiamproto.la \
