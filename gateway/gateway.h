@@ -10,16 +10,20 @@
  * (lib/pbjson/pbjson_xml.c).
  *
  *   gateway_main.c    options, the listener, limits, signals
- *   gateway_http.c    HTTP requests in, XML answers out; connections counted,
- *                     the request deadline
+ *   gateway_parse.c   the HTTP/1.1 request head
+ *   gateway_conn.c    the HTTP connections: reading requests, writing
+ *                     answers, keep-alive, pipelining, limits, the request
+ *                     deadline, the silence timeout
+ *   gateway_http.c    a request -> the frame to iamd; the Response -> XML
  *   gateway_up.c      the api-socket connections (Hello, pipelining) */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+struct arena;
+struct event;
 struct event_base;
-struct evhttp_request;
 struct gw;
 struct Iam__Response;
 
@@ -44,63 +48,121 @@ struct gw_config {
 	bool verbose;
 };
 
+/* gateway_parse.c: the HTTP/1.1 request head. The parts point into the
+ * caller's buffer. */
+#define GW_MAX_HEADER_COUNT 128
+struct gw_field {
+	const char *p;
+	size_t len;
+};
+struct gw_header {
+	struct gw_field name, value;    /* value without surrounding whitespace */
+};
+struct gw_request {
+	struct gw_field method, target; /* target: the raw request-target */
+	unsigned version;               /* 10 (HTTP/1.0) or 11 */
+	struct gw_header headers[GW_MAX_HEADER_COUNT];
+	size_t n_headers;
+	size_t head_len;                /* through the empty line (leading CRLFs too) */
+	size_t content_length;          /* the body follows the head */
+	bool keep_alive;                /* HTTP/1.1 without close, 1.0 with keep-alive */
+	bool expect_continue;           /* HTTP/1.1 Expect: 100-continue */
+};
+/* Reads the request head at the start of buf[0..len): 1 when it is whole
+ * (*ret filled in), 0 when more bytes are needed, or minus the HTTP status
+ * to answer before closing: -400 (malformed, two different
+ * Content-Lengths, obsolete line folding, control characters), -411
+ * (Transfer-Encoding: chunked; send a Content-Length), -413
+ * (Content-Length above max_body), -417 (an Expect other than
+ * 100-continue), -431 (the head above max_head bytes, or more than
+ * GW_MAX_HEADER_COUNT headers), -501 (another transfer coding), -505
+ * (not HTTP/1.x). */
+int gw_request_parse(const char *buf, size_t len, size_t max_head, size_t max_body,
+		     struct gw_request *ret);
+
 /* gateway_up.c: sends `frame` (a packed Request, its id `id`) to iamd on
  * one of the api-socket connections; when the Response arrives (or the
- * connection fails: resp NULL), done(req, resp, data) is called once. */
-typedef void (*gw_done_fn)(struct evhttp_request *req, const struct Iam__Response *resp,
-			   void *data);
+ * connection fails: resp NULL), done(conn, resp) is called once (resp is
+ * valid during the call only). */
+struct gw_conn;
+typedef void (*gw_done_fn)(struct gw_conn *conn, const struct Iam__Response *resp);
 struct gw_up;
 int gw_up_new(struct event_base *base, const char *socket_path, unsigned n,
 	      struct gw_up **ret);
 void gw_up_free(struct gw_up *u);
 uint64_t gw_up_next_id(struct gw_up *u);
 int gw_up_send(struct gw_up *u, uint64_t id, const uint8_t *frame, size_t len,
-	       struct evhttp_request *req, gw_done_fn done, void *data);
+	       struct gw_conn *conn, gw_done_fn done);
 
-/* gateway_http.c: the request handler (evhttp generic callback; arg: a
- * struct gw_http) and the per-connection bookkeeping.
+/* gateway_conn.c: the HTTP connections. Each accepted connection is read
+ * with one read() per readable event into its buffer; a whole request
+ * (gw_request_parse, then Content-Length bytes of body) goes to
+ * gw_http_forward; one request per connection is at iamd at a time
+ * (pipelined ones wait in the buffer, answered in order); an answer goes
+ * out in one writev as soon as it is rendered. Errors in the request
+ * itself (400, 411, 413, 417, 431, 501, 505) are answered with an XML
+ * ErrorResponse and the connection closed.
  *
- * Every accepted connection gets a struct gw_conn (gw_http_bev, evhttp's
- * bufferevent callback, holds a reference on the connection's bufferevent
- * so that its fate can be read safely). Connections are counted from their
- * accept; at max_conns the listener pauses (new clients wait in the
- * kernel's backlog) until one closes.
+ * Connections are counted from their accept; at max_conns the listener
+ * pauses (new clients wait in the kernel's backlog) until one closes.
  *
  * The request deadline: each request must arrive whole (request line,
  * headers and body) within `deadline` seconds of the moment the gateway
  * starts waiting for it - the accept, or the end of the previous answer on
  * a keep-alive connection - however it trickles in; otherwise the
- * connection is shut down. The silence timeout (evhttp's, per read) still
- * applies on top. A sweep every GW_SWEEP_MS enforces deadlines and
- * releases the bookkeeping of connections evhttp has closed. */
+ * connection is closed (and logged). The silence timeout: a client that
+ * sends nothing (or takes none of an answer) for `timeout` seconds is
+ * dropped. A sweep every GW_SWEEP_MS enforces both. */
 #define GW_DEADLINE 30                 /* seconds for a request to arrive */
 #define GW_SWEEP_MS 250
 
-struct event;
-struct bufferevent;
-struct gw_conn;
+struct evconnlistener;
 struct gw_http {
 	struct gw_up *up;
 	struct event_base *base;
 	struct evconnlistener *listener;
 	unsigned max_conns;
 	unsigned deadline;             /* seconds */
+	unsigned timeout;              /* seconds */
+	size_t max_head, max_body;
 	bool paused;
 	bool verbose;
-	struct gw_conn **conns;        /* n_conns live ones */
+	struct gw_conn **conns;        /* n_conns open ones */
 	size_t n_conns, cap_conns;
 	struct event *sweep;           /* pending while n_conns > 0 */
 	uint64_t n_cut;                /* connections cut by the deadline */
 	uint8_t *frame;                /* the request frame being sent */
 	size_t frame_cap;
+	struct arena *arena;           /* the answer being rendered */
+	struct gw_request req;         /* the request being forwarded */
 };
 int gw_http_init(struct gw_http *h, struct event_base *base, struct gw_up *up,
-		 unsigned max_conns, unsigned deadline);
+		 const struct gw_config *cfg);
 void gw_http_release(struct gw_http *h);
-/* evhttp_set_bevcb's callback (arg: the gw_http). */
-struct bufferevent *gw_http_bev(struct event_base *base, void *arg);
-void gw_http_handle(struct evhttp_request *req, void *arg);
+/* evconnlistener's callback (arg: the gw_http). */
+struct sockaddr;
+void gw_http_accept(struct evconnlistener *l, int fd, struct sockaddr *sa, int salen,
+		    void *arg);
+/* The connection's peer, "127.0.0.1:50123". */
+const char *gw_conn_peer(const struct gw_conn *c);
+/* Queues the answer (status, Content-Type text/xml, the request id header
+ * when not NULL, body) on the connection and writes it at once. */
+void gw_conn_answer(struct gw_conn *c, unsigned status, const char *request_id,
+		    const char *body, size_t len);
+/* Releases what a forwarded request held of its connection: once per
+ * gw_http_forward, after gw_conn_answer (or when the connection is gone:
+ * gw_conn_open false). */
+void gw_conn_request_done(struct gw_conn *c);
+bool gw_conn_open(const struct gw_conn *c);
+
+/* gateway_http.c: a whole request -> the frame to iamd; iamd's Response ->
+ * AWS's XML. */
+void gw_http_forward(struct gw_http *h, struct gw_conn *c, const struct gw_request *r,
+		     const char *body);
+/* An XML ErrorResponse answered by the gateway itself. */
+void gw_http_error(struct gw_conn *c, unsigned status, const char *code, const char *message);
 /* Renders `resp` as AWS's XML into a new malloc'd text; *ret_status is the
  * HTTP status. */
 int gw_http_render(const struct Iam__Response *resp, char **ret, size_t *ret_len,
 		   unsigned *ret_status);
+const char *gw_http_reason(unsigned status);

@@ -13,9 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/http.h>
 #include <event2/listener.h>
 
 #include "gateway.h"
@@ -25,7 +23,6 @@
 struct gw {
 	struct gw_config cfg;
 	struct event_base *base;
-	struct evhttp *http;
 	struct evconnlistener *listener;
 };
 
@@ -182,41 +179,38 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	/* epoll changes made during one turn of the loop are merged and
-	 * applied at its end (evhttp enables and disables reading and writing
-	 * around every request) */
-	struct event_config *ec = event_config_new();
-	if (ec)
-		event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
-	g.base = ec ? event_base_new_with_config(ec) : NULL;
-	if (ec)
-		event_config_free(ec);
-	g.http = g.base ? evhttp_new(g.base) : NULL;
-	if (!g.http || gw_up_new(g.base, g.cfg.socket_path, g.cfg.upstreams, &up) < 0) {
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+	if (strchr(host, ':')) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		inet_pton(AF_INET6, host, &s6->sin6_addr);
+		sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		inet_pton(AF_INET, host, &s4->sin_addr);
+		sl = sizeof(*s4);
+	}
+	g.base = event_base_new();
+	if (!g.base || gw_up_new(g.base, g.cfg.socket_path, g.cfg.upstreams, &up) < 0 ||
+	    gw_http_init(&gh, g.base, up, &g.cfg) < 0) {
 		fprintf(stderr, "iam-gateway: out of memory\n");
 		goto out;
 	}
-	evhttp_set_allowed_methods(g.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
-	evhttp_set_max_headers_size(g.http, (ev_ssize_t)g.cfg.max_headers);
-	evhttp_set_max_body_size(g.http, (ev_ssize_t)g.cfg.max_body);
-	evhttp_set_timeout(g.http, (int)g.cfg.timeout);
-	evhttp_set_default_content_type(g.http, "text/xml");
-	if (gw_http_init(&gh, g.base, up, g.cfg.max_conns, g.cfg.deadline) < 0)
-		goto out;
-	evhttp_set_bevcb(g.http, gw_http_bev, &gh);
-	evhttp_set_gencb(g.http, gw_http_handle, &gh);
-	struct evhttp_bound_socket *bound = evhttp_bind_socket_with_handle(g.http, host,
-									   (ev_uint16_t)port);
-	if (!bound) {
+	g.listener = evconnlistener_new_bind(g.base, gw_http_accept, &gh,
+					     LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC |
+					     LEV_OPT_REUSEABLE, 128, (struct sockaddr *)&ss, (int)sl);
+	if (!g.listener) {
 		fprintf(stderr, "iam-gateway: cannot listen on %s: %s\n", g.cfg.listen,
 			strerror(errno));
 		goto out;
 	}
-	g.listener = evhttp_bound_socket_get_listener(bound);
 	gh.listener = g.listener;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	if (getsockname(evhttp_bound_socket_get_fd(bound), (struct sockaddr *)&ss, &sl) == 0)
+	sl = sizeof(ss);
+	if (getsockname(evconnlistener_get_fd(g.listener), (struct sockaddr *)&ss, &sl) == 0)
 		port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
 						      : ((struct sockaddr_in *)&ss)->sin_port);
 	sigs[0] = evsignal_new(g.base, SIGTERM, on_signal, &g);
@@ -236,9 +230,9 @@ out:
 	for (size_t i = 0; i < 2; i++)
 		if (sigs[i])
 			event_free(sigs[i]);
-	if (g.http)
-		evhttp_free(g.http);
 	gw_http_release(&gh);
+	if (g.listener)
+		evconnlistener_free(g.listener);
 	gw_up_free(up);
 	if (g.base)
 		event_base_free(g.base);

@@ -19,6 +19,7 @@
 #include "api.pb-c.h"
 #include "gateway.h"
 #include "rpc/rpc.h"
+#include "util/arena.h"
 
 #define MAX_ANSWER (64u << 20)
 #define IN_START (64u << 10)
@@ -26,9 +27,8 @@
 struct pending {
 	struct pending *next;
 	uint64_t id;
-	struct evhttp_request *req;
+	struct gw_conn *conn;
 	gw_done_fn done;
-	void *data;
 };
 
 /* One api-socket connection. Writes go straight to the socket while
@@ -55,7 +55,20 @@ struct gw_up {
 	unsigned rr;
 	uint64_t next_id;
 	struct conn *conns;
+	struct arena *arena;       /* the answer being decoded */
+	ProtobufCAllocator pb;     /* draws from arena */
 };
+
+static void *pb_alloc(void *data, size_t size)
+{
+	return arena_alloc(data, size);
+}
+
+static void pb_free(void *data, void *p)
+{
+	(void)data;
+	(void)p;   /* arena_reset after each answer */
+}
 
 static void conn_close(struct conn *c, const char *why)
 {
@@ -79,7 +92,7 @@ static void conn_close(struct conn *c, const char *why)
 	c->hello_pending = false;
 	while (p) {
 		struct pending *next = p->next;
-		p->done(p->req, NULL, p->data);
+		p->done(p->conn, NULL);
 		free(p);
 		p = next;
 	}
@@ -89,7 +102,9 @@ static void conn_close(struct conn *c, const char *why)
  * be closed. */
 static bool conn_answer(struct conn *c, const uint8_t *body, uint32_t len)
 {
-	Iam__Response *resp = iam__response__unpack(NULL, len, body);
+	struct gw_up *u = c->u;
+	arena_reset(u->arena);
+	Iam__Response *resp = iam__response__unpack(&u->pb, len, body);
 	if (!resp) {
 		conn_close(c, "an answer that does not decode");
 		return false;
@@ -97,14 +112,12 @@ static bool conn_answer(struct conn *c, const uint8_t *body, uint32_t len)
 	if (c->hello_pending) {
 		c->hello_pending = false;
 		bool good = resp->result_case == IAM__RESPONSE__RESULT_HELLO;
-		iam__response__free_unpacked(resp, NULL);
 		if (!good)
 			conn_close(c, "Hello refused");
 		return good;
 	}
 	struct pending *pd = c->head;
 	if (!pd || pd->id != resp->id) {
-		iam__response__free_unpacked(resp, NULL);
 		conn_close(c, "an answer to no request");
 		return false;
 	}
@@ -112,8 +125,7 @@ static bool conn_answer(struct conn *c, const uint8_t *body, uint32_t len)
 	if (!c->head)
 		c->tail = NULL;
 	c->n--;
-	pd->done(pd->req, resp, pd->data);
-	iam__response__free_unpacked(resp, NULL);
+	pd->done(pd->conn, resp);
 	free(pd);
 	return true;
 }
@@ -261,7 +273,7 @@ int gw_up_new(struct event_base *base, const char *socket_path, unsigned n,
 	u->n = n ? n : 1;
 	u->path = strdup(socket_path);
 	u->conns = calloc(u->n, sizeof(*u->conns));
-	if (!u->path || !u->conns) {
+	if (!u->path || !u->conns || arena_new(64 * 1024, &u->arena) < 0) {
 		gw_up_free(u);
 		return -ENOMEM;
 	}
@@ -269,6 +281,9 @@ int gw_up_new(struct event_base *base, const char *socket_path, unsigned n,
 		u->conns[i].u = u;
 		u->conns[i].fd = -1;
 	}
+	u->pb.alloc = pb_alloc;
+	u->pb.free = pb_free;
+	u->pb.allocator_data = u->arena;
 	u->next_id = 1;
 	*ret = u;
 	return 0;
@@ -282,6 +297,7 @@ void gw_up_free(struct gw_up *u)
 		conn_close(&u->conns[i], NULL);
 	free(u->conns);
 	free(u->path);
+	arena_free(u->arena);
 	free(u);
 }
 
@@ -291,7 +307,7 @@ uint64_t gw_up_next_id(struct gw_up *u)
 }
 
 int gw_up_send(struct gw_up *u, uint64_t id, const uint8_t *frame, size_t len,
-	       struct evhttp_request *req, gw_done_fn done, void *data)
+	       struct gw_conn *conn, gw_done_fn done)
 {
 	struct conn *c = &u->conns[u->rr++ % u->n];
 	if (c->fd < 0) {
@@ -311,9 +327,8 @@ int gw_up_send(struct gw_up *u, uint64_t id, const uint8_t *frame, size_t len,
 		return r;
 	}
 	p->id = id;
-	p->req = req;
+	p->conn = conn;
 	p->done = done;
-	p->data = data;
 	if (c->tail)
 		c->tail->next = p;
 	else

@@ -1,0 +1,201 @@
+/* gateway_parse: the HTTP/1.1 request head reader of iam-gateway
+ * (gateway.h). A pure function over the bytes received so far: no
+ * allocation, no copy - the request's parts point into the caller's
+ * buffer - so that split reads (call again with more bytes), pipelined
+ * requests (the next one starts at head_len + content_length) and the
+ * fuzzer (tests/fuzz/fuzz_http.c) all see the same code. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include <strings.h>
+
+#include "gateway.h"
+
+/* RFC 9110 tchar */
+static bool is_tchar(unsigned char ch)
+{
+	if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))
+		return true;
+	return ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL;
+}
+
+/* field-value octets: VCHAR, obs-text, SP, HTAB */
+static bool is_vchar(unsigned char ch)
+{
+	return ch == '\t' || (ch >= 0x20 && ch != 0x7f);
+}
+
+static bool field_is(const struct gw_field *f, const char *s)
+{
+	size_t n = strlen(s);
+	return f->len == n && strncasecmp(f->p, s, n) == 0;
+}
+
+/* Does the comma-separated list `v` hold the token `tok` (any case)? */
+static bool list_has(const struct gw_field *v, const char *tok)
+{
+	size_t n = strlen(tok), i = 0;
+	while (i < v->len) {
+		while (i < v->len && (v->p[i] == ' ' || v->p[i] == '\t' || v->p[i] == ','))
+			i++;
+		size_t s = i;
+		while (i < v->len && v->p[i] != ',')
+			i++;
+		size_t e = i;
+		while (e > s && (v->p[e - 1] == ' ' || v->p[e - 1] == '\t'))
+			e--;
+		if (e - s == n && strncasecmp(v->p + s, tok, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The end of the head (just past its empty line) in buf[from..len), or 0. */
+static size_t head_end(const char *buf, size_t len, size_t from)
+{
+	const char *p = buf + from, *end = buf + len;
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		p++;
+		if (p < end && *p == '\n')
+			return (size_t)(p + 1 - buf);
+		if (p + 1 < end && p[0] == '\r' && p[1] == '\n')
+			return (size_t)(p + 2 - buf);
+	}
+	return 0;
+}
+
+/* One line [p, eol) without its CR; the next line's start. */
+static const char *line_next(const char *p, const char *end, const char **ret_eol)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	const char *eol = nl ? nl : end;
+	if (eol > p && eol[-1] == '\r')
+		eol--;
+	*ret_eol = eol;
+	return nl ? nl + 1 : end;
+}
+
+static int parse_request_line(const char *p, const char *eol, struct gw_request *r)
+{
+	const char *s = p;
+	while (p < eol && is_tchar((unsigned char)*p))
+		p++;
+	if (p == s || p == eol || *p != ' ')
+		return -400;
+	r->method.p = s;
+	r->method.len = (size_t)(p - s);
+	s = ++p;
+	while (p < eol && (unsigned char)*p > 0x20 && *p != 0x7f)
+		p++;
+	if (p == s || p == eol || *p != ' ')
+		return -400;
+	r->target.p = s;
+	r->target.len = (size_t)(p - s);
+	p++;
+	if (eol - p != 8 || memcmp(p, "HTTP/", 5) != 0 || p[5] < '0' || p[5] > '9' ||
+	    p[6] != '.' || p[7] < '0' || p[7] > '9')
+		return -400;
+	if (p[5] != '1')
+		return -505;
+	r->version = p[7] == '0' ? 10 : 11;
+	return 0;
+}
+
+static int parse_content_length(const struct gw_field *v, size_t max_body, bool *seen,
+				size_t *cl)
+{
+	size_t n = 0;
+	if (v->len == 0)
+		return -400;
+	for (size_t i = 0; i < v->len; i++) {
+		if (v->p[i] < '0' || v->p[i] > '9')
+			return -400;
+		if (n > (SIZE_MAX - 9) / 10)
+			return -413;
+		n = n * 10 + (size_t)(v->p[i] - '0');
+	}
+	if (*seen && n != *cl)
+		return -400;   /* two different lengths: which body? */
+	*seen = true;
+	*cl = n;
+	return n > max_body ? -413 : 0;
+}
+
+int gw_request_parse(const char *buf, size_t len, size_t max_head, size_t max_body,
+		     struct gw_request *ret)
+{
+	struct gw_request *r = ret;
+	const char *p, *eol, *end;
+	size_t start = 0, hend;
+	bool chunked = false, te = false, cl_seen = false, close = false, keep = false;
+	int rc;
+
+	/* empty lines before a request are ignored (RFC 9112 2.2) */
+	while (start < len && (buf[start] == '\r' || buf[start] == '\n'))
+		start++;
+	hend = start < len ? head_end(buf, len, start) : 0;
+	if (!hend)
+		return len - start > max_head ? -431 : 0;
+	if (hend - start > max_head)
+		return -431;
+	r->n_headers = 0;
+	r->content_length = 0;
+	r->expect_continue = false;
+	p = buf + start;
+	end = buf + hend;
+	p = line_next(p, end, &eol);
+	rc = parse_request_line(buf + start, eol, r);
+	if (rc < 0)
+		return rc;
+	for (;;) {
+		const char *line = p;
+		p = line_next(p, end, &eol);
+		if (eol == line)
+			break;   /* the empty line */
+		if (*line == ' ' || *line == '\t')
+			return -400;   /* obsolete line folding */
+		const char *c = line;
+		while (c < eol && is_tchar((unsigned char)*c))
+			c++;
+		if (c == line || c == eol || *c != ':')
+			return -400;   /* no name, or whitespace before the colon */
+		if (r->n_headers == GW_MAX_HEADER_COUNT)
+			return -431;
+		struct gw_header *h = &r->headers[r->n_headers++];
+		h->name.p = line;
+		h->name.len = (size_t)(c - line);
+		c++;
+		while (c < eol && (*c == ' ' || *c == '\t'))
+			c++;
+		const char *ve = eol;
+		while (ve > c && (ve[-1] == ' ' || ve[-1] == '\t'))
+			ve--;
+		for (const char *q = c; q < ve; q++)
+			if (!is_vchar((unsigned char)*q))
+				return -400;
+		h->value.p = c;
+		h->value.len = (size_t)(ve - c);
+		if (field_is(&h->name, "content-length")) {
+			rc = parse_content_length(&h->value, max_body, &cl_seen, &r->content_length);
+			if (rc < 0)
+				return rc;
+		} else if (field_is(&h->name, "transfer-encoding")) {
+			te = true;
+			chunked = chunked || list_has(&h->value, "chunked");
+		} else if (field_is(&h->name, "connection")) {
+			close = close || list_has(&h->value, "close");
+			keep = keep || list_has(&h->value, "keep-alive");
+		} else if (field_is(&h->name, "expect")) {
+			if (!field_is(&h->value, "100-continue"))
+				return -417;
+			r->expect_continue = r->version == 11;
+		}
+	}
+	if (te)   /* the Query API's bodies are small: a length is required */
+		return chunked ? -411 : -501;
+	r->keep_alive = r->version == 11 ? !close : keep && !close;
+	r->head_len = hend;
+	return 1;
+}
