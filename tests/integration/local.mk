@@ -148,3 +148,7 @@ clean-js:
 # iam-gateway: the request deadline, silence and connection limits (raw sockets)
 dist_check_SCRIPTS += tests/integration/gateway_limits.sh
 TESTS += tests/integration/gateway_limits.sh
+# iam-gateway: its HTTP/1.1 reader (split reads, pipelining, 100-continue,
+# HTTP/1.0, the requests it refuses) with raw sockets and botocore's SigV4
+dist_check_SCRIPTS += tests/integration/gateway_http.sh
+TESTS += tests/integration/gateway_http.sh
