@@ -65,6 +65,7 @@ struct arena;
 struct iamd;
 struct call;
 struct keyd_reply;
+struct peer_cache;
 
 /* One connection's protocol state; owned by the server's connection. */
 struct session {
@@ -77,6 +78,9 @@ struct session {
 	int pidfd;                /* the peer's pidfd taken at accept (peer.h:
 				   * peer_pidfd_take()), owned by the server's
 				   * connection; -1: none */
+	struct peer_cache *peer;  /* GetCredentials' identity of the peer
+				   * (peer.h: peer_cache_ident()), freed with
+				   * the connection; NULL until then */
 	bool hello_done;
 	uint64_t calls;           /* answered so far */
 	char root_arn[64];        /* arn:aws:iam::ACCOUNT:root */

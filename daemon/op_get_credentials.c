@@ -176,6 +176,38 @@ static int get_credentials_resume(struct call *c, void *state, const struct keyd
 	return 0;
 }
 
+/* The association's instance profile and its role, as GetInstanceProfile
+ * shows them (its first role that exists; NULL when it has none), read
+ * straight from the store: each record once, no rendering. */
+static int profile_role(struct call *c, const char *name, Iam__InstanceProfile **ret_prof,
+			Iam__Role **ret_role)
+{
+	char key[ENTITY_KEY_MAX];
+	struct store_val v;
+	Iam__Role *role = NULL;
+	size_t klen = entity_key(key, entity_account(c), name, NULL);
+	int r = klen ? store_get(c->txn, STORE_DB_INSTANCE_PROFILES, key, klen, &v) : -ENOENT;
+	if (r == -ENOENT)
+		return call_fail(c, -ENOENT, "NoSuchEntity",
+				 "Instance Profile %s cannot be found.", name);
+	if (r < 0)
+		return op_fail_store(c, r);
+	Iam__InstanceProfileRecord *rec =
+		iam__instance_profile_record__unpack(&c->pb, v.len, v.data);
+	if (!rec || !rec->instance_profile)
+		return op_fail_store(c, -EIO);
+	for (size_t i = 0; i < rec->n_role_names && !role; i++) {
+		r = entity_role_get(c, rec->role_names[i], &role);
+		if (r == -ENOENT)
+			role = NULL;   /* gone meanwhile: as GetInstanceProfile, skipped */
+		else if (r < 0)
+			return op_fail_store(c, r);
+	}
+	*ret_prof = rec->instance_profile;
+	*ret_role = role;
+	return 0;
+}
+
 int op_get_credentials_resource(struct call *c, const ProtobufCMessage *m, const char **ret)
 {
 	return op_resource_none(c, m, ret);
@@ -191,11 +223,10 @@ static int denied(struct call *c, const struct peer_ident *p, const char *why)
 
 int op_get_credentials(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **ret)
 {
-	struct peer_ident p;
+	const struct peer_ident *pp = NULL;
 	struct match mm = { 0 };
 	struct entity_page pg = { .kind = 'H' };
-	ProtobufCMessage *got;
-	Iam__Role *role;
+	Iam__Role *role = NULL;
 	bool ok;
 	(void)m;
 	(void)ret;
@@ -204,8 +235,8 @@ int op_get_credentials(struct call *c, const ProtobufCMessage *m, ProtobufCMessa
 	 * inherited the socket or later got the same pid */
 	int pidfd = c->session ? c->session->pidfd : -1;
 	int r = pidfd < 0 ? -EBADF
-			  : peer_ident_from_pidfd(pidfd, c->caller.pid, c->caller.uid,
-						  c->caller.gid, &p);
+			  : peer_cache_ident(&c->session->peer, pidfd, c->caller.pid,
+					     c->caller.uid, c->caller.gid, &pp);
 	if (r == -ESRCH)
 		return call_fail(c, -EACCES, "AccessDenied",
 				 "The process that opened this connection (pid %d, uid %u) has "
@@ -219,28 +250,24 @@ int op_get_credentials(struct call *c, const ProtobufCMessage *m, ProtobufCMessa
 				 (int)c->caller.pid, (unsigned)c->caller.uid,
 				 r == -EBADF ? "no pidfd was taken when it connected"
 					     : strerror(-r));
-	mm.peer = &p;
+	const struct peer_ident *p = pp;
+	mm.peer = p;
 	r = entity_page_walk(c, STORE_DB_HOST_ASSOCIATIONS, "iip-assoc-", &pg, match_visit, &mm);
 	if (r < 0)
 		return op_fail_store(c, r);
 	if (!mm.best)
-		return denied(c, &p, "no instance profile is associated with it "
+		return denied(c, p, "no instance profile is associated with it "
 				     "(iamctl iamd associate-instance-profile).");
 	/* the association's account is the call's from here on */
 	if (mm.best->account_id)
 		c->caller.account_id = mm.best->account_id;
-	Iam__GetInstanceProfileRequest g = IAM__GET_INSTANCE_PROFILE_REQUEST__INIT;
-	g.instance_profile_name = mm.best->instance_profile_name;
-	r = op_get_instance_profile(c, &g.base, &got);
+	Iam__InstanceProfile *prof = NULL;
+	r = profile_role(c, mm.best->instance_profile_name, &prof, &role);
 	if (r < 0)
 		return r;
-	Iam__InstanceProfile *prof = ((Iam__GetInstanceProfileResponse *)got)->instance_profile;
-	if (prof->n_roles == 0)
-		return denied(c, &p, "its instance profile has no role.");
-	r = op_role_load(c, prof->roles[0]->role_name, &role);
-	if (r < 0)
-		return r;
-	r = trust_allows(c, role, &p, &ok);
+	if (!role)
+		return denied(c, p, "its instance profile has no role.");
+	r = trust_allows(c, role, p, &ok);
 	if (r < 0)
 		return op_fail_store(c, r);
 	if (!ok)
@@ -248,7 +275,7 @@ int op_get_credentials(struct call *c, const ProtobufCMessage *m, ProtobufCMessa
 				 "Process %d (uid %u, unit %s) is not authorized to perform: "
 				 "sts:AssumeRole on resource: %s (its trust policy allows neither "
 				 HOST_PRINCIPAL " nor " EC2_PRINCIPAL " for this caller)",
-				 (int)p.pid, (unsigned)p.uid, p.unit[0] ? p.unit : "none",
+				 (int)p->pid, (unsigned)p->uid, p->unit[0] ? p->unit : "none",
 				 role->arn);
 
 	struct minted *mt = arena_alloc(c->arena, sizeof(*mt));
@@ -261,7 +288,7 @@ int op_get_credentials(struct call *c, const ProtobufCMessage *m, ProtobufCMessa
 	mt->profile_arn = prof->arn;
 	if ((r = sts_access_key_id_new(c, &cl->access_key_id)) < 0)
 		return r;
-	char *name = session_name(c, &p, mm.rank == 4);
+	char *name = session_name(c, p, mm.rank == 4);
 	if (!name)
 		return -ENOMEM;
 	const char *acct = entity_account(c);
@@ -287,13 +314,13 @@ int op_get_credentials(struct call *c, const ProtobufCMessage *m, ProtobufCMessa
 	 * record shows them, as EC2's role credentials carry
 	 * ec2:SourceInstanceARN */
 	cl->has_host_uid = cl->has_host_gid = true;
-	cl->host_uid = (uint32_t)p.uid;
-	cl->host_gid = (uint32_t)p.gid;
-	cl->host_systemd_unit = p.unit[0] ? entity_strdup(c, p.unit) : NULL;
-	cl->host_invocation_id = p.invocation_id[0] ? entity_strdup(c, p.invocation_id) : NULL;
-	cl->host_exe_path = p.exe[0] ? entity_strdup(c, p.exe) : NULL;
-	if ((p.unit[0] && !cl->host_systemd_unit) ||
-	    (p.invocation_id[0] && !cl->host_invocation_id) || (p.exe[0] && !cl->host_exe_path))
+	cl->host_uid = (uint32_t)p->uid;
+	cl->host_gid = (uint32_t)p->gid;
+	cl->host_systemd_unit = p->unit[0] ? entity_strdup(c, p->unit) : NULL;
+	cl->host_invocation_id = p->invocation_id[0] ? entity_strdup(c, p->invocation_id) : NULL;
+	cl->host_exe_path = p->exe[0] ? entity_strdup(c, p->exe) : NULL;
+	if ((p->unit[0] && !cl->host_systemd_unit) ||
+	    (p->invocation_id[0] && !cl->host_invocation_id) || (p->exe[0] && !cl->host_exe_path))
 		return -ENOMEM;
 	if (!cl->principal_arn || !cl->principal_id)
 		return -ENOMEM;

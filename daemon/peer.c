@@ -426,24 +426,70 @@ static struct cg_entry {
 	char unit[PEER_UNIT_MAX];
 } cg_cache[CG_CACHE];
 
-static void cg_cache_put(uint64_t id, const char *cgroup, const char *unit)
+static bool cg_cache_put(uint64_t id, const char *cgroup, const char *unit)
 {
 	char path[PEER_PATH_MAX + 32];
 	struct stat st;
 	int n = snprintf(path, sizeof(path), "%s%s", cgroup2_root(), cgroup);
 	if (n < 0 || (size_t)n >= sizeof(path) || stat(path, &st) < 0 || (uint64_t)st.st_ino != id)
-		return;   /* moved meanwhile, or not where it should be: no entry */
+		return false;   /* moved meanwhile, or not where it should be: no entry */
 	struct cg_entry *e = &cg_cache[id % CG_CACHE];
 	e->id = id;
 	snprintf(e->cgroup, sizeof(e->cgroup), "%s", cgroup);
 	snprintf(e->unit, sizeof(e->unit), "%s", unit);
+	return true;
+}
+
+/* peer_ident_from_pidfd() into *p (whose pidfd, pid, uid and gid are
+ * set), and the id of the cgroup it was read in (0: the kernel cannot say,
+ * or the cgroup came from /proc and may have changed meanwhile). */
+static int ident_read(struct peer_ident *p, uint64_t *ret_cgid)
+{
+	char path[64];
+	uint64_t cgid = 0;
+	*ret_cgid = 0;
+	p->start_time = 0;
+	p->pidfd_from_kernel = false;
+	p->invocation_id[0] = '\0';
+	/* the executable first, then the pidfd's cgroup id: the pidfd is the
+	 * connecting process's own (SO_PEERPIDFD, or pidfd_open checked at
+	 * accept), and PIDFD_GET_INFO answers only while its process is not
+	 * reaped - so its pid was not reused and the exe read under it was
+	 * that process's; a readable exe also says it had not exited (a
+	 * zombie has none) */
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)p->pid);
+	ssize_t n = readlink(path, p->exe, sizeof(p->exe) - 1);
+	p->exe[n > 0 ? n : 0] = '\0';
+	int r = pidfd_cgroup_id(p->pidfd, p->pid, &cgid);
+	if (r == -ESRCH)
+		return r;
+	bool check_alive = n <= 0 || r < 0;
+	const struct cg_entry *e = r == 0 ? &cg_cache[cgid % CG_CACHE] : NULL;
+	if (e && e->id == cgid) {
+		memcpy(p->cgroup, e->cgroup, sizeof(p->cgroup));
+		memcpy(p->unit, e->unit, sizeof(p->unit));
+		*ret_cgid = cgid;
+	} else {
+		/* read under the pid: alive afterwards, checked below */
+		check_alive = true;
+		if ((r = proc_cgroup(p->pid, p->cgroup, sizeof(p->cgroup))) < 0 ||
+		    (r = peer_cgroup_unit(p->cgroup, p->unit, sizeof(p->unit))) < 0)
+			return r == -ENOENT ? -ESRCH : r;
+		if (e && cg_cache_put(cgid, p->cgroup, p->unit))
+			*ret_cgid = cgid;   /* the path read is that id's */
+	}
+	/* by the cgroup's path, not the pid */
+	cgroup_invocation_id(p->cgroup, p->unit, p->invocation_id);
+	/* alive after the reads made under the pid (a pid is reused only once
+	 * its process is gone), and in any case when the exe could not be
+	 * read: a process that has exited is refused */
+	return check_alive ? peer_ident_alive(p) : 0;
 }
 
 int peer_ident_from_pidfd(int pidfd, pid_t pid, uid_t uid, gid_t gid, struct peer_ident *ret)
 {
 	struct peer_ident p;
-	char path[64];
-	uint64_t cgid = 0;
+	uint64_t cgid;
 	if (pidfd < 0 || pid <= 0)
 		return -ESRCH;
 	memset(&p, 0, sizeof(p));
@@ -451,41 +497,69 @@ int peer_ident_from_pidfd(int pidfd, pid_t pid, uid_t uid, gid_t gid, struct pee
 	p.pid = pid;
 	p.uid = uid;
 	p.gid = gid;
-	/* the executable first, then the pidfd's cgroup id: the pidfd is the
-	 * connecting process's own (SO_PEERPIDFD, or pidfd_open checked at
-	 * accept), and PIDFD_GET_INFO answers only while its process is not
-	 * reaped - so its pid was not reused and the exe read under it was
-	 * that process's; a readable exe also says it had not exited (a
-	 * zombie has none) */
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-	ssize_t n = readlink(path, p.exe, sizeof(p.exe) - 1);
-	p.exe[n > 0 ? n : 0] = '\0';
-	int r = pidfd_cgroup_id(pidfd, pid, &cgid);
-	if (r == -ESRCH)
-		return r;
-	bool check_alive = n <= 0 || r < 0;
-	const struct cg_entry *e = r == 0 ? &cg_cache[cgid % CG_CACHE] : NULL;
-	if (e && e->id == cgid) {
-		memcpy(p.cgroup, e->cgroup, sizeof(p.cgroup));
-		memcpy(p.unit, e->unit, sizeof(p.unit));
-	} else {
-		/* read under the pid: alive afterwards, checked below */
-		check_alive = true;
-		if ((r = proc_cgroup(pid, p.cgroup, sizeof(p.cgroup))) < 0 ||
-		    (r = peer_cgroup_unit(p.cgroup, p.unit, sizeof(p.unit))) < 0)
-			return r == -ENOENT ? -ESRCH : r;
-		if (e)
-			cg_cache_put(cgid, p.cgroup, p.unit);
-	}
-	/* by the cgroup's path, not the pid */
-	cgroup_invocation_id(p.cgroup, p.unit, p.invocation_id);
-	/* alive after the reads made under the pid (a pid is reused only once
-	 * its process is gone), and in any case when the exe could not be
-	 * read: a process that has exited is refused */
-	r = check_alive ? peer_ident_alive(&p) : 0;
+	int r = ident_read(&p, &cgid);
 	p.pidfd = -1;
 	if (r < 0)
 		return r;
 	*ret = p;
 	return 0;
+}
+
+struct peer_cache {
+	uint64_t cgid;            /* the cgroup `ident` was read in; 0: none kept */
+	struct peer_ident ident;  /* its pidfd is -1: the connection's stays its own */
+};
+
+int peer_cache_ident(struct peer_cache **cache, int pidfd, pid_t pid, uid_t uid, gid_t gid,
+		     const struct peer_ident **ret)
+{
+	struct peer_cache *pc = *cache;
+	uint64_t cgid = 0;
+	int r;
+	if (pidfd < 0 || pid <= 0)
+		return -ESRCH;
+	if (pc && pc->cgid && pc->ident.pid == pid && pc->ident.uid == uid &&
+	    pc->ident.gid == gid) {
+		/* alive now (poll: a zombie too is gone; PIDFD_GET_INFO still
+		 * answers for one), and in the cgroup the identity was read
+		 * in: then unit, cgroup and invocation id are as read, and the
+		 * exe is the one it ran then (docs/host-roles.md) */
+		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+		r = poll(&pfd, 1, 0);
+		if (r < 0)
+			return -errno;
+		if (r > 0)
+			return -ESRCH;
+		r = pidfd_cgroup_id(pidfd, pid, &cgid);
+		if (r == -ESRCH)
+			return r;
+		if (r == 0 && cgid == pc->cgid) {
+			*ret = &pc->ident;
+			return 0;
+		}
+	}
+	if (!pc) {
+		pc = malloc(sizeof(*pc));
+		if (!pc)
+			return -ENOMEM;
+		*cache = pc;
+	}
+	/* (re)read all of it; nothing is kept unless this succeeds */
+	pc->cgid = 0;
+	pc->ident.pidfd = pidfd;
+	pc->ident.pid = pid;
+	pc->ident.uid = uid;
+	pc->ident.gid = gid;
+	r = ident_read(&pc->ident, &cgid);
+	pc->ident.pidfd = -1;
+	if (r < 0)
+		return r;
+	pc->cgid = cgid;
+	*ret = &pc->ident;
+	return 0;
+}
+
+void peer_cache_free(struct peer_cache *pc)
+{
+	free(pc);
 }

@@ -77,6 +77,26 @@ int peer_pidfd_take(int fd, pid_t pid, uid_t uid, int *ret_pidfd);
 int peer_ident_from_pidfd(int pidfd, pid_t pid, uid_t uid, gid_t gid,
 			  struct peer_ident *ret);
 
+/* A connection's peer identity kept between its GetCredentials calls (one
+ * per connection, made by the first call, freed with the connection):
+ * peer_cache_ident() reads it as peer_ident_from_pidfd() does the first
+ * time, then, where the kernel gives the pidfd's cgroup id
+ * (PIDFD_GET_INFO), answers from what it read as long as the process is
+ * alive (poll on the pidfd: an exited process, a zombie too, gives -ESRCH)
+ * and still in the cgroup it was read in; a process that moved to another
+ * cgroup is read again (unit, cgroup, invocation id and exe), one whose
+ * kernel cannot say is read again on every call. So per call: two
+ * syscalls on the pidfd, no /proc. What is kept is the identity as of its
+ * reading: the executable (iamd:ExePath) is the one the process ran then,
+ * even if it has since exec'd another (it could have handed over the
+ * credentials as well), and the invocation id the one its cgroup had then
+ * (docs/host-roles.md). *ret points into *cache, valid until the next
+ * call with it or peer_cache_free(). */
+struct peer_cache;
+int peer_cache_ident(struct peer_cache **cache, int pidfd, pid_t pid, uid_t uid, gid_t gid,
+		     const struct peer_ident **ret);
+void peer_cache_free(struct peer_cache *pc);   /* accepts NULL */
+
 /* The systemd (system manager) unit of a cgroup v2 path, as
  * sd_pid_get_unit() finds it: the FIRST component with a unit suffix
  * (.service, .scope, .socket, .mount, .swap) below the slices

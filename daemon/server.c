@@ -87,6 +87,7 @@ static void conn_close(struct conn *cn)
 	close(cn->fd);
 	if (cn->pidfd >= 0)
 		close(cn->pidfd);
+	peer_cache_free(cn->sess.peer);
 	rpc_buf_release(&cn->in);
 	rpc_buf_release(&cn->out);
 	session_fini(&cn->sess);

@@ -10,7 +10,9 @@
 #     unit whose association gives the role "victim" (a cgroup named like a
 #     unit); H asking again over C's connection must still be refused and
 #     never get victim's role, although the process now under that pid
-#     would get it when it connects itself.
+#     would get it when it connects itself;
+#   - the same when C asked (and was identified) itself before it left: the
+#     identity iamd keeps with a connection holds only while C is alive.
 # Skips (77) where it cannot be arranged: not root, no PID namespace, no
 # writable cgroup v2 hierarchy.
 if [ "${IAMD_REUSE_IN_NS:-}" != 1 ]; then
@@ -117,6 +119,32 @@ like "$L" '^error AccessDenied The process that opened this connection \(pid '"$
 	"a reused pid does not pass for the process that connected"
 unlike "$L" 'victim' "the holder never gets victim's role"
 
+exec 3>&-
+kill "$SLEEPER" 2>/dev/null
+SLEEPER=
+
+# the same when C asked first itself (iamd then keeps C's identity with
+# the connection: it still holds only while C is alive)
+rm -f "$TMP/ctl2"
+mkfifo "$TMP/ctl2"
+sh -c 'echo $$ >"$0/cgroup.procs" && exec setpriv --reuid=1021 --regid=1021 --clear-groups -- "$@"' \
+	"$CG" "$REUSE" hold asked <"$TMP/ctl2" >"$TMP/h.out" 2>"$TMP/h.err" &
+HOLDP=$!
+exec 3>"$TMP/ctl2"
+wait "$HOLDP"
+is "$?" 0 "a process of the unit connected, asked, forked a holder and exited ($(cat "$TMP/h.err"))"
+P=$(sed -n 's/^conn_pid //p' "$TMP/h.out")
+is "$(grep '^\(arn\|error\) ' "$TMP/h.out" | head -n 1)" "arn arn:aws:sts::$A:assumed-role/victim/unit-$UNIT" \
+	"the connecting process itself got victim's role"
+L=$(ask)
+like "$L" '^error AccessDenied The process that opened this connection \(pid '"$P"', uid 1021\) has exited' \
+	"then its holder asking over its connection: refused, although C was identified before"
+run "$REUSE" spawn-at "$P" "$CG" 1021 -- sleep 120
+is "$OUT" "spawned $P" "a new process of uid 1021 in the unit under pid $P ($ERR)"
+SLEEPER=$P
+L=$(ask)
+like "$L" '^error AccessDenied The process that opened this connection \(pid '"$P"', uid 1021\) has exited' \
+	"a reused pid does not revive the identity kept for the connection"
 exec 3>&-
 kill "$SLEEPER" 2>/dev/null
 done_testing

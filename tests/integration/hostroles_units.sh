@@ -11,7 +11,9 @@
 #     unit's credentials have iamd:SystemdUnit, iamd:InvocationId, iamd:Uid,
 #     iamd:Gid, iamd:ExePath in their context (a role policy allowing an
 #     action only for one unit), and their audit records show them
-#     (userIdentity.sessionContext.iamdHostIdentity).
+#     (userIdentity.sessionContext.iamdHostIdentity);
+#   - a process that moves into another unit after connecting is identified
+#     in the unit it is in when it asks, over the same connection.
 # Skips (77) only when not root or when no cgroup v2 hierarchy is writable.
 . "$top_srcdir/tests/integration/lib.sh"
 
@@ -151,5 +153,43 @@ for line in sys.stdin:
         break' "$AK_A")
 is "$REC" "$UA $INV 1031 1031 True" \
 	"the audit record of a call with them: sessionContext.iamdHostIdentity (unit, invocation id, uid, gid, exe)"
+
+# --- a process that moves to another unit after connecting ---
+# iamd keeps a connection's identity between its calls while the process
+# stays in the cgroup it was read in; one that moves is read again: each
+# answer over the one connection is for the unit it is in when it asks.
+REUSE=$top_builddir/tests/integration/peer_reuse
+rm -f "$TMP/stay.in"
+mkfifo "$TMP/stay.in"
+sh -c 'echo $$ >"$0/cgroup.procs" && exec "$1" stay' "$CGR/$UA" "$REUSE" \
+	<"$TMP/stay.in" >"$TMP/stay.out" 2>"$TMP/stay.err" &
+STAYP=$!
+exec 4>"$TMP/stay.in"
+said() { wc -l <"$TMP/stay.out"; }
+say() {   # say LINE: its answer (the next line of the process's output)
+	_n=$(said)
+	echo "$1" >&4
+	for _ in $(seq 300); do
+		[ "$(said)" -gt "$_n" ] && break
+		sleep 0.1
+	done
+	sed -n "$((_n + 1))p" "$TMP/stay.out"
+}
+for _ in $(seq 100); do grep -q ready "$TMP/stay.out" && break; sleep 0.1; done
+is "$(say get)" "arn arn:aws:sts::$A:assumed-role/role-a/unit-$UA" \
+	"a process connected in unit a gets role-a"
+is "$(say get)" "arn arn:aws:sts::$A:assumed-role/role-a/unit-$UA" "and again (the identity kept)"
+is "$(say "move $CGR/$UB")" "moved" "it moves itself into unit b, keeping its connection"
+is "$(say get)" "arn arn:aws:sts::$A:assumed-role/role-b/unit-$UB" \
+	"asking over the same connection it gets unit b's role: its unit is read again"
+is "$(say "move $CGR/$UC")" "moved" "then into unit c"
+L=$(say get)
+like "$L" "^error AccessDenied .*unit $UC\\) is not authorized to perform: sts:AssumeRole" \
+	"unit c's role does not trust unit c: refused, over the connection made in unit a"
+is "$(say "move $CGR/$UA")" "moved" "back into unit a"
+is "$(say get)" "arn arn:aws:sts::$A:assumed-role/role-a/unit-$UA" "role-a again"
+exec 4>&-
+wait "$STAYP"
+is "$?" 0 "the process ran to the end ($(cat "$TMP/stay.err"))"
 
 done_testing

@@ -8,6 +8,15 @@
  *       H stays, reading stdin: on each line "get" it calls
  *       iamd:GetCredentials over C's connection and prints
  *       "arn ASSUMED-ROLE-ARN" or "error CODE MESSAGE"; at EOF it exits.
+ *   peer_reuse hold asked
+ *       The same, but C calls GetCredentials once itself before it forks
+ *       H (iamd then keeps C's identity with the connection) and prints
+ *       its answer first, as H does.
+ *   peer_reuse stay
+ *       Connects and stays, reading stdin: "get" asks GetCredentials over
+ *       its one connection (printing as hold's H does), "move DIR" moves
+ *       this process into cgroup DIR (prints "moved" or "error move
+ *       ERRNO"); at EOF it exits.
  *   peer_reuse spawn-at PID CGROUP-DIR|- UID -- CMD [ARG...]
  *       Starts CMD as pid PID in this PID namespace (writes PID-1 to
  *       /proc/sys/kernel/ns_last_pid and forks; retries when another fork
@@ -15,6 +24,7 @@
  *       running as uid and gid UID. Prints "spawned PID" once it runs there
  *       (exit 0, CMD keeps running), or exits 1 saying why. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <stdio.h>
@@ -37,7 +47,50 @@ static void print_arn(const char *json)
 		printf("arn none\n");
 }
 
-static int hold(void)
+static void ask(iam_client *c)
+{
+	char *out = NULL;
+	iam_error *e = NULL;
+	int r = iam_call_json(c, "GetCredentials", "{}", &out, &e);
+	if (r == 0)
+		print_arn(out);
+	else
+		printf("error %s %s\n", e ? iam_error_code(e) : "none",
+		       e ? iam_error_message(e) : strerror(-r));
+	fflush(stdout);
+	free(out);
+	iam_error_free(e);
+}
+
+static int stay(void)
+{
+	iam_client *c;
+	char line[4200], path[4300];
+	if (iam_client_new(NULL, &c) < 0)
+		return 3;
+	printf("ready\n");
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(line, "get") == 0) {
+			ask(c);
+		} else if (strncmp(line, "move ", 5) == 0) {
+			snprintf(path, sizeof(path), "%s/cgroup.procs", line + 5);
+			int fd = open(path, O_WRONLY | O_CLOEXEC);
+			if (fd < 0 || write(fd, "0\n", 2) != 2)
+				printf("error move %d\n", errno);
+			else
+				printf("moved\n");
+			if (fd >= 0)
+				close(fd);
+			fflush(stdout);
+		}
+	}
+	iam_client_free(c);
+	return 0;
+}
+
+static int hold(bool asked)
 {
 	int ready[2];
 	if (pipe(ready) < 0)
@@ -51,6 +104,8 @@ static int hold(void)
 		close(ready[0]);
 		if (iam_client_new(NULL, &c) < 0)
 			_exit(3);
+		if (asked)
+			ask(c);   /* C itself, first */
 		pid_t holder = fork();
 		if (holder < 0)
 			_exit(4);
@@ -61,19 +116,8 @@ static int hold(void)
 		(void)!write(ready[1], &b, 1);
 		close(ready[1]);
 		while (fgets(line, sizeof(line), stdin)) {
-			if (strncmp(line, "get", 3) != 0)
-				continue;
-			char *out = NULL;
-			iam_error *e = NULL;
-			int r = iam_call_json(c, "GetCredentials", "{}", &out, &e);
-			if (r == 0)
-				print_arn(out);
-			else
-				printf("error %s %s\n", e ? iam_error_code(e) : "none",
-				       e ? iam_error_message(e) : strerror(-r));
-			fflush(stdout);
-			free(out);
-			iam_error_free(e);
+			if (strncmp(line, "get", 3) == 0)
+				ask(c);
 		}
 		iam_client_free(c);
 		_exit(0);
@@ -159,9 +203,13 @@ static int spawn_at(pid_t want, const char *cgroup, unsigned uid, char **cmd)
 int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "hold") == 0)
-		return hold();
+		return hold(false);
+	if (argc == 3 && strcmp(argv[1], "hold") == 0 && strcmp(argv[2], "asked") == 0)
+		return hold(true);
+	if (argc == 2 && strcmp(argv[1], "stay") == 0)
+		return stay();
 	if (argc >= 7 && strcmp(argv[1], "spawn-at") == 0 && strcmp(argv[5], "--") == 0)
 		return spawn_at((pid_t)atoi(argv[2]), argv[3], (unsigned)atoi(argv[4]), argv + 6);
-	fprintf(stderr, "usage: peer_reuse hold | spawn-at PID CGROUP|- UID -- CMD...\n");
+	fprintf(stderr, "usage: peer_reuse hold [asked] | stay | spawn-at PID CGROUP|- UID -- CMD...\n");
 	return 2;
 }

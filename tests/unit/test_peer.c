@@ -112,10 +112,36 @@ int main(void)
 		TAP_IS_STR(p.unit, unit, "its unit (the parent's: a forked child stays in it)");
 		TAP_IS_INT(peer_ident_alive(&p), 0, "alive while it runs");
 	}
+	/* the identity kept with the connection (GetCredentials' path) */
+	struct peer_cache *pc = NULL;
+	const struct peer_ident *ci = NULL, *ci2 = NULL;
+	TAP_IS_INT(peer_cache_ident(&pc, kept, cred.pid, cred.uid, cred.gid, &ci), 0,
+		   "the identity read for the connection");
+	if (ci && rf == 0) {
+		TAP_IS_STR(ci->exe, viafd.exe, "its executable, as through the pidfd");
+		TAP_IS_STR(ci->unit, viafd.unit, "its unit, as through the pidfd");
+		TAP_IS_STR(ci->cgroup, viafd.cgroup, "its cgroup, as through the pidfd");
+		TAP_IS_INT(ci->pidfd, -1, "the pidfd stays the server's");
+	}
+	TAP_IS_INT(peer_cache_ident(&pc, kept, cred.pid, cred.uid, cred.gid, &ci2), 0,
+		   "asked again while it lives");
+	tap_ok(ci2 && ci && strcmp(ci2->exe, ci->exe) == 0 && ci2->pid == child,
+	       "the same identity");
+	TAP_IS_INT(peer_cache_ident(&pc, -1, cred.pid, cred.uid, cred.gid, &ci2), -ESRCH,
+		   "no pidfd: refused");
 	/* the peer exits: its identity no longer holds, and a new look fails */
 	close(go[1]);
 	int st;
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT);   /* exited, not reaped */
+	TAP_IS_INT(peer_cache_ident(&pc, kept, cred.pid, cred.uid, cred.gid, &ci2), -ESRCH,
+		   "the kept identity: refused once the process has exited (a zombie still)");
 	waitpid(child, &st, 0);
+	TAP_IS_INT(peer_cache_ident(&pc, kept, cred.pid, cred.uid, cred.gid, &ci2), -ESRCH,
+		   "and once it is reaped");
+	peer_cache_free(pc);
+	peer_cache_free(NULL);
 	TAP_IS_INT(r == 0 ? peer_ident_alive(&p) : -ESRCH, -ESRCH,
 		   "a peer that has exited is no longer alive");
 	TAP_IS_INT(peer_ident_from_pidfd(kept, cred.pid, cred.uid, cred.gid, &viafd), -ESRCH,
