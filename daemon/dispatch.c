@@ -54,6 +54,8 @@ void session_fini(struct session *s)
 	if (s->pending && s->d && s->d->keyd)
 		keyd_client_cancel(s->d->keyd, s->pending);
 	s->pending = NULL;
+	if (s->wipe)
+		arena_reset_wipe(s->arena);
 	arena_free(s->arena);
 	s->arena = NULL;
 }
@@ -348,12 +350,30 @@ static int call_start(struct session *s, uint64_t id, const struct op *op,
 	return call_answer(c, result, out);
 }
 
-/* keyd answered a suspended call (or its request failed): run it on. */
+/* Whether a keyd answer carries a secret (a secret access key, a TOTP seed)
+ * that the call copies into its arena and its answer. Only keyd makes
+ * secrets, so these answers are how a secret enters iamd. */
+static bool keyd_result_secret(const struct keyd_reply *rep)
+{
+	if (rep->err || rep->code != KEYD__CODE__OK || !rep->result)
+		return false;
+	const ProtobufCMessageDescriptor *d = rep->result->descriptor;
+	return d == &keyd__create_access_key_response__descriptor ||
+	       d == &keyd__mint_session_response__descriptor ||
+	       d == &keyd__verify_and_mint_response__descriptor ||
+	       d == &keyd__create_mfa_seed_response__descriptor;
+}
+
+/* keyd answered a suspended call (or its request failed): run it on. A call
+ * that received a secret leaves no copy behind: its arena is wiped, and the
+ * bytes of its answer once they are sent (rpc_buf_mark_secret()). */
 static void call_keyd_done(void *userdata, const struct keyd_reply *rep)
 {
 	struct call *c = userdata;
 	struct session *s = c->session;
 	ProtobufCMessage *result = NULL;
+	if (keyd_result_secret(rep))
+		s->wipe = true;
 	if (call_run(c, rep, &result) == CALL_PENDING)
 		return;   /* waiting again */
 	int r = call_answer(c, result, s->out);
@@ -361,6 +381,11 @@ static void call_keyd_done(void *userdata, const struct keyd_reply *rep)
 		iamd_log(LOG_ERR, "cannot answer %s: %s", c->op->name, strerror(-r));
 	s->pending = NULL;
 	s->calls++;
+	if (s->wipe) {
+		rpc_buf_mark_secret(s->out);
+		arena_reset_wipe(s->arena);
+		s->wipe = false;
+	}
 	arena_reset(s->arena);
 	if (s->resumed)
 		s->resumed(s, r < 0 ? r : 0, s->resumed_data);

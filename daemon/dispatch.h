@@ -92,6 +92,8 @@ struct session {
 	 * resumed(s, 0, resumed_data) (or a negative errno when the answer
 	 * could not be encoded: close the connection). Set by the server. */
 	struct call *pending;
+	bool wipe;                /* the pending call received a secret from
+				   * keyd: wipe its arena and answer */
 	struct rpc_buf *out;
 	void (*resumed)(struct session *s, int r, void *data);
 	void *resumed_data;

@@ -27,12 +27,18 @@
 
 /* A byte buffer with a consumed front: data[start, end) holds the bytes not
  * yet consumed. Zero-initialize it (or rpc_buf_init()) before use; one owner
- * frees it with rpc_buf_release(). */
+ * frees it with rpc_buf_release().
+ *
+ * Bytes that carried a secret (an answer with a new secret access key, say)
+ * are marked with rpc_buf_mark_secret(): from then on no copy of them is left
+ * behind in the process. They are wiped when the buffer drains, the copy a
+ * compaction or growth leaves behind is wiped, and release wipes them. */
 struct rpc_buf {
 	uint8_t *data;
 	size_t start;
 	size_t end;
 	size_t cap;
+	size_t wipe_end;   /* data[0, wipe_end) may hold secrets; 0: none */
 };
 
 void rpc_buf_init(struct rpc_buf *b);
@@ -44,8 +50,11 @@ void rpc_buf_release(struct rpc_buf *b);
 int rpc_buf_reserve(struct rpc_buf *b, size_t n, uint8_t **ret_tail);
 /* Marks `n` bytes written at the tail as part of the buffer. */
 void rpc_buf_commit(struct rpc_buf *b, size_t n);
-/* Drops `n` bytes from the front; an emptied buffer restarts at offset 0. */
+/* Drops `n` bytes from the front; an emptied buffer restarts at offset 0
+ * (and is wiped first when it held secrets). */
 void rpc_buf_consume(struct rpc_buf *b, size_t n);
+/* Every byte now in the buffer (consumed or not) may hold a secret. */
+void rpc_buf_mark_secret(struct rpc_buf *b);
 static inline size_t rpc_buf_len(const struct rpc_buf *b)
 {
 	return b->end - b->start;

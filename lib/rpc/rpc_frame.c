@@ -22,17 +22,53 @@ void rpc_buf_release(struct rpc_buf *b)
 {
 	if (!b)
 		return;
+	if (b->wipe_end)
+		explicit_bzero(b->data, b->wipe_end);
 	free(b->data);
 	rpc_buf_init(b);
+}
+
+void rpc_buf_mark_secret(struct rpc_buf *b)
+{
+	if (b->end > b->wipe_end)
+		b->wipe_end = b->end;
+}
+
+/* Empties the buffer, wiping what held secrets. */
+static void buf_empty(struct rpc_buf *b)
+{
+	if (b->wipe_end) {
+		explicit_bzero(b->data, b->wipe_end);
+		b->wipe_end = 0;
+	}
+	b->start = b->end = 0;
+}
+
+/* realloc() that leaves no copy of secret bytes in the old block. */
+static uint8_t *buf_grow(struct rpc_buf *b, size_t cap)
+{
+	if (!b->wipe_end)
+		return realloc(b->data, cap);
+	uint8_t *p = malloc(cap);
+	if (!p)
+		return NULL;
+	memcpy(p, b->data, b->end);
+	explicit_bzero(b->data, b->cap);
+	free(b->data);
+	return p;
 }
 
 int rpc_buf_reserve(struct rpc_buf *b, size_t n, uint8_t **ret_tail)
 {
 	if (b->start == b->end)
-		b->start = b->end = 0;
+		buf_empty(b);
 	if (b->cap - b->end < n && b->start > 0) {
 		size_t len = b->end - b->start;
 		memmove(b->data, b->data + b->start, len);
+		if (b->wipe_end) {   /* the moved bytes' old places, and the consumed */
+			explicit_bzero(b->data + len, b->end - len);
+			b->wipe_end = len;
+		}
 		b->start = 0;
 		b->end = len;
 	}
@@ -46,7 +82,7 @@ int rpc_buf_reserve(struct rpc_buf *b, size_t n, uint8_t **ret_tail)
 				return -ENOMEM;
 			cap *= 2;
 		}
-		uint8_t *p = realloc(b->data, cap);
+		uint8_t *p = buf_grow(b, cap);
 		if (!p)
 			return -ENOMEM;
 		b->data = p;
@@ -66,7 +102,7 @@ void rpc_buf_consume(struct rpc_buf *b, size_t n)
 {
 	b->start += n;
 	if (b->start >= b->end)
-		b->start = b->end = 0;
+		buf_empty(b);
 }
 
 int rpc_frame_parse(const uint8_t *p, size_t len, uint32_t cap,

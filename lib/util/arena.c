@@ -66,6 +66,15 @@ void arena_reset(struct arena *a)
 	a->used_total = 0;
 }
 
+void arena_reset_wipe(struct arena *a)
+{
+	if (!a)
+		return;
+	for (struct chunk *c = a->head; c; c = c->next)
+		explicit_bzero(c->data, c->used);
+	arena_reset(a);
+}
+
 void arena_free(struct arena *a)
 {
 	if (!a)

@@ -12,6 +12,9 @@ int arena_new(size_t initial, struct arena **ret);
 void arena_free(struct arena *a);                /* accepts NULL */
 /* Releases every allocation; keeps the first chunk for reuse. */
 void arena_reset(struct arena *a);
+/* arena_reset() after wiping every byte handed out: for a call that held a
+ * secret (accepts NULL). */
+void arena_reset_wipe(struct arena *a);
 /* 16-byte aligned memory, or NULL when size is absurd or malloc fails. */
 void *arena_alloc(struct arena *a, size_t size);
 void *arena_zalloc(struct arena *a, size_t size);

@@ -152,3 +152,10 @@ TESTS += tests/integration/gateway_limits.sh
 # HTTP/1.0, the requests it refuses) with raw sockets and botocore's SigV4
 dist_check_SCRIPTS += tests/integration/gateway_http.sh
 TESTS += tests/integration/gateway_http.sh
+
+# no secret left in iamd's memory after it answered (what a core dump would
+# hold): memscan reads a live process's mappings
+check_PROGRAMS += tests/integration/memscan
+tests_integration_memscan_SOURCES = tests/integration/memscan.c
+dist_check_SCRIPTS += tests/integration/secret_memory.sh
+TESTS += tests/integration/secret_memory.sh

@@ -24,6 +24,20 @@ int main(void)
 	for (int i = 0; i < 32; i++)
 		zero &= z[i] == 0;
 	tap_ok(zero, "zalloc zeroes");
+	/* arena_reset_wipe(): every byte handed out is zero before reuse; the
+	 * first chunk stays, so its bytes can be looked at afterwards */
+	arena_reset(a);
+	unsigned char *sec = arena_alloc(a, 48);
+	memset(sec, 'S', 48);
+	(void)arena_alloc(a, 200000);   /* a second chunk, freed by the reset */
+	arena_reset_wipe(a);
+	int wiped = 1;
+	for (int i = 0; i < 48; i++)
+		wiped &= sec[i] == 0;
+	tap_ok(wiped, "reset_wipe zeroes what was handed out");
+	TAP_IS_INT(arena_used(a), 0, "reset_wipe empties");
+	tap_ok(arena_alloc(a, 48) == sec, "reset_wipe keeps the first chunk");
+	arena_reset_wipe(NULL);
 	arena_free(a);
 	arena_free(NULL);
 	return tap_done();

@@ -6,6 +6,7 @@
 #include "../tap.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -267,8 +268,70 @@ static void test_request_peek(void)
 		   "peek: no op is left to protobuf-c");
 }
 
+static int all_zero(const uint8_t *p, size_t n)
+{
+	int z = 1;
+	for (size_t i = 0; i < n; i++)
+		z &= p[i] == 0;
+	return z;
+}
+
+/* Bytes marked secret leave no copy: wiped when drained, when compacted
+ * away, and a grown buffer's old block is wiped before it is freed (checked
+ * here through the bytes that stay behind in the same allocation). */
+static void test_buf_secret(void)
+{
+	struct rpc_buf b;
+	rpc_buf_init(&b);
+	uint8_t *t;
+	rpc_buf_reserve(&b, 40, &t);
+	memset(t, 'S', 40);
+	rpc_buf_commit(&b, 40);
+	rpc_buf_mark_secret(&b);
+	rpc_buf_consume(&b, 10);
+	tap_ok(b.data[0] == 'S', "secret: a partly sent answer is kept until sent");
+	rpc_buf_consume(&b, 30);
+	tap_ok(all_zero(b.data, 40), "secret: wiped once drained");
+	TAP_IS_INT((int)b.wipe_end, 0, "secret: nothing left to wipe");
+
+	/* compaction: the moved bytes' old places are wiped */
+	rpc_buf_reserve(&b, b.cap, &t);
+	size_t cap = b.cap;
+	memset(t, 'S', cap);
+	rpc_buf_commit(&b, cap);
+	rpc_buf_mark_secret(&b);
+	rpc_buf_consume(&b, cap - 8);
+	rpc_buf_reserve(&b, cap - 16, &t);   /* fits after moving 8 bytes down */
+	TAP_IS_INT((int)b.cap, (int)cap, "secret: compacted in place");
+	tap_ok(all_zero(b.data + 8, cap - 8), "secret: compaction wipes what it left behind");
+	tap_ok(b.data[0] == 'S' && b.data[7] == 'S', "secret: the unsent bytes moved intact");
+	rpc_buf_consume(&b, 8);
+	tap_ok(all_zero(b.data, cap), "secret: wiped once drained after compaction");
+
+	/* growth: copied into a new block, which keeps the mark */
+	rpc_buf_reserve(&b, 16, &t);
+	memset(t, 'S', 16);
+	rpc_buf_commit(&b, 16);
+	rpc_buf_mark_secret(&b);
+	rpc_buf_reserve(&b, cap * 4, &t);
+	tap_ok(b.cap >= cap * 4 && b.wipe_end == 16, "secret: growth keeps the mark");
+	tap_ok(memcmp(rpc_buf_head(&b), "SSSSSSSSSSSSSSSS", 16) == 0, "secret: growth keeps the bytes");
+	rpc_buf_consume(&b, 16);
+	tap_ok(all_zero(b.data, 16), "secret: the grown buffer is wiped once drained");
+
+	/* an unmarked buffer is not wiped (the common case costs nothing) */
+	rpc_buf_reserve(&b, 4, &t);
+	memcpy(t, "open", 4);
+	rpc_buf_commit(&b, 4);
+	rpc_buf_consume(&b, 4);
+	tap_ok(memcmp(b.data, "open", 4) == 0, "secret: unmarked bytes are left alone");
+	rpc_buf_release(&b);
+	tap_ok(b.data == NULL && b.wipe_end == 0, "secret: release");
+}
+
 int main(void)
 {
+	test_buf_secret();
 	test_request_peek();
 	test_pack_response();
 	test_parse();
