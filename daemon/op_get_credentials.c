@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dispatch.h"
@@ -176,6 +177,25 @@ static int get_credentials_resume(struct call *c, void *state, const struct keyd
 	return 0;
 }
 
+/* The NULL-terminated parts joined, in the call's arena (arena_printf()
+ * without the format parsing: this is the per-call path). */
+static char *concat(struct call *c, const char *const *parts)
+{
+	size_t n = 1;
+	for (const char *const *s = parts; *s; s++)
+		n += strlen(*s);
+	char *d = arena_alloc(c->arena, n), *o = d;
+	if (!d)
+		return NULL;
+	for (const char *const *s = parts; *s; s++) {
+		size_t l = strlen(*s);
+		memcpy(o, *s, l);
+		o += l;
+	}
+	*o = '\0';
+	return d;
+}
+
 /* The association's instance profile and its role, as GetInstanceProfile
  * shows them (its first role that exists; NULL when it has none), read
  * straight from the store: each record once, no rendering. */
@@ -205,6 +225,112 @@ static int profile_role(struct call *c, const char *name, Iam__InstanceProfile *
 	}
 	*ret_prof = rec->instance_profile;
 	*ret_role = role;
+	return 0;
+}
+
+/* What a caller (uid, gid, unit: all that picks an association) resolved
+ * to - the association, its profile and the role - kept while the store
+ * is at the generation it was read at (iamd.h: every committed write bumps
+ * it), so a caller asking again skips the walk over the associations and
+ * the profile and role reads. Only resolutions to a role are kept; the
+ * trust policy is evaluated on every call (compiled once per generation:
+ * sts_trust_policy_get()). One loop thread: no lock. */
+#define RES_CACHE 32
+static struct resolved {
+	uint64_t generation;
+	bool used;
+	uid_t uid;
+	gid_t gid;
+	int rank;
+	char *unit;
+	char *account_id;         /* the association's; NULL: none */
+	char *association_id, *profile_arn;
+	char *role_name, *role_id, *role_arn, *trust_doc;
+	bool has_max;
+	int32_t max;
+} res_cache[RES_CACHE];
+
+static struct resolved *res_slot(const struct peer_ident *p)
+{
+	uint32_t h = 2166136261u;
+	for (const char *s = p->unit; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	h = (h ^ (uint32_t)p->uid) * 16777619u;
+	h = (h ^ (uint32_t)p->gid) * 16777619u;
+	return &res_cache[h % RES_CACHE];
+}
+
+static bool res_hit(const struct resolved *e, const struct call *c, const struct peer_ident *p)
+{
+	return e->used && e->generation == c->d->generation && e->uid == p->uid &&
+	       e->gid == p->gid && strcmp(e->unit, p->unit) == 0;
+}
+
+static void res_clear(struct resolved *e)
+{
+	char **fields[] = { &e->unit, &e->account_id, &e->association_id, &e->profile_arn,
+			    &e->role_name, &e->role_id, &e->role_arn, &e->trust_doc };
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		free(*fields[i]);
+		*fields[i] = NULL;
+	}
+	e->used = false;
+}
+
+static char *dup_or_null(const char *s, bool *fail)
+{
+	char *d = s ? strdup(s) : NULL;
+	if (s && !d)
+		*fail = true;
+	return d;
+}
+
+/* Keeps what the walk found (nothing when out of memory). */
+static void res_put(struct resolved *e, const struct call *c, const struct peer_ident *p,
+		    int rank, const Iam__HostAssociation *a, const Iam__InstanceProfile *prof,
+		    const Iam__Role *role)
+{
+	bool fail = false;
+	res_clear(e);
+	e->unit = dup_or_null(p->unit, &fail);
+	e->account_id = dup_or_null(a->account_id, &fail);
+	e->association_id = dup_or_null(a->association_id, &fail);
+	e->profile_arn = dup_or_null(prof->arn, &fail);
+	e->role_name = dup_or_null(role->role_name, &fail);
+	e->role_id = dup_or_null(role->role_id, &fail);
+	e->role_arn = dup_or_null(role->arn, &fail);
+	e->trust_doc = dup_or_null(role->assume_role_policy_document, &fail);
+	if (fail) {
+		res_clear(e);
+		return;
+	}
+	e->generation = c->d->generation;
+	e->uid = p->uid;
+	e->gid = p->gid;
+	e->rank = rank;
+	e->has_max = role->has_max_session_duration;
+	e->max = role->max_session_duration;
+	e->used = true;
+}
+
+/* The role as the call uses it, from a kept resolution: its strings in
+ * the call's arena (the entry may be replaced before keyd answers), but
+ * the trust policy's text, used only before this call returns. */
+static int res_role(struct call *c, const struct resolved *e, Iam__Role **ret)
+{
+	Iam__Role *role = arena_alloc(c->arena, sizeof(*role));
+	if (!role)
+		return -ENOMEM;
+	iam__role__init(role);
+	role->role_name = entity_strdup(c, e->role_name);
+	role->role_id = entity_strdup(c, e->role_id);
+	role->arn = entity_strdup(c, e->role_arn);
+	role->assume_role_policy_document = e->trust_doc;
+	role->has_max_session_duration = e->has_max;
+	role->max_session_duration = e->max;
+	if (!role->role_name || !role->role_id || !role->arn)
+		return -ENOMEM;
+	*ret = role;
 	return 0;
 }
 
@@ -251,22 +377,43 @@ int op_get_credentials(struct call *c, const ProtobufCMessage *m, ProtobufCMessa
 				 r == -EBADF ? "no pidfd was taken when it connected"
 					     : strerror(-r));
 	const struct peer_ident *p = pp;
-	mm.peer = p;
-	r = entity_page_walk(c, STORE_DB_HOST_ASSOCIATIONS, "iip-assoc-", &pg, match_visit, &mm);
-	if (r < 0)
-		return op_fail_store(c, r);
-	if (!mm.best)
-		return denied(c, p, "no instance profile is associated with it "
-				     "(iamctl iamd associate-instance-profile).");
-	/* the association's account is the call's from here on */
-	if (mm.best->account_id)
-		c->caller.account_id = mm.best->account_id;
-	Iam__InstanceProfile *prof = NULL;
-	r = profile_role(c, mm.best->instance_profile_name, &prof, &role);
-	if (r < 0)
-		return r;
-	if (!role)
-		return denied(c, p, "its instance profile has no role.");
+	const char *association_id, *profile_arn;
+	int rank;
+	struct resolved *e = res_slot(p);
+	if (res_hit(e, c, p)) {
+		if ((r = res_role(c, e, &role)) < 0)
+			return r;
+		association_id = entity_strdup(c, e->association_id);
+		profile_arn = entity_strdup(c, e->profile_arn);
+		if (!association_id || !profile_arn)
+			return -ENOMEM;
+		rank = e->rank;
+		/* the association's account is the call's from here on */
+		if (e->account_id && !(c->caller.account_id = entity_strdup(c, e->account_id)))
+			return -ENOMEM;
+	} else {
+		mm.peer = p;
+		r = entity_page_walk(c, STORE_DB_HOST_ASSOCIATIONS, "iip-assoc-", &pg, match_visit,
+				     &mm);
+		if (r < 0)
+			return op_fail_store(c, r);
+		if (!mm.best)
+			return denied(c, p, "no instance profile is associated with it "
+					     "(iamctl iamd associate-instance-profile).");
+		/* the association's account is the call's from here on */
+		if (mm.best->account_id)
+			c->caller.account_id = mm.best->account_id;
+		Iam__InstanceProfile *prof = NULL;
+		r = profile_role(c, mm.best->instance_profile_name, &prof, &role);
+		if (r < 0)
+			return r;
+		if (!role)
+			return denied(c, p, "its instance profile has no role.");
+		res_put(e, c, p, mm.rank, mm.best, prof, role);
+		association_id = mm.best->association_id;
+		profile_arn = prof->arn;
+		rank = mm.rank;
+	}
 	r = trust_allows(c, role, p, &ok);
 	if (r < 0)
 		return op_fail_store(c, r);
@@ -284,18 +431,18 @@ int op_get_credentials(struct call *c, const ProtobufCMessage *m, ProtobufCMessa
 		return -ENOMEM;
 	keyd__session_claims__init(cl);
 	mt->claims = cl;
-	mt->association_id = mm.best->association_id;
-	mt->profile_arn = prof->arn;
+	mt->association_id = association_id;
+	mt->profile_arn = profile_arn;
 	if ((r = sts_access_key_id_new(c, &cl->access_key_id)) < 0)
 		return r;
-	char *name = session_name(c, p, mm.rank == 4);
+	char *name = session_name(c, p, rank == 4);
 	if (!name)
 		return -ENOMEM;
 	const char *acct = entity_account(c);
 	cl->account = (char *)acct;
-	cl->principal_arn = arena_printf(c->arena, "arn:aws:sts::%s:assumed-role/%s/%s", acct,
-					 role->role_name, name);
-	cl->principal_id = arena_printf(c->arena, "%s:%s", role->role_id, name);
+	cl->principal_arn = concat(c, (const char *[]){ "arn:aws:sts::", acct, ":assumed-role/",
+							role->role_name, "/", name, NULL });
+	cl->principal_id = concat(c, (const char *[]){ role->role_id, ":", name, NULL });
 	cl->role_arn = role->arn;
 	cl->role_id = role->role_id;
 	cl->session_name = name;

@@ -188,6 +188,31 @@ like "$L" "^error AccessDenied .*unit $UC\\) is not authorized to perform: sts:A
 	"unit c's role does not trust unit c: refused, over the connection made in unit a"
 is "$(say "move $CGR/$UA")" "moved" "back into unit a"
 is "$(say get)" "arn arn:aws:sts::$A:assumed-role/role-a/unit-$UA" "role-a again"
+# what a caller resolves to (association, profile, role) is kept only until
+# the next write: every change shows on the next call, same connection
+"$IAMCTL" iam update-assume-role-policy --role-name role-a --policy-document \
+	"$(trust '{"StringEquals":{"iamd:SystemdUnit":"none.service"}}')"
+is "$?" 0 "role-a's trust policy no longer trusts unit a"
+like "$(say get)" "^error AccessDenied .*unit $UA\\) is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::$A:role/role-a" \
+	"the next call over the connection is refused"
+"$IAMCTL" iam update-assume-role-policy --role-name role-a --policy-document "$(trust)" &&
+"$IAMCTL" iam remove-role-from-instance-profile --instance-profile-name role-a --role-name role-a &&
+"$IAMCTL" iam add-role-to-instance-profile --instance-profile-name role-a --role-name role-uid
+is "$?" 0 "role-a trusts the host again; unit a's profile now holds role-uid instead"
+is "$(say get)" "arn arn:aws:sts::$A:assumed-role/role-uid/unit-$UA" \
+	"the next call gets the profile's new role"
+"$IAMCTL" iam remove-role-from-instance-profile --instance-profile-name role-a --role-name role-uid
+like "$(say get)" "^error AccessDenied .*its instance profile has no role" "a profile emptied: refused"
+"$IAMCTL" iam add-role-to-instance-profile --instance-profile-name role-a --role-name role-a &&
+"$IAMCTL" iamd disassociate-instance-profile --association-id "$(
+	"$IAMCTL" iamd list-instance-profile-associations | python3 -c '
+import json, sys
+for a in json.load(sys.stdin)["Associations"]:
+    if a.get("Selector", {}).get("SystemdUnit") == sys.argv[1]:
+        print(a["AssociationId"])' "$UA")" >/dev/null
+is "$?" 0 "unit a's association removed"
+like "$(say get)" "^error AccessDenied .*no instance profile is associated" \
+	"the next call finds no association"
 exec 4>&-
 wait "$STAYP"
 is "$?" 0 "the process ran to the end ($(cat "$TMP/stay.err"))"
