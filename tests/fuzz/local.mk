@@ -17,3 +17,17 @@ tests_fuzz_replay_frame_SOURCES = tests/fuzz/fuzz_frame.c tests/fuzz/replay_main
 tests_fuzz_replay_frame_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS_NAME='"frame"'
 tests_fuzz_replay_frame_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_fuzz_replay_frame_LDADD = lib/libiamrpc.la proto/libiamproto.la lib/libiamutil.la $(PROTOBUF_C_LIBS)
+
+# iam-gateway: the HTTP/1.1 request head reader, fed in chunks and pipelined
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_http
+tests_fuzz_fuzz_http_SOURCES = tests/fuzz/fuzz_http.c gateway/gateway_parse.c
+tests_fuzz_fuzz_http_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_http_LDFLAGS = -fsanitize=fuzzer
+endif
+check_PROGRAMS += tests/fuzz/replay_http
+TESTS += tests/fuzz/replay_http
+tests_fuzz_replay_http_SOURCES = tests/fuzz/fuzz_http.c gateway/gateway_parse.c \
+	tests/fuzz/replay_main.c
+tests_fuzz_replay_http_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS_NAME='"http"'
+tests_fuzz_replay_http_CFLAGS = $(AM_CFLAGS)
