@@ -191,25 +191,41 @@ static char *put(char *p, const char *s, size_t n)
 }
 #define PUTS(p, s) put(p, s, sizeof(s) - 1)
 
-/* The Date header's value, formatted once a second. */
+/* The Date header's value, formatted once a second (IMF-fixdate: always
+ * HTTP_DATE_LEN characters). */
+#define HTTP_DATE_LEN 29
 static const char *http_date(void)
 {
 	static time_t last;
-	static char buf[40];
+	static char buf[40] = "Thu, 01 Jan 1970 00:00:00 GMT";
 	time_t t = time(NULL);
 	if (t != last) {
 		struct tm tm;
 		gmtime_r(&t, &tm);
-		strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-		last = t;
+		if (strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm) == HTTP_DATE_LEN)
+			last = t;
+		else
+			memcpy(buf, "Thu, 01 Jan 1970 00:00:00 GMT", HTTP_DATE_LEN + 1);
 	}
 	return buf;
+}
+
+/* n in decimal at p; the end. */
+static char *put_uint(char *p, size_t n)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+	do {
+		tmp[--i] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	return put(p, tmp + i, sizeof(tmp) - i);
 }
 
 void gw_conn_answer(struct gw_conn *c, unsigned status, const char *request_id,
 		    const char *body, size_t len)
 {
-	char head[512], num[24];
+	char head[512];
 	char *p = head;
 	const char *why = gw_http_reason(status);
 	size_t rl = request_id ? strlen(request_id) : 0;
@@ -218,8 +234,11 @@ void gw_conn_answer(struct gw_conn *c, unsigned status, const char *request_id,
 		return;
 	if (rl > 128)
 		rl = 0;   /* iamd's ids are short; never overflow head */
+	if (status < 100 || status > 999)
+		status = 500;
 	p = PUTS(p, "HTTP/1.1 ");
-	p += snprintf(p, 8, "%03u ", status % 1000);
+	p = put_uint(p, status);
+	*p++ = ' ';
 	p = put(p, why, strlen(why));
 	p = PUTS(p, "\r\nContent-Type: text/xml\r\n");
 	if (rl) {
@@ -228,11 +247,9 @@ void gw_conn_answer(struct gw_conn *c, unsigned status, const char *request_id,
 		p = PUTS(p, "\r\n");
 	}
 	p = PUTS(p, "Date: ");
-	const char *d = http_date();
-	p = put(p, d, strlen(d));
+	p = put(p, http_date(), HTTP_DATE_LEN);
 	p = PUTS(p, "\r\nContent-Length: ");
-	int nl = snprintf(num, sizeof(num), "%zu", len);
-	p = put(p, num, (size_t)nl);
+	p = put_uint(p, len);
 	if (c->closing || !c->keep_alive) {
 		c->closing = true;
 		p = PUTS(p, "\r\nConnection: close\r\n\r\n");

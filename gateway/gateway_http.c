@@ -56,62 +56,107 @@ static void error_xml(struct pbjson_xbuf *b, const char *ns, bool sender, const 
 	pbjson_xbuf_adds(b, "</RequestId>\n</ErrorResponse>\n");
 }
 
-/* Appends the XML of `resp` to b. */
-static int render_into(const Iam__Response *resp, struct pbjson_xbuf *bp, unsigned *ret_status)
+/* Per result field of Response: the action's AWS name and namespace, as
+ * the text around the result ("<ActionResponse xmlns=...>\n  <ActionResult>",
+ * "</ActionResult>\n", "</ActionResponse>\n"), worked out once. */
+struct action_text {
+	char *open, *result_open, *result_close, *close;
+	size_t open_len, result_open_len, result_close_len, close_len;
+};
+static struct action_text *actions;   /* by field index, NULL until needed */
+
+/* a, b and c joined, in a new malloc'd text. */
+static char *text_cat(size_t *ret_len, const char *a, const char *b, const char *c)
 {
-#define b (*bp)
+	size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+	char *t = malloc(la + lb + lc + 1);
+	if (t) {
+		memcpy(t, a, la);
+		memcpy(t + la, b, lb);
+		memcpy(t + la + lb, c, lc + 1);
+		*ret_len = la + lb + lc;
+	}
+	return t;
+}
+
+static const struct action_text *action_text(const ProtobufCFieldDescriptor *f)
+{
+	const ProtobufCMessageDescriptor *d = &iam__response__descriptor;
+	size_t i = (size_t)(f - d->fields);
+	char action[PBJSON_NAME_MAX];
+	if (i >= d->n_fields)
+		return NULL;
+	if (!actions && !(actions = calloc(d->n_fields, sizeof(*actions))))
+		return NULL;
+	struct action_text *t = &actions[i];
+	if (t->open)
+		return t;
+	if (pbjson_name_to_aws(f->name, action, sizeof(action)) < 0)
+		return NULL;
+	const char *ns = strcmp(pbjson_action_service(action), "sts") == 0 ? NS_STS : NS_IAM;
+	char open_end[128];
+	snprintf(open_end, sizeof(open_end), "Response xmlns=\"%s\">\n", ns);
+	t->result_open = text_cat(&t->result_open_len, "  <", action, "Result>");
+	t->result_close = text_cat(&t->result_close_len, "</", action, "Result>\n");
+	t->close = text_cat(&t->close_len, "</", action, "Response>\n");
+	t->open = t->result_open && t->result_close && t->close ?
+		  text_cat(&t->open_len, "<", action, open_end) : NULL;
+	if (!t->open) {
+		free(t->result_open);
+		free(t->result_close);
+		free(t->close);
+		memset(t, 0, sizeof(*t));
+		return NULL;
+	}
+	return t;
+}
+
+/* Appends the XML of `resp` to b. */
+static int render_into(const Iam__Response *resp, struct pbjson_xbuf *b, unsigned *ret_status)
+{
 	const char *rid = resp->request_id ? resp->request_id : "";
 	const ProtobufCFieldDescriptor *f = NULL;
-	char action[PBJSON_NAME_MAX];
+	const struct action_text *t = NULL;
 	unsigned status = 200;
 	int r = 0;
 
 	if (resp->result_case != IAM__RESPONSE__RESULT__NOT_SET)
 		f = protobuf_c_message_descriptor_get_field(&iam__response__descriptor,
 							    (unsigned)resp->result_case);
-	if (!f || pbjson_name_to_aws(f->name, action, sizeof(action)) < 0 ||
+	if (!f || !(t = action_text(f)) ||
 	    (resp->status && resp->status->code && *resp->status->code)) {
 		const Iam__Status *st = resp->status;
 		status = st && st->has_http_status ? st->http_status : 500;
-		error_xml(&b, NS_IAM, st && st->has_sender_fault ? st->sender_fault : status < 500,
+		error_xml(b, NS_IAM, st && st->has_sender_fault ? st->sender_fault : status < 500,
 			  st && st->code ? st->code : "ServiceFailure",
 			  st && st->message ? st->message : "", rid);
 		goto out;
 	}
 	const ProtobufCMessage *m = *(ProtobufCMessage *const *)((const char *)resp + f->offset);
-	const char *ns = strcmp(pbjson_action_service(action), "sts") == 0 ? NS_STS : NS_IAM;
-	pbjson_xbuf_adds(&b, "<");
-	pbjson_xbuf_adds(&b, action);
-	pbjson_xbuf_adds(&b, "Response xmlns=\"");
-	pbjson_xbuf_adds(&b, ns);
-	pbjson_xbuf_adds(&b, "\">\n");
+	pbjson_xbuf_add(b, t->open, t->open_len);
 	/* The result element even when empty: botocore reads the result
 	 * wrapper of actions whose output is an empty structure (UpdateRole);
 	 * for actions without output (DeleteUser) AWS sends only the metadata
 	 * and the SDKs ignore the element. */
 	if (m) {
-		pbjson_xbuf_adds(&b, "  <");
-		pbjson_xbuf_adds(&b, action);
-		pbjson_xbuf_adds(&b, "Result>");
-		r = pbjson_to_xml(m, true, &b);
+		pbjson_xbuf_add(b, t->result_open, t->result_open_len);
+		r = pbjson_to_xml(m, true, b);
 		if (r < 0)
 			goto out;
-		pbjson_xbuf_adds(&b, "</");
-		pbjson_xbuf_adds(&b, action);
-		pbjson_xbuf_adds(&b, "Result>\n");
+		pbjson_xbuf_add(b, t->result_close, t->result_close_len);
 	}
-	pbjson_xbuf_adds(&b, "  <ResponseMetadata>\n    <RequestId>");
-	pbjson_xbuf_escape(&b, rid, strlen(rid));
-	pbjson_xbuf_adds(&b, "</RequestId>\n  </ResponseMetadata>\n</");
-	pbjson_xbuf_adds(&b, action);
-	pbjson_xbuf_adds(&b, "Response>\n");
+	static const char meta[] = "  <ResponseMetadata>\n    <RequestId>";
+	static const char meta_end[] = "</RequestId>\n  </ResponseMetadata>\n";
+	pbjson_xbuf_add(b, meta, sizeof(meta) - 1);
+	pbjson_xbuf_escape(b, rid, strlen(rid));
+	pbjson_xbuf_add(b, meta_end, sizeof(meta_end) - 1);
+	pbjson_xbuf_add(b, t->close, t->close_len);
 out:
-	if (r == 0 && b.failed)
+	if (r == 0 && b->failed)
 		r = -ENOMEM;
 	if (r == 0)
 		*ret_status = status;
 	return r;
-#undef b
 }
 
 int gw_http_render(const Iam__Response *resp, char **ret, size_t *ret_len,

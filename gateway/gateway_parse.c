@@ -8,17 +8,32 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
 #include "gateway.h"
 
-/* RFC 9110 tchar */
+/* RFC 9110 tchar: ALPHA DIGIT and !#$%&'*+-.^_`|~ */
+static const uint8_t tchar[256] = {
+	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1,
+	['+'] = 1, ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1,
+	['~'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+	['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,
+	['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
+	['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
+	['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1,
+	['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+	['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+	['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
 static bool is_tchar(unsigned char ch)
 {
-	if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))
-		return true;
-	return ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL;
+	return tchar[ch];
 }
 
 /* field-value octets: VCHAR, obs-text, SP, HTAB */
@@ -27,11 +42,33 @@ static bool is_vchar(unsigned char ch)
 	return ch == '\t' || (ch >= 0x20 && ch != 0x7f);
 }
 
-static bool field_is(const struct gw_field *f, const char *s)
+/* Are s[0, n) all field-value octets? Eight at a time: a word without a
+ * byte below 0x20 or equal to 0x7f passes whole (bit tricks from "Bit
+ * Twiddling Hacks": hasless, haszero); only a word with one (a tab,
+ * usually) is looked at byte by byte. */
+#define ONES ((uint64_t)-1 / 255)
+#define HIGHS (ONES * 0x80)
+static bool all_vchar(const char *s, size_t n)
 {
-	size_t n = strlen(s);
-	return f->len == n && strncasecmp(f->p, s, n) == 0;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+		memcpy(&x, s + i, 8);
+		uint64_t del = x ^ (ONES * 0x7f);
+		if ((((x - ONES * 0x20) & ~x) | ((del - ONES) & ~del)) & HIGHS) {
+			for (size_t j = i; j < i + 8; j++)
+				if (!is_vchar((unsigned char)s[j]))
+					return false;
+		}
+	}
+	for (; i < n; i++)
+		if (!is_vchar((unsigned char)s[i]))
+			return false;
+	return true;
 }
+
+/* Is the field (a header name or value) `s`, in any case? */
+#define FIELD_IS(f, s) ((f)->len == sizeof(s) - 1 && strncasecmp((f)->p, s, sizeof(s) - 1) == 0)
 
 /* Does the comma-separated list `v` hold the token `tok` (any case)? */
 static bool list_has(const struct gw_field *v, const char *tok)
@@ -172,23 +209,22 @@ int gw_request_parse(const char *buf, size_t len, size_t max_head, size_t max_bo
 		const char *ve = eol;
 		while (ve > c && (ve[-1] == ' ' || ve[-1] == '\t'))
 			ve--;
-		for (const char *q = c; q < ve; q++)
-			if (!is_vchar((unsigned char)*q))
-				return -400;
+		if (!all_vchar(c, (size_t)(ve - c)))
+			return -400;
 		h->value.p = c;
 		h->value.len = (size_t)(ve - c);
-		if (field_is(&h->name, "content-length")) {
+		if (FIELD_IS(&h->name, "content-length")) {
 			rc = parse_content_length(&h->value, max_body, &cl_seen, &r->content_length);
 			if (rc < 0)
 				return rc;
-		} else if (field_is(&h->name, "transfer-encoding")) {
+		} else if (FIELD_IS(&h->name, "transfer-encoding")) {
 			te = true;
 			chunked = chunked || list_has(&h->value, "chunked");
-		} else if (field_is(&h->name, "connection")) {
+		} else if (FIELD_IS(&h->name, "connection")) {
 			close = close || list_has(&h->value, "close");
 			keep = keep || list_has(&h->value, "keep-alive");
-		} else if (field_is(&h->name, "expect")) {
-			if (!field_is(&h->value, "100-continue"))
+		} else if (FIELD_IS(&h->name, "expect")) {
+			if (!FIELD_IS(&h->value, "100-continue"))
 				return -417;
 			r->expect_continue = r->version == 11;
 		}
