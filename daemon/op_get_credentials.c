@@ -94,6 +94,21 @@ static char *session_name(struct call *c, const struct peer_ident *p, bool by_un
 	return entity_strdup(c, buf);
 }
 
+/* v in decimal into ret (at least 11 bytes): snprintf's work without its
+ * format parsing, on the per-call path. */
+static void utoa(unsigned v, char *ret)
+{
+	char t[16];
+	size_t n = 0;
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		ret[i] = t[n - 1 - i];
+	ret[n] = '\0';
+}
+
 /* The role's trust policy, for principal host.iamd.local or
  * ec2.amazonaws.com, with the caller's identity keys. */
 static int trust_allows(struct call *c, const Iam__Role *role, const struct peer_ident *p,
@@ -105,8 +120,8 @@ static int trust_allows(struct call *c, const Iam__Role *role, const struct peer
 		   *v_uid[1] = { uid }, *v_gid[1] = { gid }, *v_exe[1] = { p->exe };
 	struct policy_ctx_entry ctx[5];
 	size_t n = 0;
-	snprintf(uid, sizeof(uid), "%u", (unsigned)p->uid);
-	snprintf(gid, sizeof(gid), "%u", (unsigned)p->gid);
+	utoa((unsigned)p->uid, uid);
+	utoa((unsigned)p->gid, gid);
 	ctx[n++] = (struct policy_ctx_entry){ "iamd:Uid", v_uid, 1 };
 	ctx[n++] = (struct policy_ctx_entry){ "iamd:Gid", v_gid, 1 };
 	if (p->unit[0])
