@@ -23,7 +23,8 @@ jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 packages=(build-essential autoconf automake libtool pkg-config
 	libevent-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev
 	libsodium-dev libsystemd-dev libjansson-dev libseccomp-dev
-	clang python3 util-linux procps python3-botocore awscli python3-boto3 curl)
+	clang python3 util-linux procps python3-botocore awscli python3-boto3 curl
+	zbar-tools)
 
 log() { printf '%s\n' "dev.sh: $*" >&2; }
 

@@ -1,9 +1,8 @@
 /* iamctl_mfa: the AWS CLI's own options of create-virtual-mfa-device:
  * --outfile FILE and --bootstrap-method Base32StringSeed | QRCodePNG (both
  * required, as the AWS CLI has them). The chosen blob is written to FILE
- * (mode 0600, created or truncated) and left out of what is printed. iamd
- * answers no QRCodePNG (docs/mfa.md), so that method is refused before
- * anything is created. */
+ * (mode 0600, created or truncated: the seed, or the PNG picture of its
+ * otpauth:// URI) and both blobs are left out of what is printed. */
 #include "config.h"
 
 #include <errno.h>
@@ -46,10 +45,8 @@ int iamctl_mfa_args(const struct iamctl_cmd *cmd, int *argc, char **argv,
 	if (!o->outfile || !o->bootstrap_method)
 		return iamctl_usage_error("the following arguments are required: --outfile, "
 					  "--bootstrap-method");
-	if (strcmp(o->bootstrap_method, "QRCodePNG") == 0)
-		return iamctl_usage_error("argument --bootstrap-method: QRCodePNG is not "
-					  "available from iamd; use Base32StringSeed");
-	if (strcmp(o->bootstrap_method, "Base32StringSeed") != 0)
+	if (strcmp(o->bootstrap_method, "QRCodePNG") != 0 &&
+	    strcmp(o->bootstrap_method, "Base32StringSeed") != 0)
 		return iamctl_usage_error("argument --bootstrap-method: Invalid choice, valid "
 					  "choices are:\n\nQRCodePNG | Base32StringSeed");
 	return 0;

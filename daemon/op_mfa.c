@@ -30,10 +30,12 @@
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/name.h"
+#include "util/qr.h"
 
 #define MFA_NAME_MAX 226
 #define MFA_PER_USER 8
 #define MFA_NONCE_LEN 16
+#define MFA_QR_SCALE 4            /* QRCodePNG pixels per module */
 #define ENABLE_WINDOW 10          /* steps either side for two codes */
 #define RESYNC_WINDOW 40
 
@@ -322,6 +324,19 @@ static int create_resume(struct call *c, void *state, const struct keyd_reply *r
 	d->has_base32_string_seed = true;
 	d->base32_string_seed.data = (uint8_t *)seed;
 	d->base32_string_seed.len = strlen(seed);
+	/* QRCodePNG: otpauth://totp/NAME@ACCOUNT?secret=SEED, ACCOUNT being
+	 * the device's user name when it has one (not yet, at creation), else
+	 * the account id. Built in the arena, which is wiped after the answer
+	 * (dispatch.c: the call received a secret from keyd). */
+	char *uri = arena_printf(c->arena, "otpauth://totp/%s@%s?secret=%s", rec->name,
+				 entity_account(c), seed);
+	if (!uri)
+		return -ENOMEM;
+	r = qr_png(c->arena, (const uint8_t *)uri, strlen(uri), MFA_QR_SCALE,
+		   &d->qr_code_png.data, &d->qr_code_png.len);
+	if (r < 0)
+		return call_fail(c, r, "ServiceFailure", NULL);
+	d->has_qr_code_png = true;
 	d->tags = rec->tags;
 	d->n_tags = rec->n_tags;
 	resp->virtual_mfa_device = d;

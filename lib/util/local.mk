@@ -7,3 +7,4 @@ lib_libiamutil_la_LIBADD = $(SODIUM_LIBS)
 lib_libiamutil_la_SOURCES += lib/util/isotime.c lib/util/isotime.h
 lib_libiamutil_la_SOURCES += lib/util/id.c lib/util/id.h lib/util/name.c lib/util/name.h
 lib_libiamutil_la_SOURCES += lib/util/sha1.c lib/util/sha1.h
+lib_libiamutil_la_SOURCES += lib/util/qr.c lib/util/qr_png.c lib/util/qr.h

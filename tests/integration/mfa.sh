@@ -75,7 +75,7 @@ SERIAL=$(j '["VirtualMFADevice"]["SerialNumber"]')
 is "$SERIAL" "arn:aws:iam::$A:mfa/alice-phone" "SerialNumber: arn:aws:iam::ACCOUNT:mfa/NAME"
 SEED=$(cat "$TMP/seed")
 like "$SEED" '^[A-Z2-7]{32}$' "Base32StringSeed: 32 Base32 characters"
-unlike "$OUT" 'QRCodePNG' "no QRCodePNG"
+unlike "$OUT" 'QRCodePNG' "the QRCodePNG blob is not printed either"
 run "$IAMCTL" iam create-virtual-mfa-device --virtual-mfa-device-name ALICE-phone --path /x/ $B32
 is "$RC" 254 "a second device of the same name (any case, any path)"
 like "$ERR" 'EntityAlreadyExists.*MFADevice entity at the same path and name already exists' \
@@ -93,8 +93,27 @@ unlike "$OUT" 'Base32StringSeed' "and not printed"
 is "$(stat -c %a "$TMP/bob.seed")" 600 "the seed file is mode 0600"
 run "$IAMCTL" iam create-virtual-mfa-device --virtual-mfa-device-name qr \
 	--outfile "$TMP/qr.png" --bootstrap-method QRCodePNG
-isnt "$RC" 0 "--bootstrap-method QRCodePNG is refused"
-like "$ERR" "QRCodePNG" "... saying so"
+is "$RC" 0 "iamctl create-virtual-mfa-device --bootstrap-method QRCodePNG"
+unlike "$OUT" 'QRCodePNG|Base32StringSeed' "neither blob is printed"
+is "$(head -c 8 "$TMP/qr.png" | od -An -c | tr -d ' ')" '211PNG\r\n032\n' "the file is a PNG"
+is "$(stat -c %a "$TMP/qr.png")" 600 "the PNG file is mode 0600"
+if command -v zbarimg >/dev/null 2>&1; then
+	QR=$(zbarimg -q --raw "$TMP/qr.png" 2>/dev/null)
+	like "$QR" "^otpauth://totp/qr@$A\\?secret=[A-Z2-7]{32}\$" \
+		"it decodes (ZBar) to otpauth://totp/NAME@ACCOUNT?secret=SEED"
+	QR_SEED=${QR##*secret=}
+	N=$(now_step)
+	run "$IAMCTL" iam enable-mfa-device --user-name bob --serial-number "arn:aws:iam::$A:mfa/qr" \
+		--authentication-code1 "$(totp "$QR_SEED" $((N - 1)))" \
+		--authentication-code2 "$(totp "$QR_SEED" "$N")"
+	is "$RC" 0 "codes from the scanned seed enable the device"
+	run "$IAMCTL" iam deactivate-mfa-device --user-name bob --serial-number "arn:aws:iam::$A:mfa/qr"
+else
+	skip "zbarimg (zbar-tools) is not installed"
+	skip "zbarimg (zbar-tools) is not installed"
+fi
+run "$IAMCTL" iam delete-virtual-mfa-device --serial-number "arn:aws:iam::$A:mfa/qr"
+is "$RC" 0 "(the QR device deleted)"
 
 run "$IAMCTL" iam list-virtual-mfa-devices --assignment-status Unassigned
 is "$(jx '[d["SerialNumber"] for d in v["VirtualMFADevices"]]')" \

@@ -2,7 +2,8 @@
 # mfa_awscli.sh: virtual MFA devices with the AWS CLI v2 (/usr/bin/aws)
 # through iam-gateway (docs/mfa.md): create-virtual-mfa-device --outfile
 # --bootstrap-method Base32StringSeed (the blob base64 in the XML, decoded
-# by the CLI into the file), enable-mfa-device, list-mfa-devices,
+# by the CLI into the file) and QRCodePNG (the picture ZBar decodes, whose
+# seed enables the device), enable-mfa-device, list-mfa-devices,
 # list-virtual-mfa-devices, get-session-token with --serial-number and
 # --token-code (its credentials may call IAM), a wrong code, then
 # deactivate and delete. python3 computes the RFC 6238 codes.
@@ -53,6 +54,30 @@ is "$OUT" "arn:aws:iam::$ACCT:mfa/phone" "the serial number"
 SERIAL=$OUT
 SEED=$(cat "$TMP/seed")
 like "$SEED" '^[A-Z2-7]{32}$' "the CLI decoded the blob into the file: 32 Base32 characters"
+
+q 'VirtualMFADevice.SerialNumber' iam create-virtual-mfa-device --virtual-mfa-device-name scan \
+	--outfile "$TMP/scan.png" --bootstrap-method QRCodePNG
+is "$RC" 0 "aws iam create-virtual-mfa-device --bootstrap-method QRCodePNG"
+is "$(head -c 4 "$TMP/scan.png" | od -An -c | tr -d ' ')" '211PNG' "the CLI wrote a PNG"
+if command -v zbarimg >/dev/null 2>&1; then
+	QR=$(zbarimg -q --raw "$TMP/scan.png" 2>/dev/null)
+	like "$QR" "^otpauth://totp/scan@$ACCT\\?secret=[A-Z2-7]{32}\$" \
+		"it decodes (ZBar) to otpauth://totp/NAME@ACCOUNT?secret=SEED"
+	N=$(( $(date +%s) / 30 ))
+	run "$AWS_BIN" --endpoint-url "$IAMD_GATEWAY_URL" iam enable-mfa-device --user-name alice \
+		--serial-number "arn:aws:iam::$ACCT:mfa/scan" \
+		--authentication-code1 "$(totp "${QR##*secret=}" $((N - 1)))" \
+		--authentication-code2 "$(totp "${QR##*secret=}" "$N")"
+	is "$RC" 0 "codes from the scanned seed enable the device"
+	run "$AWS_BIN" --endpoint-url "$IAMD_GATEWAY_URL" iam deactivate-mfa-device --user-name alice \
+		--serial-number "arn:aws:iam::$ACCT:mfa/scan"
+else
+	skip "zbarimg (zbar-tools) is not installed"
+	skip "zbarimg (zbar-tools) is not installed"
+fi
+run "$AWS_BIN" --endpoint-url "$IAMD_GATEWAY_URL" iam delete-virtual-mfa-device \
+	--serial-number "arn:aws:iam::$ACCT:mfa/scan"
+is "$RC" 0 "(that device deleted)"
 
 N=$(( $(date +%s) / 30 ))
 run "$AWS_BIN" --endpoint-url "$IAMD_GATEWAY_URL" iam enable-mfa-device --user-name alice \

@@ -99,3 +99,10 @@ tests_unit_test_audit_hash_SOURCES = tests/unit/test_audit_hash.c daemon/audit_h
 tests_unit_test_audit_hash_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
 tests_unit_test_audit_hash_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
 tests_unit_test_audit_hash_LDADD = $(SODIUM_LIBS)
+# QR codes for CreateVirtualMFADevice's QRCodePNG (lib/util/qr.h), decoded
+# by ZBar
+check_PROGRAMS += tests/unit/qr_tool
+tests_unit_qr_tool_SOURCES = tests/unit/qr_tool.c
+tests_unit_qr_tool_LDADD = lib/libiamutil.la
+dist_check_SCRIPTS += tests/unit/qr_zbar.sh
+TESTS += tests/unit/qr_zbar.sh
