@@ -38,6 +38,36 @@ int op_authorize_resource(struct call *c, const ProtobufCMessage *m, const char 
 	return 0;
 }
 
+/* A matched statement of one of the principal's policies: as
+ * op_sim_statement() shows it, with the statement's end from the
+ * principal's cache (found in the text once, not on every decision). */
+static Iam__Statement *principal_statement(struct call *c, const struct principal_policy *pp,
+					   uint32_t stmt)
+{
+	struct policy_stmt_info si;
+	unsigned el, ec;
+	Iam__Statement *s = arena_alloc(c->arena, sizeof(*s));
+	Iam__Position *pos = arena_alloc(c->arena, 2 * sizeof(*pos));
+	if (!s || !pos || policy_statement_info(pp->pol, stmt, &si) < 0)
+		return NULL;
+	iam__statement__init(s);
+	s->source_policy_id = (char *)pp->id;
+	s->source_policy_type = (char *)pp->type;
+	iam__position__init(&pos[0]);
+	pos[0].has_line = pos[0].has_column = true;
+	pos[0].line = (int32_t)si.line;
+	pos[0].column = (int32_t)si.col;
+	s->start_position = &pos[0];
+	if (pp->text && principal_stmt_end(pp, stmt, &el, &ec) == 0) {
+		iam__position__init(&pos[1]);
+		pos[1].has_line = pos[1].has_column = true;
+		pos[1].line = (int32_t)el;
+		pos[1].column = (int32_t)ec;
+		s->end_position = &pos[1];
+	}
+	return s;
+}
+
 static const char *layer_name(enum policy_layer l)
 {
 	switch (l) {
@@ -126,8 +156,7 @@ int op_authorize(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **r
 		const struct principal_policy *pp = principal_find(p, mt->policy);
 		Iam__Statement *st;
 		if (pp)
-			st = op_sim_statement(c, pp->id, pp->type, pp->pol, pp->text,
-					      pp->text_len, mt->stmt);
+			st = principal_statement(c, pp, mt->stmt);
 		else
 			st = op_sim_statement(c, "ResourcePolicy", "resource", mt->policy,
 					      req->resource_policy,

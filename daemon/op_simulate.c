@@ -43,7 +43,8 @@ int op_sim_context(struct call *c, struct Iam__ContextEntry *const *e, size_t n,
 		for (size_t k = 0; type && k < sizeof(ctx_types) / sizeof(ctx_types[0]); k++)
 			if (strcmp(type, ctx_types[k]) == 0) {
 				known = true;
-				list = strstr(type, "List") != NULL;
+				list = k % 2 == 1;   /* the ...List types */
+				break;
 			}
 		if (!known)
 			return call_fail(c, -EINVAL, "InvalidInput",

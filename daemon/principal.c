@@ -92,9 +92,37 @@ int principal_add_policy(struct principal *p, const char *text, size_t len,
 	pp->type = src_type;
 	pp->text = arena_strndup(p->arena, text, len);
 	pp->text_len = len;
-	if (!pp->id || !pp->text)
+	pp->stmt_end = arena_zalloc(p->arena, (policy_statement_count(pol) + 1) *
+					       sizeof(*pp->stmt_end));
+	if (!pp->id || !pp->text || !pp->stmt_end)
 		return -ENOMEM;
 	(void)policy_keys_walk(text, len, uses_key, &p->uses);
+	return 0;
+}
+
+int principal_stmt_end(const struct principal_policy *pp, uint32_t stmt,
+		       unsigned *ret_line, unsigned *ret_col)
+{
+	struct policy_stmt_info si;
+	unsigned el, ec;
+	int r;
+
+	if (stmt >= policy_statement_count(pp->pol))
+		return -EINVAL;
+	if (pp->stmt_end && pp->stmt_end[stmt][0]) {
+		*ret_line = pp->stmt_end[stmt][0];
+		*ret_col = pp->stmt_end[stmt][1];
+		return 0;
+	}
+	if ((r = policy_statement_info(pp->pol, stmt, &si)) < 0 ||
+	    (r = policy_text_block_end(pp->text, pp->text_len, si.line, si.col, &el, &ec)) < 0)
+		return r;
+	if (pp->stmt_end) {
+		pp->stmt_end[stmt][0] = el;
+		pp->stmt_end[stmt][1] = ec;
+	}
+	*ret_line = el;
+	*ret_col = ec;
 	return 0;
 }
 

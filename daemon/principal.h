@@ -30,7 +30,16 @@ struct principal_policy {
 				     aws-managed | user-managed | resource | none */
 	const char *text;         /* the JSON text (positions, context keys) */
 	size_t text_len;
+	/* Where each statement's block ends in `text` (line, column), found
+	 * on the first decision that shows the statement; {0, 0}: not yet.
+	 * Writable through a const principal_policy: a cache. */
+	unsigned (*stmt_end)[2];
 };
+
+/* The end of statement `stmt` of pp in its text, through pp's cache.
+ * -EINVAL when it cannot be found (the text is not the policy's). */
+int principal_stmt_end(const struct principal_policy *pp, uint32_t stmt,
+		       unsigned *ret_line, unsigned *ret_col);
 
 /* Context keys the policies reference that cost a store read to supply:
  * authz computes them only when some policy uses them. */

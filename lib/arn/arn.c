@@ -1,4 +1,5 @@
 /* arn: splitting ARNs and IAM wildcard matching (see arn.h). */
+#include "config.h"
 #include "arn/arn.h"
 
 #include <errno.h>
@@ -10,22 +11,23 @@
 int arn_parse(const char *s, size_t len, struct arn *ret)
 {
 	struct arn_part parts[6];
-	size_t start = 0, k = 0;
+	const char *p, *end = s + len;
 
 	if (len < 4 || memcmp(s, "arn:", 4) != 0)
 		return -EINVAL;
-	for (size_t i = 0; i < len && k < 5; i++) {
-		if (s[i] != ':')
-			continue;
-		parts[k].p = s + start;
-		parts[k].n = i - start;
-		k++;
-		start = i + 1;
+	/* the four colons after "arn:" delimit partition, service, region
+	 * and account; the resource is the rest, colons and all */
+	p = s + 4;
+	for (int k = 1; k < 5; k++) {
+		const char *c = memchr(p, ':', (size_t)(end - p));
+		if (!c)
+			return -EINVAL;
+		parts[k].p = p;
+		parts[k].n = (size_t)(c - p);
+		p = c + 1;
 	}
-	if (k < 5)
-		return -EINVAL;
-	parts[5].p = s + start;
-	parts[5].n = len - start;
+	parts[5].p = p;
+	parts[5].n = (size_t)(end - p);
 	if (parts[1].n == 0 || parts[2].n == 0)
 		return -EINVAL;
 	ret->partition = parts[1];
@@ -186,6 +188,48 @@ bool arn_glob_match(const char *cpat, size_t cn, const char *s, size_t sn,
 	if (memchr(cpat, ARN_GLOB_SEGSTAR, cn))
 		return glob_slow(cpat, cn, s, sn, icase);
 	return glob_fast(cpat, cn, s, sn, icase);
+}
+
+bool arn_glob_is_stars(const char *cpat, size_t cn)
+{
+	for (size_t i = 0; i < cn; i++)
+		if (cpat[i] == ARN_GLOB_SEGSTAR || cpat[i] == ARN_GLOB_QMARK)
+			return false;
+	return true;
+}
+
+bool arn_glob_match_stars(const char *cpat, size_t cn, const char *s, size_t sn)
+{
+	const char *star = memchr(cpat, ARN_GLOB_STAR, cn);
+	if (!star)
+		return cn == sn && memcmp(cpat, s, sn) == 0;
+	/* the literal prefix, up to the first star */
+	size_t pre = (size_t)(star - cpat);
+	if (sn < pre || memcmp(cpat, s, pre) != 0)
+		return false;
+	/* the literal suffix, after the last star */
+	const char *last = cpat + cn - 1;
+	while (*last != ARN_GLOB_STAR)
+		last--;
+	size_t suf = (size_t)(cpat + cn - 1 - last);
+	if (sn - pre < suf || memcmp(last + 1, s + sn - suf, suf) != 0)
+		return false;
+	/* the pieces between, each at its leftmost place after the one
+	 * before: a star matches any run, so the leftmost is never worse */
+	const char *p = star + 1, *t = s + pre, *tend = s + sn - suf;
+	while (p < last) {
+		/* found by `last` at the latest */
+		const char *q = memchr(p, ARN_GLOB_STAR, (size_t)(last - p) + 1);
+		size_t k = (size_t)(q - p);
+		if (k) {
+			const char *f = memmem(t, (size_t)(tend - t), p, k);
+			if (!f)
+				return false;
+			t = f + k;
+		}
+		p = q + 1;
+	}
+	return true;
 }
 
 bool arn_match(const char *pattern, const char *s, enum arn_glob_mode mode,

@@ -60,6 +60,16 @@ bool arn_glob_is_wild(const char *cpat, size_t cn);
 bool arn_glob_match(const char *cpat, size_t cn, const char *s, size_t sn,
 		    bool icase);
 
+/* True when every wildcard of the compiled pattern is ARN_GLOB_STAR (no
+ * ARN_GLOB_SEGSTAR, no ARN_GLOB_QMARK): arn_glob_match_stars() applies. */
+bool arn_glob_is_stars(const char *cpat, size_t cn);
+/* arn_glob_match() for a compiled pattern whose only wildcards are
+ * ARN_GLOB_STAR (arn_glob_is_stars), case-sensitive: the literal pieces
+ * between the stars are compared as a prefix, a suffix and, in order, the
+ * leftmost occurrences of the ones between (memcmp/memmem), with no
+ * backtracking. Same answer as arn_glob_match(cpat, cn, s, sn, false). */
+bool arn_glob_match_stars(const char *cpat, size_t cn, const char *s, size_t sn);
+
 /* Convenience for one-off matching (tests, tools): compiles `pattern` on
  * the stack (patterns longer than 1024 bytes never match). */
 bool arn_match(const char *pattern, const char *s, enum arn_glob_mode mode,

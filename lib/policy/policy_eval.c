@@ -16,6 +16,8 @@
 
 /* ---- the request context ---- */
 
+static void clock_format(const struct evalctx *ec);
+
 bool policy_ctx_lookup(const struct evalctx *ec, const char *key, size_t klen,
 		       const char *const **values, size_t *n_values)
 {
@@ -23,15 +25,22 @@ bool policy_ctx_lookup(const struct evalctx *ec, const char *key, size_t klen,
 
 	for (size_t i = 0; i < req->n_context; i++) {
 		const char *k = req->context[i].key;
-		if (strncasecmp(k, key, klen) == 0 && k[klen] == '\0') {
-			*values = req->context[i].values;
-			*n_values = req->context[i].n_values;
-			return true;
+		/* the key's length, when setup() measured it, settles most
+		 * keys without comparing a byte */
+		if (ec->ctx_len && i < EVAL_CTX_LENS && ec->ctx_len[i] != UINT16_MAX) {
+			if (ec->ctx_len[i] != klen || strncasecmp(k, key, klen) != 0)
+				continue;
+		} else if (strncasecmp(k, key, klen) != 0 || k[klen] != '\0') {
+			continue;
 		}
+		*values = req->context[i].values;
+		*n_values = req->context[i].n_values;
+		return true;
 	}
 	for (unsigned i = 0; i < ec->n_derived; i++) {
-		if (strncmp(ec->dkey[i], key, klen) == 0 &&
-		    ec->dkey[i][klen] == '\0') {
+		if (ec->dkey_n[i] == klen && memcmp(ec->dkey[i], key, klen) == 0) {
+			if (i >= ec->clock_first && !*ec->clock_done)
+				clock_format(ec);
 			*values = &ec->dval[i];
 			*n_values = 1;
 			return true;
@@ -83,6 +92,8 @@ bool policy_pat_match(const struct evalctx *ec, const struct ppat *pat,
 		memcpy(buf + used, v, vn);
 		used += vn;
 	}
+	if (pat->stars && !icase)
+		return arn_glob_match_stars(buf, used, s, n);
 	return arn_glob_match(buf, used, s, n, icase);
 }
 
@@ -92,6 +103,7 @@ static void add_derived(struct evalctx *ec, const char *k, const char *v)
 {
 	if (ec->n_derived < EVAL_DERIVED) {
 		ec->dkey[ec->n_derived] = k;
+		ec->dkey_n[ec->n_derived] = (uint8_t)strlen(k);
 		ec->dval[ec->n_derived] = v;
 		ec->n_derived++;
 	}
@@ -215,15 +227,27 @@ static void put_uint(char *p, uint64_t v)
 	*p = '\0';
 }
 
+/* aws:CurrentTime and aws:EpochTime, formatted when a policy first looks
+ * one of them up (most decisions never do). */
 static void setup_clock(struct evalctx *ec)
+{
+	char *t = (char *)ec->sc->priv, *e = t + 64;
+
+	/* Up to the end of year 9999. */
+	if (ec->req->now_ms < 0 || ec->req->now_ms > 253402300799999LL)
+		return;
+	ec->clock_first = ec->n_derived;
+	add_derived(ec, "aws:currenttime", t);
+	add_derived(ec, "aws:epochtime", e);
+}
+
+static void clock_format(const struct evalctx *ec)
 {
 	char *t = (char *)ec->sc->priv, *e = t + 64;
 	int64_t s, days, rem;
 	int64_t y, m;
 
-	/* Up to the end of year 9999. */
-	if (ec->req->now_ms < 0 || ec->req->now_ms > 253402300799999LL)
-		return;
+	*ec->clock_done = true;
 	s = ec->req->now_ms / 1000;
 	days = s / 86400;
 	rem = s % 86400;
@@ -254,8 +278,6 @@ static void setup_clock(struct evalctx *ec)
 		*p = '\0';
 	}
 	put_uint(e, (uint64_t)s);
-	add_derived(ec, "aws:currenttime", t);
-	add_derived(ec, "aws:epochtime", e);
 }
 
 /* ---- statements ---- */
@@ -424,9 +446,7 @@ static void eval_policy(struct evalctx *ec, const struct policy *p,
 			enum policy_layer layer, struct verdict *v,
 			struct collect *col)
 {
-	const char *colon = memchr(ec->action, ':', ec->action_n);
-	size_t svc_n = colon ? (size_t)(colon - ec->action) : ec->action_n;
-	const struct psvc *s = find_svc(p, ec->action, svc_n);
+	const struct psvc *s = find_svc(p, ec->action, ec->svc_n);
 
 	ec->pol = p;
 	if (s)
@@ -445,7 +465,7 @@ static void result_from(struct policy_result *ret, const struct policy_match *m,
 }
 
 static int setup(struct evalctx *ec, const struct policy_request *req,
-		 struct policy_scratch *sc)
+		 struct policy_scratch *sc, bool *clock_done, uint16_t *ctx_len)
 {
 	size_t an;
 
@@ -454,16 +474,27 @@ static int setup(struct evalctx *ec, const struct policy_request *req,
 	memset(ec, 0, sizeof(*ec));
 	ec->req = req;
 	ec->sc = sc;
+	*clock_done = false;
+	ec->clock_done = clock_done;
+	ec->clock_first = EVAL_DERIVED;
 	an = strlen(req->action);
 	if (an >= sizeof(sc->action))
 		return -EINVAL;
+	ec->svc_n = an;
 	for (size_t i = 0; i < an; i++) {
 		char c = req->action[i];
+		if (c == ':' && ec->svc_n == an)
+			ec->svc_n = i;
 		sc->action[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
 	}
 	sc->action[an] = '\0';
 	ec->action = sc->action;
 	ec->action_n = an;
+	for (size_t i = 0; i < req->n_context && i < EVAL_CTX_LENS; i++) {
+		size_t kn = strlen(req->context[i].key);
+		ctx_len[i] = kn < UINT16_MAX ? (uint16_t)kn : UINT16_MAX;
+	}
+	ec->ctx_len = ctx_len;
 	ec->resource = req->resource;
 	ec->resource_n = strlen(req->resource);
 	if (setup_principal(ec) < 0)
@@ -498,12 +529,14 @@ int policy_eval(const struct policy_set *set, const struct policy_request *req,
 		struct policy_scratch *scratch, struct policy_result *ret)
 {
 	struct evalctx ec;
+	bool clock_done;
+	uint16_t ctx_len[EVAL_CTX_LENS];
 	struct verdict vid = { 0 }, vres = { 0 }, vb = { 0 }, vs = { 0 };
 	struct collect col;
 	struct policy_result r = { 0 };
 	bool boundary_ok, session_ok, identity_ok;
 
-	if (setup(&ec, req, scratch) < 0)
+	if (setup(&ec, req, scratch, &clock_done, ctx_len) < 0)
 		return -EINVAL;
 	ec.has_boundary = set->boundary != NULL;
 	col.n_deny = 0;

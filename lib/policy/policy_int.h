@@ -57,6 +57,10 @@ struct ppat {
 	struct ppart *parts;
 	uint16_t n_parts;
 	bool any;                /* the pattern is a lone "*" */
+	/* Every wildcard (in every literal part) is ARN_GLOB_STAR: matched
+	 * case-sensitively by arn_glob_match_stars() (variables substitute
+	 * no wildcard). */
+	bool stars;
 	/* Fast forms of a compiled chunk without variables. */
 	enum { PK_GLOB, PK_EXACT, PK_PREFIX } kind;
 };
@@ -71,6 +75,8 @@ static inline bool ppat_match_c(const struct ppat *pat, const char *s,
 		if (pat->kind == PK_PREFIX)
 			return n >= pat->c.n - 1 &&
 			       memcmp(pat->c.p, s, pat->c.n - 1) == 0;
+		if (pat->stars)
+			return arn_glob_match_stars(pat->c.p, pat->c.n, s, n);
 	}
 	return arn_glob_match(pat->c.p, pat->c.n, s, n, icase);
 }
@@ -232,9 +238,19 @@ struct evalctx {
 	size_t pr_session_n;
 	/* keys derived from the principal and the clock */
 	const char *dkey[EVAL_DERIVED];
+	uint8_t dkey_n[EVAL_DERIVED];
 	const char *dval[EVAL_DERIVED];
 	unsigned n_derived;
+	/* the clock's keys are the last derived ones from clock_first on;
+	 * their values are written on the first lookup of one of them */
+	unsigned clock_first;
+	bool *clock_done;
+	/* the service prefix of `action` ("s3" of "s3:getobject") */
+	size_t svc_n;
+	/* lengths of the request's context keys (the first EVAL_CTX_LENS) */
+	uint16_t *ctx_len;
 };
+#define EVAL_CTX_LENS 64
 bool policy_cond_eval(const struct evalctx *ec, const struct pcond *c);
 bool policy_pat_match(const struct evalctx *ec, const struct ppat *pat,
 		      const char *s, size_t n, bool icase, bool arn);

@@ -254,6 +254,7 @@ static int pat_compile_flat(struct arena *a, const char *s, size_t n,
 	pat.c.p = out;
 	pat.c.n = (uint32_t)n;
 	pat.any = n == 1 && out[0] == ARN_GLOB_STAR;
+	pat.stars = arn_glob_is_stars(out, n);
 	if (first_wild == n)
 		pat.kind = PK_EXACT;
 	else if (first_wild == n - 1 && out[n - 1] == ARN_GLOB_STAR)
@@ -332,6 +333,11 @@ int policy_pat_compile(struct arena *a, const char *s, size_t n,
 		i += used;
 		lit = i;
 	}
+	pat.stars = true;
+	for (uint16_t k = 0; k < pat.n_parts; k++)
+		if (pat.parts[k].kind == PP_LIT &&
+		    !arn_glob_is_stars(pat.parts[k].s.p, pat.parts[k].s.n))
+			pat.stars = false;
 	*ret = pat;
 	return 0;
 }

@@ -144,6 +144,15 @@ root iamd authorize --principal-arn arn:aws:iam::$A:user/admin --action-name iam
 like "$OUT" '"Decision": "allowed"' "Authorize: allowed"
 like "$OUT" '"SourcePolicyId": "eng-admin"' "with the statement that allowed"
 like "$OUT" '"StartPosition"' "and its position"
+AUTH1=$(echo "$OUT" | json_get '["MatchedStatements"]')
+root iamd authorize --principal-arn arn:aws:iam::$A:user/admin --action-name iam:CreateUser \
+	--resource-arn arn:aws:iam::$A:user/eng/zed
+is "$(echo "$OUT" | json_get '["MatchedStatements"]')" "$AUTH1" \
+	"asked again (statement ends cached): the same statements and positions"
+root iam simulate-principal-policy --policy-source-arn arn:aws:iam::$A:user/admin \
+	--action-names iam:CreateUser --resource-arns arn:aws:iam::$A:user/eng/zed
+is "$(echo "$OUT" | json_get '["EvaluationResults"][0]["MatchedStatements"]')" "$AUTH1" \
+	"Authorize's statements and positions (EndPosition too) are the simulator's"
 root iamd authorize --principal-arn arn:aws:iam::$A:user/admin --action-name iam:DeleteUser \
 	--resource-arn arn:aws:iam::$A:user/eng/protected
 like "$OUT" '"Decision": "explicitDeny"' "Authorize: explicit deny"
