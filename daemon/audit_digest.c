@@ -666,6 +666,19 @@ void audit_digest_stop(unsigned wait_ms)
 	st.d = NULL;
 }
 
+/* digestEndTime of the digest file `dname` in the digest directory. */
+static int prev_end_time(const char *dname, int64_t *ret)
+{
+	char path[8704];
+	if (!dname[0])
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/%s", st.ddir, dname);
+	json_t *o = json_load_file(path, 0, NULL);
+	int r = o && iso_parse(jstr(o, "digestEndTime"), ret) ? 0 : -EBADMSG;
+	json_decref(o);
+	return r;
+}
+
 void audit_digest_closed(const char *dir, const char *name, int64_t oldest,
 			 int64_t newest, struct iamd *d)
 {
@@ -692,10 +705,15 @@ void audit_digest_closed(const char *dir, const char *name, int64_t oldest,
 	if (r < 0)
 		goto fail;
 	last_read(j.prev_name, j.prev_hash, j.prev_sig);
-	int64_t now = (int64_t)time(NULL);
-	j.start = j.oldest = oldest ? oldest : now;
+	int64_t now = (int64_t)time(NULL), prev_end;
+	j.oldest = oldest ? oldest : now;
 	j.end = now;
 	j.newest = newest ? newest : now;
+	/* CloudTrail's digests cover contiguous ranges: this one starts where
+	 * the one before ended (the first where its file's first event is),
+	 * unless the clock went back past an event of this file */
+	j.start = prev_end_time(j.prev_name, &prev_end) == 0 && prev_end <= j.oldest ?
+		  prev_end : j.oldest;
 	if (j.end < j.start)
 		j.start = j.end;
 	r = digest_write(&j, NULL, 0, true);

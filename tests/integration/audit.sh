@@ -173,12 +173,28 @@ run "$IAMCTL" audit verify --state-dir "$IAMD_STATE_DIR"
 is "$RC" 0 "verify: the untouched trail is OK"
 like "$OUT" '^audit verify: OK' "and says so"
 
-# a restart continues the chain
+# a restart continues the chain (two seconds later, so the next file's
+# first event is well after the last digest's end)
+sleep 2
 iamd_start || bail_out "iamd did not restart"
 root iam get-user --user-name alice
 iamd_stop
 run "$IAMCTL" audit verify --state-dir "$IAMD_STATE_DIR"
 is "$RC" 0 "verify: OK across a restart"
+# CloudTrail's digests cover contiguous ranges: each starts where the one
+# before it ended, and holds its file's events
+run python3 - "$AUD" <<'PY'
+import glob, json, sys
+ds = [json.load(open(p)) for p in sorted(glob.glob(sys.argv[1] + "/digest/*.digest.json"))]
+for a, b in zip(ds, ds[1:]):
+    if b["digestStartTime"] != a["digestEndTime"]:
+        print("gap or overlap:", a["digestEndTime"], b["digestStartTime"]); sys.exit(1)
+for d in ds:
+    f = d["logFiles"][0]
+    if not d["digestStartTime"] <= f["oldestEventTime"] <= f["newestEventTime"] <= d["digestEndTime"]:
+        print("events outside the range:", d); sys.exit(1)
+PY
+is "$RC" 0 "each digest starts where the one before ended and covers its file's events"
 
 # --audit-data-events no: Authorize unrecorded; --audit-rotate-interval
 iamd_start --audit-data-events no --audit-rotate-interval 1s || bail_out "iamd did not restart"
