@@ -8,12 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdint.h>
-#include <sys/random.h>
-#include <unistd.h>
 
-#include <sodium.h>
 
 #include "util/arena.h"
+#include "util/random.h"
 
 /* AWS's message for a failure it does not explain. */
 #define SERVICE_FAILURE_MSG \
@@ -75,62 +73,13 @@ void call_allocator_init(ProtobufCAllocator *pb, struct arena *a)
 	pb->allocator_data = a;
 }
 
-/* Request and event ids: UUIDs cut from a ChaCha20 keystream under a
- * random key of this process (getrandom), made 1 KiB (64 ids) at a time:
- * as unpredictable as the kernel's random bytes (an id seen says nothing
- * of the next), without a syscall per id. A child after fork() takes a
- * key of its own. */
-#define RND_BUF 1024
-static unsigned char rnd_key[crypto_stream_chacha20_KEYBYTES];
-static unsigned char rnd_buf[RND_BUF];
-static size_t rnd_pos = RND_BUF;
-static uint64_t rnd_nonce;
-static pid_t rnd_pid;
-
-static int rnd_rekey(void)
-{
-	size_t got = 0;
-	while (got < sizeof(rnd_key)) {
-		ssize_t r = getrandom(rnd_key + got, sizeof(rnd_key) - got, 0);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		got += (size_t)r;
-	}
-	rnd_nonce = 0;
-	return 0;
-}
-
-static int rnd_take(unsigned char out[16])
-{
-	if (rnd_pos + 16 > RND_BUF) {
-		unsigned char nonce[crypto_stream_chacha20_NONCEBYTES];
-		pid_t pid = getpid();
-		if (pid != rnd_pid || rnd_nonce == UINT64_MAX) {
-			int r = rnd_rekey();
-			if (r < 0)
-				return r;
-			rnd_pid = pid;
-		}
-		for (size_t i = 0; i < sizeof(nonce); i++)
-			nonce[i] = (unsigned char)(rnd_nonce >> (8 * i));
-		rnd_nonce++;
-		crypto_stream_chacha20(rnd_buf, RND_BUF, nonce, rnd_key);
-		rnd_pos = 0;
-	}
-	memcpy(out, rnd_buf + rnd_pos, 16);
-	sodium_memzero(rnd_buf + rnd_pos, 16);
-	rnd_pos += 16;
-	return 0;
-}
-
+/* Request and event ids: UUIDs (version 4) of util_random_bytes
+ * (util/random.h): unpredictable, without a system call per id. */
 int call_request_id_new(char ret[37])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char b[16];
-	int r = rnd_take(b);
+	int r = util_random_bytes(b, sizeof(b));
 	if (r < 0)
 		return r;
 	b[6] = (b[6] & 0x0f) | 0x40;   /* version 4 */

@@ -1,5 +1,6 @@
 /* id: AWS-shaped unique ids and account ids (see id.h). */
 #include "util/id.h"
+#include "util/random.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -44,10 +45,9 @@ int util_id_new(const char *prefix, char ret[UTIL_ID_LEN + 1])
 	uint8_t rnd[UTIL_ID_RANDOM];
 	if (!id_prefix_valid(prefix))
 		return -EINVAL;
-	if (sodium_init() < 0)
-		return -EIO;
-	randombytes_buf(rnd, sizeof(rnd));
-	int r = util_id_from_bytes(prefix, rnd, ret);
+	int r = util_random_bytes(rnd, sizeof(rnd));
+	if (r == 0)
+		r = util_id_from_bytes(prefix, rnd, ret);
 	sodium_memzero(rnd, sizeof(rnd));
 	return r;
 }

@@ -1,5 +1,5 @@
 /* id: AWS-shaped unique ids (AIDA..., AGPA..., AROA...: a 4-letter prefix
- * and 17 characters of A-Z2-7 from libsodium's randombytes) and 12-digit
+ * and 17 characters of A-Z2-7 from util_random_bytes, random.h) and 12-digit
  * account ids. */
 #pragma once
 #include <stdbool.h>

@@ -13,6 +13,13 @@ check_PROGRAMS += tests/unit/test_util_ids tests/unit/test_util_names
 TESTS += tests/unit/test_util_ids tests/unit/test_util_names
 tests_unit_test_util_ids_SOURCES = tests/unit/test_util_ids.c
 tests_unit_test_util_ids_LDADD = lib/libiamutil.la
+check_PROGRAMS += tests/unit/test_util_random tests/unit/test_util_sha256
+TESTS += tests/unit/test_util_random tests/unit/test_util_sha256
+tests_unit_test_util_sha256_SOURCES = tests/unit/test_util_sha256.c
+tests_unit_test_util_sha256_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
+tests_unit_test_util_sha256_LDADD = lib/libiamutil.la $(SODIUM_LIBS)
+tests_unit_test_util_random_SOURCES = tests/unit/test_util_random.c
+tests_unit_test_util_random_LDADD = lib/libiamutil.la -lpthread
 tests_unit_test_util_names_SOURCES = tests/unit/test_util_names.c
 tests_unit_test_util_names_LDADD = lib/libiamutil.la
 
