@@ -109,6 +109,11 @@ int keyd_sigv4_signing_key(const char *secret, size_t secret_len, const struct k
 			   uint8_t ret[32]);
 int keyd_sigv4_sign_with_key(const uint8_t signing_key[32], const struct keyd_sigv4 *in,
 			     uint8_t ret[32]);
+/* The same with the signing key's HMAC pads already hashed (keyd_sigcache.c
+ * keeps them so). */
+struct util_hmac_sha256;
+int keyd_sigv4_sign_with_state(const struct util_hmac_sha256 *signing,
+			       const struct keyd_sigv4 *in, uint8_t ret[32]);
 /* Whether `sig` is that signature (constant-time comparison). */
 bool keyd_sigv4_check(const char *secret, size_t secret_len, const struct keyd_sigv4 *in,
 		      const uint8_t sig[32]);

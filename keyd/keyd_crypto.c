@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "keyd.h"
+#include "util/sha256.h"
 
 static const char label_access_key[] = "iamd/access-key/v1";
 static const char label_session_secret[] = "iamd/session-secret/v1";
@@ -75,14 +76,11 @@ int keyd_session_secret(const struct keyd_key *k, const uint8_t nonce[KEYD_NONCE
 	return r == 0 ? 0 : -EIO;
 }
 
+/* HMAC-SHA256 with the SHA extensions when the CPU has them (util/sha256.h) */
 static void hmac(const uint8_t *key, size_t klen, const void *msg, size_t mlen,
 		 uint8_t out[32])
 {
-	crypto_auth_hmacsha256_state st;
-	crypto_auth_hmacsha256_init(&st, key, klen);
-	crypto_auth_hmacsha256_update(&st, msg, mlen);
-	crypto_auth_hmacsha256_final(&st, out);
-	sodium_memzero(&st, sizeof(st));
+	util_hmac_sha256(key, klen, msg, mlen, out);
 }
 
 int keyd_sigv4_signing_key(const char *secret, size_t secret_len, const struct keyd_sigv4 *in,
@@ -107,31 +105,37 @@ int keyd_sigv4_signing_key(const char *secret, size_t secret_len, const struct k
 	return 0;
 }
 
-int keyd_sigv4_sign_with_key(const uint8_t signing_key[32], const struct keyd_sigv4 *in,
-			     uint8_t ret[32])
+int keyd_sigv4_sign_with_state(const struct util_hmac_sha256 *signing,
+			       const struct keyd_sigv4 *in, uint8_t ret[32])
 {
 	static const char algo[] = "AWS4-HMAC-SHA256\n";
-	char hex[65];
-	crypto_auth_hmacsha256_state st;
+	static const char hexd[] = "0123456789abcdef";
+	char hex[64];
 
 	if (!in->amz_date || !in->date || !in->region || !in->service || !in->creq_sha256)
 		return -EINVAL;
-	/* the string to sign, built here from the typed fields */
-	sodium_bin2hex(hex, sizeof(hex), in->creq_sha256, 32);
-	crypto_auth_hmacsha256_init(&st, signing_key, 32);
-	crypto_auth_hmacsha256_update(&st, (const uint8_t *)algo, strlen(algo));
-	crypto_auth_hmacsha256_update(&st, (const uint8_t *)in->amz_date, strlen(in->amz_date));
-	crypto_auth_hmacsha256_update(&st, (const uint8_t *)"\n", 1);
-	crypto_auth_hmacsha256_update(&st, (const uint8_t *)in->date, strlen(in->date));
-	crypto_auth_hmacsha256_update(&st, (const uint8_t *)"/", 1);
-	crypto_auth_hmacsha256_update(&st, (const uint8_t *)in->region, strlen(in->region));
-	crypto_auth_hmacsha256_update(&st, (const uint8_t *)"/", 1);
-	crypto_auth_hmacsha256_update(&st, (const uint8_t *)in->service, strlen(in->service));
-	crypto_auth_hmacsha256_update(&st, (const uint8_t *)"/aws4_request\n", 14);
-	crypto_auth_hmacsha256_update(&st, (const uint8_t *)hex, 64);
-	crypto_auth_hmacsha256_final(&st, ret);
-	sodium_memzero(&st, sizeof(st));
+	/* the string to sign, built here from the typed fields (the
+	 * canonical request's hash is no secret: plain hex) */
+	for (int i = 0; i < 32; i++) {
+		hex[2 * i] = hexd[in->creq_sha256[i] >> 4];
+		hex[2 * i + 1] = hexd[in->creq_sha256[i] & 15];
+	}
+	const void *parts[] = { algo, in->amz_date, "\n", in->date, "/", in->region, "/",
+				in->service, "/aws4_request\n", hex };
+	const size_t lens[] = { sizeof(algo) - 1, strlen(in->amz_date), 1, strlen(in->date), 1,
+				strlen(in->region), 1, strlen(in->service), 14, sizeof(hex) };
+	util_hmac_sha256_parts(signing, parts, lens, sizeof(lens) / sizeof(lens[0]), ret);
 	return 0;
+}
+
+int keyd_sigv4_sign_with_key(const uint8_t signing_key[32], const struct keyd_sigv4 *in,
+			     uint8_t ret[32])
+{
+	struct util_hmac_sha256 st;
+	util_hmac_sha256_init(&st, signing_key, 32);
+	int r = keyd_sigv4_sign_with_state(&st, in, ret);
+	util_hmac_sha256_wipe(&st);
+	return r;
 }
 
 int keyd_sigv4_sign(const char *secret, size_t secret_len, const struct keyd_sigv4 *in,
@@ -153,6 +157,32 @@ bool keyd_sigv4_check(const char *secret, size_t secret_len, const struct keyd_s
 		  sodium_memcmp(want, sig, 32) == 0;
 	sodium_memzero(want, sizeof(want));
 	return ok;
+}
+
+/* base64 (the original alphabet, padded) of a sealed token: ciphertext
+ * that is sent out as it is, so no secret: a table encoder, not libsodium's
+ * constant-time one (which secrets keep: secret_encode). `out` holds
+ * sodium_base64_ENCODED_LEN(len) bytes. */
+static void b64_encode_public(char *out, const uint8_t *in, size_t len)
+{
+	static const char t[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i = 0;
+	for (; i + 3 <= len; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		*out++ = t[v >> 18];
+		*out++ = t[(v >> 12) & 63];
+		*out++ = t[(v >> 6) & 63];
+		*out++ = t[v & 63];
+	}
+	if (i < len) {
+		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < len ? (uint32_t)in[i + 1] << 8 : 0);
+		*out++ = t[v >> 18];
+		*out++ = t[(v >> 12) & 63];
+		*out++ = i + 1 < len ? t[(v >> 6) & 63] : '=';
+		*out++ = '=';
+	}
+	*out = '\0';
 }
 
 size_t keyd_sealed_b64_size(size_t plain_len)
@@ -188,7 +218,7 @@ int keyd_seal(const struct keyd_key *k, enum keyd_seal_kind kind, const uint8_t 
 		bin + KEYD_SEAL_HDR + KEYD_NONCE_LEN, &clen, plain, plain_len, bin,
 		KEYD_SEAL_HDR, NULL, nonce, seal_key(k, kind));
 	if (r == 0)
-		sodium_bin2base64(out, cap, bin, bin_len, sodium_base64_VARIANT_ORIGINAL);
+		b64_encode_public(out, bin, bin_len);
 	free(bin);
 	return r == 0 ? 0 : -EIO;
 }

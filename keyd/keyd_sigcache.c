@@ -1,14 +1,15 @@
 /* keyd_sigcache: SigV4 signing keys cached per (master key version, access
  * key id, session nonce, scope date, region, service) (keyd.h). Deriving
  * one costs the secret's BLAKE2b and four HMAC-SHA256; a request of a key
- * already seen that day costs the one HMAC of the string to sign instead.
+ * already seen that day costs the one HMAC of the string to sign instead,
+ * with the key's inner and outer pads hashed once (util/sha256.h).
  *
  * The table lives in sodium_malloc memory (guard pages, locked, wiped when
  * freed; not toggled with sodium_mprotect_*: an mprotect of locked pages
  * per request cost more than the derivations it saves); it is
  * direct-mapped and bounded (KEYD_SIGCACHE_SLOTS): a slot taken by another
- * key is wiped before it is reused. Only signing keys are kept, never a
- * secret access key; a slot's identity (ids, date, scope) is not secret. A
+ * key is wiped before it is reused. Only signing keys (as their hashed
+ * HMAC pads) are kept, never a secret access key; a slot's identity (ids, date, scope) is not secret. A
  * signing key is good for one day's scope only, so the cache never makes a
  * signature valid that the full derivation would refuse. */
 #include "config.h"
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include "keyd.h"
+#include "util/sha256.h"
 
 #define ID_MAX 32                 /* longer ids are derived every time */
 #define PART_MAX 64
@@ -31,7 +33,7 @@ struct slot {
 	char date[9];
 	char region[PART_MAX + 1];
 	char service[PART_MAX + 1];
-	uint8_t signing_key[32];
+	struct util_hmac_sha256 signing;   /* the signing key's HMAC pads, hashed */
 };
 
 struct keyd_sigcache {
@@ -111,7 +113,7 @@ int keyd_sigv4_verify_cached(struct keyd_sigcache *c, const struct keyd_key *k,
 		s = &c->slots[h % KEYD_SIGCACHE_SLOTS];
 		if (slot_is(s, k->version, access_key_id, nonce, in)) {
 			c->hits++;
-			r = keyd_sigv4_sign_with_key(s->signing_key, in, want);
+			r = keyd_sigv4_sign_with_state(&s->signing, in, want);
 			goto check;
 		}
 		c->misses++;
@@ -120,8 +122,12 @@ int keyd_sigv4_verify_cached(struct keyd_sigcache *c, const struct keyd_key *k,
 	if (r == 0)
 		r = keyd_sigv4_signing_key(secret, KEYD_SECRET_LEN, in, key);
 	sodium_memzero(secret, sizeof(secret));
-	if (r == 0)
-		r = keyd_sigv4_sign_with_key(key, in, want);
+	struct util_hmac_sha256 signing;
+	sodium_memzero(&signing, sizeof(signing));
+	if (r == 0) {
+		util_hmac_sha256_init(&signing, key, sizeof(key));
+		r = keyd_sigv4_sign_with_state(&signing, in, want);
+	}
 	if (r == 0 && s) {
 		sodium_memzero(s, sizeof(*s));   /* whoever was there */
 		s->used = true;
@@ -133,8 +139,9 @@ int keyd_sigv4_verify_cached(struct keyd_sigcache *c, const struct keyd_key *k,
 		memcpy(s->date, in->date, 9);
 		strcpy(s->region, in->region);
 		strcpy(s->service, in->service);
-		memcpy(s->signing_key, key, sizeof(key));
+		s->signing = signing;
 	}
+	util_hmac_sha256_wipe(&signing);
 	sodium_memzero(key, sizeof(key));
 check:
 	if (r == 0)

@@ -1,5 +1,6 @@
 # lib/sigv4: AWS Signature Version 4, the pure parts (Authorization header,
-# canonical request, string to sign, signing); libsodium for the hashes.
+# canonical request, string to sign, signing); util/sha256.h for the hashes
+# (programs link lib/libiamutil.la after it), libsodium to wipe and compare.
 noinst_LTLIBRARIES += lib/libiamsigv4.la
 lib_libiamsigv4_la_SOURCES = lib/sigv4/sigv4.h lib/sigv4/sigv4_int.h \
 	lib/sigv4/sigv4_authz.c lib/sigv4/sigv4_canon.c \

@@ -1,10 +1,14 @@
 /* sigv4_crypto: SHA-256, the HMAC-SHA256 key chain and the constant-time
- * comparison (sigv4.h). The one file of lib/sigv4 that uses libsodium. */
+ * comparison (sigv4.h). The one file of lib/sigv4 that hashes: with
+ * util/sha256.h (the SHA extensions when the CPU has them), libsodium for
+ * wiping and comparing. */
 #include "sigv4.h"
 
 #include <errno.h>
 #include <sodium.h>
 #include <string.h>
+
+#include "util/sha256.h"
 
 #define MAX_SECRET 128
 #define MAX_SCOPE_PART 64
@@ -21,19 +25,13 @@ static void to_hex(const unsigned char *in, size_t n, char *out)
 
 void sigv4_sha256_hex(const void *data, size_t len, char out[SIGV4_HEX_LEN + 1])
 {
-	unsigned char h[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256(h, data, len);
-	to_hex(h, sizeof(h), out);
+	util_sha256_hex(data, len, out);
 }
 
 static void hmac(unsigned char out[crypto_auth_hmacsha256_BYTES],
 		 const unsigned char *key, size_t key_len, const void *msg, size_t len)
 {
-	crypto_auth_hmacsha256_state st;
-	crypto_auth_hmacsha256_init(&st, key, key_len);
-	crypto_auth_hmacsha256_update(&st, msg, len);
-	crypto_auth_hmacsha256_final(&st, out);
-	sodium_memzero(&st, sizeof(st));
+	util_hmac_sha256(key, key_len, msg, len, out);
 }
 
 int sigv4_sign(const char *secret, size_t secret_len, const char *date,
