@@ -255,6 +255,30 @@ static void test_seal(void)
 	tap_ok(keyd_seal(keyd_ring_current(a), KEYD_SEAL_SESSION, (const uint8_t *)plain,
 			 KEYD_SEALED_MAX_PLAIN + 1, nonce, tok, cap) == -E2BIG,
 	       "claims above the cap are not sealed");
+
+	/* every plaintext length mod 3 (the token's base64 padding) */
+	static const char body[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ";
+	int round_trips = 0;
+	for (size_t pl = 0; pl <= 40; pl++) {
+		size_t c2 = keyd_sealed_b64_size(pl);
+		char *t2 = malloc(c2);
+		uint8_t bin[512];
+		size_t bin_len = 0;
+		const char *end = NULL;
+		if (t2 && keyd_seal(keyd_ring_current(a), KEYD_SEAL_SESSION, (const uint8_t *)body,
+				    pl, nonce, t2, c2) == 0 &&
+		    strlen(t2) == c2 - 1 &&
+		    sodium_base642bin(bin, sizeof(bin), t2, strlen(t2), NULL, &bin_len, &end,
+				      sodium_base64_VARIANT_ORIGINAL) == 0 &&
+		    end == t2 + strlen(t2) &&
+		    bin_len == KEYD_SEAL_HDR + KEYD_NONCE_LEN + pl + KEYD_MAC_LEN &&
+		    keyd_open(a, KEYD_SEAL_SESSION, t2, out, sizeof(out), &len, &version,
+			      got_nonce) == 0 &&
+		    len == pl && memcmp(out, body, pl) == 0)
+			round_trips++;
+		free(t2);
+	}
+	TAP_IS_INT(round_trips, 41, "claims of 0..40 bytes: padded base64 of the whole token, opened back");
 	keyd_ring_free(v7);
 	free(tok);
 	free(bad);
