@@ -8,9 +8,10 @@
  *       client -> relay -> iam-keyd Echo -> relay -> client (the relay is
  *       a raw frontend: no decoding, no store), as bench_sts's floor
  *   bench: hostroles_get_credentials p50_us=… p99_us=… ops_s=… floor_p50_us=… ratio=…
- *       iamd:GetCredentials over the api socket: the peer read through the
- *       pidfd taken at accept (/proc: cgroup, exe; alive before and after),
- *       the associations, the profile and role, the trust policy, and a
+ *       iamd:GetCredentials over the api socket: the peer identified
+ *       through the pidfd taken at accept (read once per connection, then
+ *       checked alive and in the same cgroup on each call), the
+ *       associations, the profile and role, the trust policy, and a
  *       session minted by iam-keyd (one keyd hop); p50/p99 on one
  *       connection, ops_s with 4 connections. Target: ratio <= 1.75.
  *   bench: hostroles_creds_cached p50_ns=… ops_s=… floor_ns=… ratio=…
