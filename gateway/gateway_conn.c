@@ -26,6 +26,7 @@
 
 #define IN_START 8192u
 #define IN_SLACK 4096u     /* free space wanted before a read */
+#define LINGER_MS 2000u    /* a refused client's rest is read and dropped */
 
 struct gw_conn {
 	struct gw_http *h;
@@ -43,6 +44,8 @@ struct gw_conn {
 	bool busy;                    /* a request at iamd */
 	bool keep_alive;              /* of the request at iamd */
 	bool closing;                 /* close once the answer is out */
+	bool refused;                 /* the gateway refused the request */
+	bool draining;                /* refused and answered: reading to drop */
 	bool reading;                 /* rev is pending */
 	bool eof;                     /* the client closed its side */
 	bool continued;               /* 100 Continue sent for the request */
@@ -107,6 +110,18 @@ static void process(struct gw_conn *c);
 /* The answer is out whole: the clock of the next request starts. */
 static void answer_done(struct gw_conn *c)
 {
+	if (c->closing && c->refused && !c->eof && shutdown(c->fd, SHUT_WR) == 0) {
+		/* A lingering close: what the client still sends (the body of a
+		 * refused request) is read and dropped until it closes its side
+		 * or LINGER_MS pass - closing with unread bytes would reset the
+		 * connection and could destroy the answer before the client
+		 * reads it. */
+		c->draining = true;
+		c->in_off = c->in_len = 0;
+		c->deadline_ms = now_ms() + LINGER_MS;
+		reading_set(c, true);
+		return;
+	}
 	if (c->closing) {
 		conn_close(c);
 		return;
@@ -285,6 +300,7 @@ static void refuse(struct gw_conn *c, int status)
 	if (why[i].status != status)
 		i = 0, status = 400;
 	c->closing = true;
+	c->refused = true;
 	c->version = 11;
 	reading_set(c, false);
 	gw_http_error(c, (unsigned)status, why[i].code, why[i].message);
@@ -374,6 +390,13 @@ static void conn_readable(evutil_socket_t fd, short what, void *arg)
 	struct gw_conn *c = arg;
 	struct gw_http *h = c->h;
 	(void)what;
+	if (c->draining) {
+		char drop[4096];
+		ssize_t r = read(fd, drop, sizeof(drop));
+		if (r == 0 || (r < 0 && write_error(errno)))
+			conn_close(c);
+		return;
+	}
 	if (c->in_cap - c->in_len < IN_SLACK) {
 		if (c->in_off) {
 			memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
@@ -444,6 +467,13 @@ static void sweep(evutil_socket_t fd, short what, void *arg)
 		struct gw_conn *c = h->conns[i];
 		if (c->busy) {
 			i++;
+			continue;
+		}
+		if (c->draining) {
+			if (now >= c->deadline_ms)
+				conn_close(c);
+			else
+				i++;
 			continue;
 		}
 		if (!c->out && c->deadline_ms && now >= c->deadline_ms) {

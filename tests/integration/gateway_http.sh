@@ -10,7 +10,8 @@
 # coding (501), two Content-Lengths, a bad one, too large a body (413), too
 # large a head or too many headers (431), HTTP/2.0 (505), a garbled request
 # line, obsolete line folding, control characters (400), an unknown Expect
-# (417), a method other than GET and POST (405, the connection kept).
+# (417), a method other than GET and POST (405, the connection kept); a
+# client still sending a refused body reads its 413 (lingering close).
 . "$top_srcdir/tests/integration/lib.sh"
 
 /usr/bin/python3 -c 'import botocore.auth' 2>/dev/null || skip_all "no python3-botocore"
@@ -220,6 +221,22 @@ refused("obsolete line folding", POST + b"X-A: 1\r\n  folded\r\n\r\n", 400)
 refused("a control character in a header", POST + b"X-A: a\x01b\r\n\r\n", 400)
 refused("a space before the colon", POST + b"X-A : b\r\n\r\n", 400)
 refused("Expect: something else", POST + b"Expect: 200-ok\r\nContent-Length: 0\r\n\r\n", 417)
+# a client still sending the body of a refused request gets the answer (a
+# lingering close: the rest is read and dropped, not answered by a reset)
+s = conn()
+s.sendall(POST + b"Content-Length: 2000000\r\n\r\n")
+time.sleep(0.3)   # the 413 is out before the body comes
+sent = True
+try:
+    for i in range(8):
+        s.sendall(b"a" * 65536)
+except OSError:
+    sent = False
+st, h, body = answer(s)
+check("a client sending 512 KiB of a refused body: its sends do not fail", sent)
+check("... and it reads the 413", st == 413 and code(body) == "RequestEntityTooLarge")
+check("... and the connection ends", eof(s))
+
 s = conn()
 s.sendall(signed())
 check("after all that the gateway serves", me(*answer(s)[::2]))
