@@ -3,7 +3,9 @@
 # processes under different uids get different roles through their host
 # associations; an unassociated process is refused with a clear message;
 # the most specific selector wins (uid over gid over host); trust policies
-# on iamd:Uid and iamd:ExePath are enforced; ec2.amazonaws.com trust works;
+# on iamd:Uid and iamd:ExePath are enforced (and a process that execs
+# another program over its connection keeps the executable read first);
+# ec2.amazonaws.com trust works;
 # the credentials act as the assumed role (GetCallerIdentity); a systemd
 # unit selector where systemd-run --scope works.
 . "$top_srcdir/tests/integration/lib.sh"
@@ -172,6 +174,38 @@ as_uid 1007 "$IAMCTL" iamd get-credentials
 is "$RC" 0 "iamd:ExePath matching the caller's executable: allowed"
 as_uid 1008 "$IAMCTL" iamd get-credentials
 is "$RC" 254 "iamd:ExePath of another executable: refused"
+# a process that execs another program over its connection keeps the
+# identity read at its first call there (iamd:ExePath included,
+# docs/host-roles.md "Kept with the connection"); the new program asking on
+# a connection of its own is read anew
+role_profile exe-pr "$(trust host.iamd.local '{"StringLike":{"iamd:ExePath":"/*peer_reuse"}}')" >/dev/null
+assoc exe-pr '{"Uid":1010}'
+cat >"$TMP/rawask.py" <<'PY'
+import os, struct, sys
+fd = int(sys.argv[1])
+os.set_blocking(fd, True)
+# a Request frame {id 7, GetCredentials (op 933) {}}
+os.write(fd, bytes.fromhex("00000005" "0807" "aa3a00"))
+def take(n):
+    b = b""
+    while len(b) < n:
+        k = os.read(fd, n - len(b))
+        if not k:
+            sys.exit("connection closed")
+        b += k
+    return b
+body = take(struct.unpack(">I", take(4))[0])
+print("exec'd arn" if b"assumed-role/exe-pr/" in body else
+      "exec'd refused" if b"AccessDenied" in body else "exec'd other")
+PY
+chmod 0644 "$TMP/rawask.py"
+as_uid 1010 "$top_builddir/tests/integration/peer_reuse" exec-ask python3 "$TMP/rawask.py"
+is "$(printf '%s\n' "$OUT" | sed -n 1p)" "arn arn:aws:sts::$A:assumed-role/exe-pr/uid-1010" \
+	"iamd:ExePath of the process's own executable: allowed ($ERR)"
+is "$(printf '%s\n' "$OUT" | sed -n 2p)" "exec'd arn" \
+	"after it exec'd python3, its connection still has the executable read first"
+as_uid 1010 "$IAMCTL" iamd get-credentials
+is "$RC" 254 "another executable of that uid on a connection of its own: refused"
 role_profile nobody "$(printf '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"sts:AssumeRole"}]}' "$A")" >/dev/null
 assoc nobody '{"Uid":1009}'
 as_uid 1009 "$IAMCTL" iamd get-credentials

@@ -17,6 +17,10 @@
  *       its one connection (printing as hold's H does), "move DIR" moves
  *       this process into cgroup DIR (prints "moved" or "error move
  *       ERRNO"); at EOF it exits.
+ *   peer_reuse exec-ask PROG [ARG...]
+ *       Connects, asks GetCredentials (printing as above), then execs
+ *       PROG ARG... FD with its connection's descriptor FD kept open: the
+ *       program it becomes holds the same connection.
  *   peer_reuse spawn-at PID CGROUP-DIR|- UID -- CMD [ARG...]
  *       Starts CMD as pid PID in this PID namespace (writes PID-1 to
  *       /proc/sys/kernel/ns_last_pid and forks; retries when another fork
@@ -30,6 +34,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -88,6 +94,45 @@ static int stay(void)
 	}
 	iam_client_free(c);
 	return 0;
+}
+
+/* The descriptor of libiam's connection: this process's one connected
+ * AF_UNIX stream socket. */
+static int conn_fd(void)
+{
+	for (int fd = 3; fd < 1024; fd++) {
+		struct sockaddr_un sa;
+		socklen_t len = sizeof(sa);
+		int type;
+		socklen_t tlen = sizeof(type);
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0 && type == SOCK_STREAM &&
+		    getpeername(fd, (struct sockaddr *)&sa, &len) == 0 && sa.sun_family == AF_UNIX)
+			return fd;
+	}
+	return -1;
+}
+
+static int exec_ask(char **cmd, int n)
+{
+	iam_client *c;
+	char num[16], *argv[64];
+	if (n < 1 || n > 60 || iam_client_new(NULL, &c) < 0)
+		return 3;
+	ask(c);
+	int fd = conn_fd();
+	if (fd < 0 || fcntl(fd, F_SETFD, 0) < 0) {
+		fprintf(stderr, "peer_reuse: no connection descriptor\n");
+		return 1;
+	}
+	snprintf(num, sizeof(num), "%d", fd);
+	for (int i = 0; i < n; i++)
+		argv[i] = cmd[i];
+	argv[n] = num;
+	argv[n + 1] = NULL;
+	fflush(stdout);
+	execvp(argv[0], argv);
+	fprintf(stderr, "peer_reuse: exec %s: %s\n", argv[0], strerror(errno));
+	return 1;
 }
 
 static int hold(bool asked)
@@ -208,8 +253,10 @@ int main(int argc, char **argv)
 		return hold(true);
 	if (argc == 2 && strcmp(argv[1], "stay") == 0)
 		return stay();
+	if (argc >= 3 && strcmp(argv[1], "exec-ask") == 0)
+		return exec_ask(argv + 2, argc - 2);
 	if (argc >= 7 && strcmp(argv[1], "spawn-at") == 0 && strcmp(argv[5], "--") == 0)
 		return spawn_at((pid_t)atoi(argv[2]), argv[3], (unsigned)atoi(argv[4]), argv + 6);
-	fprintf(stderr, "usage: peer_reuse hold [asked] | stay | spawn-at PID CGROUP|- UID -- CMD...\n");
+	fprintf(stderr, "usage: peer_reuse hold [asked] | stay | exec-ask PROG... | spawn-at PID CGROUP|- UID -- CMD...\n");
 	return 2;
 }
