@@ -113,3 +113,8 @@ tests_unit_qr_tool_SOURCES = tests/unit/qr_tool.c
 tests_unit_qr_tool_LDADD = lib/libiamutil.la
 dist_check_SCRIPTS += tests/unit/qr_zbar.sh
 TESTS += tests/unit/qr_zbar.sh
+
+# iam-gateway's HTTP/1.1 request head reader on its own
+check_PROGRAMS += tests/unit/test_gateway_parse
+TESTS += tests/unit/test_gateway_parse
+tests_unit_test_gateway_parse_SOURCES = tests/unit/test_gateway_parse.c gateway/gateway_parse.c
