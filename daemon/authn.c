@@ -118,21 +118,24 @@ int authn_op_bytes(const uint8_t *body, size_t len, uint32_t op,
 	return 0;
 }
 
+/* A lower-case hex digit's value; 16 for anything else. */
+static inline unsigned hexdig(unsigned char ch)
+{
+	unsigned d = (unsigned)ch - '0', l = (unsigned)ch - 'a';
+	return d < 10 ? d : l < 6 ? l + 10 : 16;
+}
+
 static int unhex32(const char *s, uint8_t out[32])
 {
+	uint8_t bad = 0;
 	if (strnlen(s, 65) != 64)
 		return -EINVAL;
-	for (size_t i = 0; i < 64; i++) {
-		char ch = s[i];
-		int v = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-		if (v < 0)
-			return -EINVAL;
-		if (i % 2 == 0)
-			out[i / 2] = (uint8_t)(v << 4);
-		else
-			out[i / 2] |= (uint8_t)v;
+	for (size_t i = 0; i < 32; i++) {
+		unsigned hi = hexdig((unsigned char)s[2 * i]), lo = hexdig((unsigned char)s[2 * i + 1]);
+		bad |= (uint8_t)((hi | lo) & 16);
+		out[i] = (uint8_t)(hi << 4 | (lo & 15));
 	}
-	return 0;
+	return bad ? -EINVAL : 0;
 }
 
 /* The stored record of an access key, or -ENOENT. */
@@ -251,22 +254,27 @@ static int caller_session(struct call *c, const struct authn_state *st,
 /* The long-term key's owner as the caller (read again: the key may have
  * been deactivated or deleted while keyd checked). In the call's fresh
  * transaction, or a read transaction of its own for an op without one. */
-static int caller_key_owner(struct call *c, const struct authn_state *st, bool touch)
+/* The key's owner becomes the caller: the key is read in `txn` (else the
+ * call's transaction, else one of its own), unless `key` is that record,
+ * read in the same turn of the event loop (nothing can have changed it). */
+static int caller_key_owner_in(struct call *c, const struct authn_state *st,
+			       struct store_txn *txn, Iam__AccessKeyRecord *key, bool touch)
 {
-	struct store_txn *t = c->txn;
-	Iam__AccessKeyRecord *k;
+	struct store_txn *t = txn ? txn : c->txn;
+	Iam__AccessKeyRecord *k = key;
 	Iam__User *u = NULL;
 	int r = t ? 0 : store_txn_begin(c->d->store, false, &t);
 	if (r < 0)
 		return call_fail(c, r, "ServiceFailure", NULL);
-	r = key_get(c, t, st->access_key_id, &k);
+	if (!k)
+		r = key_get(c, t, st->access_key_id, &k);
 	if (r == 0 && (!k->status || strcmp(k->status, "Active") != 0))
 		r = -ENOENT;
 	bool root = r == 0 && k->owner_id && k->account_id &&
 		    strcmp(k->owner_id, k->account_id) == 0;
 	if (r == 0 && !root)
 		r = k->owner_id ? user_by_id(c, t, k->owner_id, &u) : -ENOENT;
-	if (t != c->txn)
+	if (t != c->txn && t != txn)
 		store_txn_abort(t);
 	if (r == -ENOENT)
 		return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
@@ -290,6 +298,11 @@ static int caller_key_owner(struct call *c, const struct authn_state *st, bool t
 	if (touch)
 		key_touch(c, st);
 	return CALL_PROCEED;
+}
+
+static int caller_key_owner(struct call *c, const struct authn_state *st, bool touch)
+{
+	return caller_key_owner_in(c, st, NULL, NULL, touch);
 }
 
 /* keyd's refusal of the credentials themselves (not of the signature):
@@ -338,22 +351,18 @@ static int verify_resume(struct call *c, void *state, const struct keyd_reply *r
 	return caller_key_owner(c, st, true);
 }
 
-/* The long-term key's master key version, or the InvalidClientTokenId of
- * an unknown or inactive key. */
-static int key_version(struct call *c, const char *id, uint32_t *ret)
+/* The stored record of an active long-term key, read in `t`; else the
+ * call fails with the InvalidClientTokenId of an unknown or inactive key. */
+static int key_active(struct call *c, struct store_txn *t, const char *id,
+		      Iam__AccessKeyRecord **ret)
 {
-	struct store_txn *t = NULL;
 	Iam__AccessKeyRecord *k;
-	int r = store_txn_begin(c->d->store, false, &t);
-	if (r < 0)
-		return call_fail(c, r, "ServiceFailure", NULL);
-	r = key_get(c, t, id, &k);
-	store_txn_abort(t);
+	int r = key_get(c, t, id, &k);
 	if (r == -ENOENT || (r == 0 && (!k->status || strcmp(k->status, "Active") != 0)))
 		return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
 	if (r < 0)
 		return call_fail(c, r, "ServiceFailure", NULL);
-	*ret = k->key_version;
+	*ret = k;
 	return 0;
 }
 
@@ -378,8 +387,11 @@ int authn_sigv4_start(struct call *c, const Iam__SigV4Auth *auth, const uint8_t 
 		return fail(c, -EINVAL, SIGV4_E_INCOMPLETE,
 			    "A signed request holds its credentials and one operation, each once.");
 	const char *colon = strchr(c->op->action, ':');
-	snprintf(service, sizeof(service), "%.*s",
-		 (int)(colon ? colon - c->op->action : 0), c->op->action);
+	size_t service_len = colon ? (size_t)(colon - c->op->action) : 0;
+	if (service_len >= sizeof(service))
+		service_len = sizeof(service) - 1;   /* never: actions are ours */
+	memcpy(service, c->op->action, service_len);
+	service[service_len] = '\0';
 	sigv4_sha256_hex(op_bytes, op_len, hash);
 	call.action = c->op->name;
 	call.amz_date = auth->amz_date;
@@ -396,7 +408,8 @@ int authn_sigv4_start(struct call *c, const Iam__SigV4Auth *auth, const uint8_t 
 /* The deferred path (authn.h): the key's owner becomes the caller as
  * claimed, the VerifySigV4 request is kept (copied into the arena: its
  * bytes live on the stack). */
-static int defer(struct call *c, struct authn_state *st, const Keyd__VerifySigV4Request *v)
+static int defer(struct call *c, struct authn_state *st, const Keyd__VerifySigV4Request *v,
+		 struct store_txn *t, Iam__AccessKeyRecord *key)
 {
 	Keyd__VerifySigV4Request *k = arena_alloc(c->arena, sizeof(*k));
 	uint8_t *bytes = arena_alloc(c->arena, 64);
@@ -409,7 +422,7 @@ static int defer(struct call *c, struct authn_state *st, const Keyd__VerifySigV4
 	k->signature.data = bytes + 32;
 	st->verify = k;
 	st->before = c->caller;
-	int r = caller_key_owner(c, st, false);
+	int r = caller_key_owner_in(c, st, t, key, false);
 	if (r != CALL_PROCEED) {
 		c->caller = st->before;
 		return r;
@@ -531,15 +544,26 @@ static int verify_start(struct call *c, const struct sigv4_authz *pz, const char
 		st->session = true;
 		v.session_token = (char *)call.security_token;
 	} else if (strncmp(az.access_key_id, "AKIA", 4) == 0 && !call.security_token) {
-		uint32_t version = 0;
-		r = key_version(c, az.access_key_id, &version);
+		/* one read transaction for the key and, when deferred, its owner */
+		struct store_txn *t = NULL;
+		Iam__AccessKeyRecord *key = NULL;
+		r = store_txn_begin(c->d->store, false, &t);
 		if (r < 0)
+			return call_fail(c, r, "ServiceFailure", NULL);
+		bool deferred = false;
+		r = key_active(c, t, az.access_key_id, &key);
+		if (r == 0) {
+			v.has_key_version = true;
+			v.key_version = key->key_version;
+			if (may_defer && (c->op->number == IAM__REQUEST__OP_ASSUME_ROLE ||
+					  c->op->number == IAM__REQUEST__OP_GET_SESSION_TOKEN)) {
+				deferred = true;
+				r = defer(c, st, &v, t, key);
+			}
+		}
+		store_txn_abort(t);
+		if (r < 0 || deferred)
 			return r;
-		v.has_key_version = true;
-		v.key_version = version;
-		if (may_defer && (c->op->number == IAM__REQUEST__OP_ASSUME_ROLE ||
-				  c->op->number == IAM__REQUEST__OP_GET_SESSION_TOKEN))
-			return defer(c, st, &v);
 	} else {
 		return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
 	}

@@ -577,10 +577,10 @@ int op_assume_role(struct call *c, const ProtobufCMessage *m, ProtobufCMessage *
 	if ((r = sts_access_key_id_new(c, &cl->access_key_id)) < 0)
 		return r;
 	cl->account = (char *)a->account;
-	cl->principal_arn = arena_printf(c->arena, "arn:aws:sts::%s:assumed-role/%s/%s",
-					 a->account, a->role->role_name, q->role_session_name);
-	cl->principal_id = arena_printf(c->arena, "%s:%s", a->role->role_id,
-					q->role_session_name);
+	cl->principal_arn = arena_concat(c->arena, "arn:aws:sts::", a->account, ":assumed-role/",
+					 a->role->role_name, "/", q->role_session_name, NULL);
+	cl->principal_id = arena_concat(c->arena, a->role->role_id, ":", q->role_session_name,
+					NULL);
 	cl->role_arn = a->role->arn;
 	cl->role_id = a->role->role_id;
 	cl->session_name = q->role_session_name;

@@ -132,6 +132,29 @@ char *arena_strdup(struct arena *a, const char *s)
 	return arena_strndup(a, s, strlen(s));
 }
 
+char *arena_concat(struct arena *a, ...)
+{
+	va_list ap;
+	size_t n = 0;
+	const char *piece;
+	va_start(ap, a);
+	while ((piece = va_arg(ap, const char *)))
+		n += strlen(piece);
+	va_end(ap);
+	char *p = arena_alloc(a, n + 1), *q = p;
+	if (!p)
+		return NULL;
+	va_start(ap, a);
+	while ((piece = va_arg(ap, const char *))) {
+		size_t k = strlen(piece);
+		memcpy(q, piece, k);
+		q += k;
+	}
+	va_end(ap);
+	*q = '\0';
+	return p;
+}
+
 char *arena_printf(struct arena *a, const char *fmt, ...)
 {
 	char small[256];

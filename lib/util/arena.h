@@ -22,5 +22,9 @@ char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The concatenation of the strings up to a NULL (NULL pieces: none may
+ * be), without printf's cost: for ARNs and ids on a per-call path. NULL
+ * when memory runs out. */
+char *arena_concat(struct arena *a, ...) __attribute__((sentinel));
 /* Bytes handed out since the last reset (for tests and stats). */
 size_t arena_used(const struct arena *a);

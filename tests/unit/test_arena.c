@@ -37,6 +37,18 @@ int main(void)
 	tap_ok(wiped, "reset_wipe zeroes what was handed out");
 	TAP_IS_INT(arena_used(a), 0, "reset_wipe empties");
 	tap_ok(arena_alloc(a, 48) == sec, "reset_wipe keeps the first chunk");
+	/* arena_concat: printf-free joins */
+	TAP_IS_STR(arena_concat(a, "arn:aws:sts::", "111122223333", ":assumed-role/", "r", "/",
+				"s", NULL),
+		   "arn:aws:sts::111122223333:assumed-role/r/s", "concat joins its pieces");
+	TAP_IS_STR(arena_concat(a, NULL), "", "concat of nothing: empty");
+	TAP_IS_STR(arena_concat(a, "", "x", "", NULL), "x", "empty pieces add nothing");
+	char longer[3000];
+	memset(longer, 'L', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	char *cl = arena_concat(a, longer, "+", longer, NULL);
+	tap_ok(cl && strlen(cl) == 2 * (sizeof(longer) - 1) + 1 && cl[sizeof(longer) - 1] == '+',
+	       "concat of long pieces");
 	arena_reset_wipe(NULL);
 	arena_free(a);
 	arena_free(NULL);
