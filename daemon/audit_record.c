@@ -199,10 +199,7 @@ static void render(struct pbjson_buf *b, const ProtobufCMessage *m)
  * for those that issue credentials; read calls have null. */
 static bool shows_response(const struct call *c)
 {
-	const char *n = c->op->name;
-	size_t l = strlen(n);
-	return (c->op->flags & OP_WRITE) || strncmp(n, "Assume", 6) == 0 ||
-	       (l > 5 && strcmp(n + l - 5, "Token") == 0);
+	return (c->op->flags & (OP_WRITE | OP_CREDENTIALS)) != 0;
 }
 
 static const char *event_source(const struct call *c)
@@ -293,12 +290,7 @@ void audit_journal(const struct call *c, const char *event_id)
 	const char *n = c->op->name;
 	bool denied = c->err_code && (strcmp(c->err_code, "AccessDenied") == 0 ||
 				      authn_failed(c));
-	bool cred = !c->err_code &&
-		    (strcmp(n, "CreateAccessKey") == 0 || strncmp(n, "Assume", 6) == 0 ||
-		     strcmp(n, "GetSessionToken") == 0 ||
-		     strcmp(n, "GetFederationToken") == 0 ||
-		     strcmp(n, "CreateLoginProfile") == 0 ||
-		     strcmp(n, "UpdateLoginProfile") == 0);
+	bool cred = !c->err_code && (c->op->flags & OP_CREDENTIALS);
 	if (!denied && !cred)
 		return;
 	const char *who = authn_failed(c) ? "unknown"

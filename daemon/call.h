@@ -125,6 +125,9 @@ typedef int (*op_resource_fn)(struct call *c, const ProtobufCMessage *req,
 enum op_flags {
 	OP_WRITE = 1u << 0,       /* runs in a write transaction */
 	OP_NO_TXN = 1u << 1,      /* needs no store access at all */
+	OP_CREDENTIALS = 1u << 2, /* issues credentials: the audit record shows
+				   * its answer (secrets redacted) and the
+				   * journal gets a line */
 };
 
 struct op {

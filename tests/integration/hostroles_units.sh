@@ -153,6 +153,18 @@ for line in sys.stdin:
         break' "$AK_A")
 is "$REC" "$UA $INV 1031 1031 True" \
 	"the audit record of a call with them: sessionContext.iamdHostIdentity (unit, invocation id, uid, gid, exe)"
+# GetCredentials' own record shows what it issued, as CloudTrail's
+# AssumeRole records do: the key id and expiration, never the secret
+REC=$(cat "$IAMD_STATE_DIR"/audit/audit-*.jsonl 2>/dev/null | python3 -c '
+import json, sys
+for line in sys.stdin:
+    r = json.loads(line)
+    c = (r.get("responseElements") or {}).get("credentials") or {}
+    if r.get("eventName") == "GetCredentials" and c.get("accessKeyId") == sys.argv[1]:
+        print(bool(c.get("expiration")), c.get("secretAccessKey"), sys.argv[2] in line)
+        break' "$AK_A" "$SK_A")
+is "$REC" "True HIDDEN_DUE_TO_SECURITY_REASONS False" \
+	"GetCredentials' audit record: the issued key id and expiration, the secret redacted"
 
 # --- a process that moves to another unit after connecting ---
 # iamd keeps a connection's identity between its calls while the process
