@@ -198,6 +198,29 @@ bool arn_glob_is_stars(const char *cpat, size_t cn)
 	return true;
 }
 
+bool arn_glob_match_flat(const char *cpat, size_t cn, const char *s, size_t sn,
+			 bool icase)
+{
+	return icase ? glob_fast(cpat, cn, s, sn, true) : glob_fast(cpat, cn, s, sn, false);
+}
+
+/* The first occurrence of needle (k > 0 bytes) in hay (n bytes): the
+ * pieces of a policy pattern are short, where memchr on the first byte and
+ * memcmp of the rest beat a general memmem. */
+static const char *find_piece(const char *hay, size_t n, const char *needle, size_t k)
+{
+	const char *end = hay + n;
+	while ((size_t)(end - hay) >= k) {
+		const char *f = memchr(hay, needle[0], (size_t)(end - hay) - k + 1);
+		if (!f)
+			return NULL;
+		if (memcmp(f + 1, needle + 1, k - 1) == 0)
+			return f;
+		hay = f + 1;
+	}
+	return NULL;
+}
+
 bool arn_glob_match_stars(const char *cpat, size_t cn, const char *s, size_t sn)
 {
 	const char *star = memchr(cpat, ARN_GLOB_STAR, cn);
@@ -222,7 +245,7 @@ bool arn_glob_match_stars(const char *cpat, size_t cn, const char *s, size_t sn)
 		const char *q = memchr(p, ARN_GLOB_STAR, (size_t)(last - p) + 1);
 		size_t k = (size_t)(q - p);
 		if (k) {
-			const char *f = memmem(t, (size_t)(tend - t), p, k);
+			const char *f = find_piece(t, (size_t)(tend - t), p, k);
 			if (!f)
 				return false;
 			t = f + k;

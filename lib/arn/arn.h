@@ -60,13 +60,17 @@ bool arn_glob_is_wild(const char *cpat, size_t cn);
 bool arn_glob_match(const char *cpat, size_t cn, const char *s, size_t sn,
 		    bool icase);
 
+/* arn_glob_match() for a compiled pattern without ARN_GLOB_SEGSTAR (the
+ * caller knows it: no per-call scan for one). */
+bool arn_glob_match_flat(const char *cpat, size_t cn, const char *s, size_t sn,
+			 bool icase);
 /* True when every wildcard of the compiled pattern is ARN_GLOB_STAR (no
  * ARN_GLOB_SEGSTAR, no ARN_GLOB_QMARK): arn_glob_match_stars() applies. */
 bool arn_glob_is_stars(const char *cpat, size_t cn);
 /* arn_glob_match() for a compiled pattern whose only wildcards are
  * ARN_GLOB_STAR (arn_glob_is_stars), case-sensitive: the literal pieces
  * between the stars are compared as a prefix, a suffix and, in order, the
- * leftmost occurrences of the ones between (memcmp/memmem), with no
+ * leftmost occurrences of the ones between, with no
  * backtracking. Same answer as arn_glob_match(cpat, cn, s, sn, false). */
 bool arn_glob_match_stars(const char *cpat, size_t cn, const char *s, size_t sn);
 

@@ -61,8 +61,9 @@ struct ppat {
 	 * case-sensitively by arn_glob_match_stars() (variables substitute
 	 * no wildcard). */
 	bool stars;
-	/* Fast forms of a compiled chunk without variables. */
-	enum { PK_GLOB, PK_EXACT, PK_PREFIX } kind;
+	/* Fast forms of a compiled chunk without variables (PK_FLAT: a glob
+	 * without ARN_GLOB_SEGSTAR). */
+	enum { PK_GLOB, PK_EXACT, PK_PREFIX, PK_FLAT } kind;
 };
 
 /* Matches a compiled pattern without variables. */
@@ -78,6 +79,8 @@ static inline bool ppat_match_c(const struct ppat *pat, const char *s,
 		if (pat->stars)
 			return arn_glob_match_stars(pat->c.p, pat->c.n, s, n);
 	}
+	if (pat->kind == PK_FLAT)
+		return arn_glob_match_flat(pat->c.p, pat->c.n, s, n, icase);
 	return arn_glob_match(pat->c.p, pat->c.n, s, n, icase);
 }
 

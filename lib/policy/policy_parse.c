@@ -259,6 +259,8 @@ static int pat_compile_flat(struct arena *a, const char *s, size_t n,
 		pat.kind = PK_EXACT;
 	else if (first_wild == n - 1 && out[n - 1] == ARN_GLOB_STAR)
 		pat.kind = PK_PREFIX;
+	else if (!memchr(out, ARN_GLOB_SEGSTAR, n))
+		pat.kind = PK_FLAT;
 	*ret = pat;
 	return 0;
 }
