@@ -315,6 +315,24 @@ int authz_principal_get(struct call *c, enum principal_kind kind, const char *ac
 	return 0;
 }
 
+int authz_principal_by_arn(struct call *c, const char *arn, const struct principal **ret)
+{
+	struct authz_cache *ac = cache_of(c->d);
+	const struct principal *p = ac && arn ? authz_cache_by_arn(ac, arn, c->d->generation)
+					      : NULL;
+	if (!p)
+		return -ENOENT;
+	*ret = p;
+	return 0;
+}
+
+void authz_principal_remember(struct call *c, const struct principal *p)
+{
+	struct authz_cache *ac = cache_of(c->d);
+	if (ac && p->arn)
+		authz_cache_by_arn_put(ac, p, c->d->generation);
+}
+
 /* ---- callers ---- */
 
 static int binding_lookup(struct iamd *d, uid_t uid, struct authz_binding *b)

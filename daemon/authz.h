@@ -79,6 +79,14 @@ int authz_ctx_build(struct call *c, const struct principal *p, const char *actio
 int authz_principal_get(struct call *c, enum principal_kind kind, const char *account,
 			const char *name, const struct principal **ret);
 
+/* The user or role whose ARN is exactly `arn` (a principal's own ARN, no
+ * session), when a recent authz_principal_remember() at the current
+ * generation names it and it is still cached: 0 and *ret, else -ENOENT
+ * (then look it up with authz_principal_get()). Valid as that one is. */
+int authz_principal_by_arn(struct call *c, const char *arn, const struct principal **ret);
+/* Remembers p (cached by authz_principal_get() in this call) under its ARN. */
+void authz_principal_remember(struct call *c, const struct principal *p);
+
 /* The strings (at most 16) up to a NULL, concatenated into c->arena: the
  * texts built on every decision, without printf's cost. NULL when out of
  * memory. */
@@ -98,6 +106,7 @@ const char *authz_message(struct call *c, const char *who, const char *action,
 #define AUTHZ_CACHE_PRINCIPALS 1024
 #define AUTHZ_BIND_SLOTS 256
 #define AUTHZ_RESOURCE_SLOTS 4096
+#define AUTHZ_ARN_MEMO 4
 
 struct authz_cache;
 
@@ -121,6 +130,11 @@ struct principal *authz_cache_get(struct authz_cache *ac, const char *key,
 int authz_cache_put(struct authz_cache *ac, const char *key, uint64_t gen,
 		    struct principal *p);
 struct policy_scratch *authz_cache_scratch(struct authz_cache *ac);
+/* A few principals by their exact ARN (p->arn) at generation gen: the
+ * cached entry's principal, forgotten when the cache frees it. */
+const struct principal *authz_cache_by_arn(const struct authz_cache *ac, const char *arn,
+					   uint64_t gen);
+void authz_cache_by_arn_put(struct authz_cache *ac, const struct principal *p, uint64_t gen);
 void authz_cache_stats(const struct authz_cache *ac, size_t *ret_used,
 		       uint64_t *ret_hits, uint64_t *ret_misses);
 /* What principal_resource_info() read about an IAM resource (its tags, a

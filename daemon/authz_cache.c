@@ -43,7 +43,44 @@ struct authz_cache {
 	struct rentry *res[AUTHZ_RESOURCE_SLOTS];   /* 2-way sets by ARN */
 	struct policy_scratch scratch;
 	uint64_t hits, misses;
+	/* principals by ARN (authz_cache_by_arn), replaced in turn */
+	struct {
+		const struct principal *p;   /* NULL: empty */
+		uint64_t gen;
+	} arn_memo[AUTHZ_ARN_MEMO];
+	unsigned arn_memo_next;
 };
+
+const struct principal *authz_cache_by_arn(const struct authz_cache *ac, const char *arn,
+					   uint64_t gen)
+{
+	for (unsigned i = 0; i < AUTHZ_ARN_MEMO; i++) {
+		const struct principal *p = ac->arn_memo[i].p;
+		if (p && ac->arn_memo[i].gen == gen && p->arn && strcmp(p->arn, arn) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+void authz_cache_by_arn_put(struct authz_cache *ac, const struct principal *p, uint64_t gen)
+{
+	for (unsigned i = 0; i < AUTHZ_ARN_MEMO; i++)
+		if (ac->arn_memo[i].p == p) {
+			ac->arn_memo[i].gen = gen;
+			return;
+		}
+	unsigned i = ac->arn_memo_next++ % AUTHZ_ARN_MEMO;
+	ac->arn_memo[i].p = p;
+	ac->arn_memo[i].gen = gen;
+}
+
+/* p is about to be freed: no longer found by its ARN. */
+static void arn_memo_forget(struct authz_cache *ac, const struct principal *p)
+{
+	for (unsigned i = 0; i < AUTHZ_ARN_MEMO; i++)
+		if (ac->arn_memo[i].p == p)
+			ac->arn_memo[i].p = NULL;
+}
 
 static uint32_t hash_str(const char *s)
 {
@@ -175,6 +212,7 @@ int authz_cache_put(struct authz_cache *ac, const char *key, uint64_t gen,
 	uint32_t h = hash_str(key);
 	int32_t i = find(ac, key, h);
 	if (i >= 0) {   /* a stale entry: replace its principal */
+		arn_memo_forget(ac, ac->e[i].p);
 		principal_free(ac->e[i].p);
 		ac->e[i].p = p;
 		ac->e[i].gen = gen;
@@ -196,6 +234,7 @@ int authz_cache_put(struct authz_cache *ac, const char *key, uint64_t gen,
 		lru_unlink(ac, i);
 		unhash(ac, i);
 		free(ac->e[i].key);
+		arn_memo_forget(ac, ac->e[i].p);
 		principal_free(ac->e[i].p);
 	}
 	struct centry *e = &ac->e[i];

@@ -93,17 +93,26 @@ int op_authorize(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **r
 
 	if (!resp || !x)
 		return -ENOMEM;
-	if (principal_arn_split(c, req->principal_arn, &kind, &acct, &name, &session) < 0 ||
-	    kind == PRINCIPAL_GROUP)
-		return call_fail(c, -EINVAL, "InvalidInput",
-				 "Invalid PrincipalArn %s: use the ARN of a user, a role or an "
-				 "assumed-role session.", req->principal_arn);
-	r = authz_principal_get(c, kind, acct, name, &p);
-	if (r == -ENOENT || (r == 0 && !session && strcmp(p->arn, req->principal_arn) != 0))
-		return call_fail(c, -ENOENT, "NoSuchEntity", "The %s with name %s cannot be found.",
-				 kind == PRINCIPAL_USER ? "user" : "role", name);
-	if (r < 0)
-		return op_fail_store(c, r);
+	/* a user or role asked about recently: by its exact ARN, without
+	 * splitting it and looking it up again */
+	session = NULL;
+	if (authz_principal_by_arn(c, req->principal_arn, &p) < 0) {
+		if (principal_arn_split(c, req->principal_arn, &kind, &acct, &name,
+					&session) < 0 || kind == PRINCIPAL_GROUP)
+			return call_fail(c, -EINVAL, "InvalidInput",
+					 "Invalid PrincipalArn %s: use the ARN of a user, a role or "
+					 "an assumed-role session.", req->principal_arn);
+		r = authz_principal_get(c, kind, acct, name, &p);
+		if (r == -ENOENT ||
+		    (r == 0 && !session && strcmp(p->arn, req->principal_arn) != 0))
+			return call_fail(c, -ENOENT, "NoSuchEntity",
+					 "The %s with name %s cannot be found.",
+					 kind == PRINCIPAL_USER ? "user" : "role", name);
+		if (r < 0)
+			return op_fail_store(c, r);
+		if (!session)
+			authz_principal_remember(c, p);
+	}
 	x->n = x->n_vals = 0;
 	if ((r = op_sim_context(c, req->context_entries, req->n_context_entries, x)) < 0)
 		return r;

@@ -90,5 +90,39 @@ for round in 1 2; do
 done
 is "$bad" 0 "40 resources asked twice: every answer from its own tags"
 
+# the principal asked about, found again by its exact ARN (authz's memo)
+# while nothing changed, follows every write to it at once
+V=arn:aws:iam::$A:user/viewer
+is "$(decision iam:GetUser arn:aws:iam::$A:user/m0)" allowed "viewer asked about again: allowed"
+root iam tag-user --user-name viewer --tags Key=team,Value=red
+is "$(decision iam:GetUser arn:aws:iam::$A:user/m0)" implicitDeny \
+	"the principal's own tag changed: its aws:PrincipalTag at once"
+is "$(decision iam:GetUser arn:aws:iam::$A:user/m1)" allowed "and the red resource is allowed"
+root iam delete-user-policy --user-name viewer --policy-name tags
+is "$(decision iam:GetUser arn:aws:iam::$A:user/m1)" implicitDeny \
+	"its policy deleted: denied at once"
+root iamd authorize --principal-arn arn:aws:iam::$A:user/VIEWER --action-name iam:GetUser
+like "$ERR" "NoSuchEntity" "the ARN must be the principal's own, letter for letter"
+root iam delete-user --user-name viewer
+root iamd authorize --principal-arn $V --action-name iam:GetUser
+like "$ERR" "NoSuchEntity" "the principal deleted: NoSuchEntity at once"
+root iam create-user --user-name viewer
+root iam put-user-policy --user-name viewer --policy-name all --policy-document \
+	'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser","Resource":"*"}]}'
+is "$(decision iam:GetUser arn:aws:iam::$A:user/m1)" allowed "recreated: its new policy"
+# more principals than are remembered, asked in turn
+bad=0
+for round in 1 2 3; do
+	i=0
+	while [ $i -lt 6 ]; do
+		root iamd authorize --principal-arn arn:aws:iam::$A:user/m$i --action-name iam:GetUser
+		printf '%s\n' "$OUT" | grep -q '"Decision": "implicitDeny"' || bad=$((bad + 1))
+		root iamd authorize --principal-arn $V --action-name iam:GetUser
+		printf '%s\n' "$OUT" | grep -q '"Decision": "allowed"' || bad=$((bad + 1))
+		i=$((i + 1))
+	done
+done
+is "$bad" 0 "7 principals asked about in turn: each answered from its own policies"
+
 ok "iamd stops" iamd_stop
 done_testing
