@@ -10,9 +10,9 @@
  * signed and the walk goes on to the next. So digests left unsigned (keyd
  * down, iamd stopped or crashed before the answer) are signed later, in
  * order, each holding the previous one's new signature and hash. The walk
- * runs when a file closes, when keyd (re)connects (polled: keyd_client.h
- * has no connect callback) and at start; at stop iamd waits for it a
- * bounded time (audit_digest_stop).
+ * runs when a file closes, when keyd (re)connects (keyd_client_on_ready()),
+ * at start, and a second after a request that failed without an answer; at
+ * stop iamd waits for it a bounded time (audit_digest_stop).
  *
  * The walk never launders a change: it re-signs a digest only when the
  * chain up to it holds (each digest's previousDigestHashValue is the hash
@@ -44,8 +44,7 @@
 #include "sd.h"
 
 #define UNSIGNED_MARK "Unsigned: iam-keyd was unavailable"
-#define TICK_DOWN_MS 100      /* keyd away: how often to look for it */
-#define TICK_UP_MS 1000
+#define TICK_RETRY_MS 1000    /* a signature request that got no answer */
 #define TICK_STOP_MS 20
 #define DIGEST_MAX (64u << 10) /* a digest file is far shorter */
 
@@ -118,7 +117,6 @@ static struct {
 	bool busy;                    /* a SignAuditDigest awaited (job) */
 	bool dirty;                   /* digests may wait for a signature */
 	bool broken;                  /* the chain does not hold: no more signing */
-	bool keyd_up;                 /* as last seen by tick() */
 	bool stopping;
 	struct digest_job job;
 	/* the last digest known signed and chained, where the walk resumes */
@@ -330,6 +328,7 @@ static bool hex_bytes(const char *hex, uint8_t *out, size_t n)
 }
 
 static void walk_step(void);
+static void tick_arm(void);
 
 static void sign_done(void *userdata, const struct keyd_reply *rep)
 {
@@ -343,6 +342,8 @@ static void sign_done(void *userdata, const struct keyd_reply *rep)
 			 rep->message ? rep->message : "refused");
 		if (!rep->err)
 			st.dirty = false;    /* a refusal: again when a file closes */
+		else
+			tick_arm();          /* keyd still up: again in a second */
 		return;
 	}
 	sodium_bin2hex(hex, sizeof(hex), s->signature.data, 64);
@@ -574,11 +575,13 @@ static void walk_step(void)
 			goto out;
 		}
 		r = digest_sign(kc, &st.job);
-		if (r == 0)
+		if (r == 0) {
 			st.busy = true;
-		else
+		} else {
 			iamd_log(LOG_WARNING, "audit: digest %s stays unsigned for now: %s",
 				 names[i], strerror(-r));
+			tick_arm();
+		}
 		goto out;
 	}
 	/* all signed and chained */
@@ -592,29 +595,33 @@ out:
 	free(names);
 }
 
+/* A retry of the walk in a second (20 ms while stopping). */
 static void tick_arm(void)
 {
-	unsigned ms = st.stopping ? TICK_STOP_MS : st.keyd_up ? TICK_UP_MS : TICK_DOWN_MS;
+	unsigned ms = st.stopping ? TICK_STOP_MS : TICK_RETRY_MS;
 	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
 	if (st.timer)
 		evtimer_add(st.timer, &tv);
 }
 
-/* keyd came (back): its public key, and whatever waits for a signature. */
 static void tick(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	(void)arg;
-	struct keyd_client *kc = st.d ? st.d->keyd : NULL;
-	bool up = kc && keyd_client_ready(kc);
-	if (up && !st.keyd_up) {
-		pubkey_fetch(kc);
-		st.dirty = true;
-	}
-	st.keyd_up = up;
 	walk_step();
-	tick_arm();
+}
+
+/* keyd came (back): its public key, and whatever waits for a signature. */
+static void keyd_ready(void *data)
+{
+	(void)data;
+	struct keyd_client *kc = st.d ? st.d->keyd : NULL;
+	if (!kc)
+		return;
+	pubkey_fetch(kc);
+	st.dirty = true;
+	walk_step();
 }
 
 int audit_digest_start(const char *dir, struct iamd *d)
@@ -630,7 +637,11 @@ int audit_digest_start(const char *dir, struct iamd *d)
 		st.timer = evtimer_new(d->base, tick, NULL);
 		if (!st.timer)
 			return -ENOMEM;
-		tick(-1, 0, NULL);   /* arms it */
+	}
+	if (d && d->keyd) {
+		keyd_client_on_ready(d->keyd, keyd_ready, NULL);
+		if (keyd_client_ready(d->keyd))
+			keyd_ready(NULL);
 	}
 	return 0;
 }
@@ -656,6 +667,7 @@ void audit_digest_stop(unsigned wait_ms)
 		event_base_loop(st.d->base, EVLOOP_ONCE);
 	}
 	if (kc) {
+		keyd_client_on_ready(kc, NULL, NULL);
 		keyd_client_cancel(kc, &st.job);
 		keyd_client_cancel(kc, st.pubkey_path);
 	}

@@ -51,6 +51,8 @@ struct keyd_client {
 	uint64_t next_id;
 	uint32_t backoff_ms;
 	uint64_t last_attempt_ms;
+	void (*ready_fn)(void *data);  /* keyd_client_on_ready() */
+	void *ready_data;
 };
 
 static uint64_t now_ms(void)
@@ -206,7 +208,15 @@ static int handle_hello(struct keyd_client *kc, const Keyd__Response *resp)
 	kc->backoff_ms = BACKOFF_MIN_MS;
 	iamd_log(LOG_INFO, "keyd: connected to %s (%s, master key version %u)", kc->path,
 		 resp->hello->server ? resp->hello->server : "?", resp->hello->key_version);
+	if (kc->ready_fn)
+		kc->ready_fn(kc->ready_data);
 	return 0;
+}
+
+void keyd_client_on_ready(struct keyd_client *kc, void (*fn)(void *data), void *data)
+{
+	kc->ready_fn = fn;
+	kc->ready_data = data;
 }
 
 /* One answer: to Hello, or to the request with its id. */

@@ -53,6 +53,11 @@ int keyd_client_new(struct event_base *base, const char *path,
 void keyd_client_free(struct keyd_client *kc);
 /* Connected and Hello answered. */
 bool keyd_client_ready(const struct keyd_client *kc);
+/* Calls fn(data) from the event loop each time keyd becomes ready (Hello
+ * answered, at the first connection and after each reconnection); fn may
+ * send requests. One subscriber: a second call replaces the first, NULL
+ * removes it. */
+void keyd_client_on_ready(struct keyd_client *kc, void (*fn)(void *data), void *data);
 
 /* Sends request `msg` of keyd op `op` (KEYD__REQUEST__OP_*; msg must be
  * that field's message type). 0: `done` will be called; -ENOTCONN keyd is
