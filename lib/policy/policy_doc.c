@@ -159,6 +159,7 @@ static int build_index(struct policy *p)
 	}
 	qsort(svcs, n, sizeof(*svcs), svc_cmp);
 	for (uint32_t j = 0; j < n; j++) {
+		svcs[j].key = policy_svc_key(svcs[j].svc.p, svcs[j].svc.n);
 		svcs[j].stmts = arena_alloc(a, p->n_stmts * sizeof(uint32_t));
 		if (!svcs[j].stmts)
 			return -ENOMEM;

@@ -415,10 +415,19 @@ static void eval_stmt(struct evalctx *ec, const struct policy *p, uint32_t i,
 	}
 }
 
+#define SVC_SCAN_MAX 16   /* up to this many services: compare the keys in turn */
+
 static const struct psvc *find_svc(const struct policy *p, const char *svc,
-				   size_t n)
+				   size_t n, uint64_t key)
 {
 	uint32_t lo = 0, hi = p->n_svcs;
+
+	if (key && hi <= SVC_SCAN_MAX) {
+		for (uint32_t j = 0; j < hi; j++)
+			if (p->svcs[j].key == key)
+				return &p->svcs[j];
+		return NULL;
+	}
 
 	while (lo < hi) {
 		uint32_t mid = (lo + hi) / 2;
@@ -446,7 +455,7 @@ static void eval_policy(struct evalctx *ec, const struct policy *p,
 			enum policy_layer layer, struct verdict *v,
 			struct collect *col)
 {
-	const struct psvc *s = find_svc(p, ec->action, ec->svc_n);
+	const struct psvc *s = find_svc(p, ec->action, ec->svc_n, ec->svc_key);
 
 	ec->pol = p;
 	if (s)
@@ -490,6 +499,7 @@ static int setup(struct evalctx *ec, const struct policy_request *req,
 	sc->action[an] = '\0';
 	ec->action = sc->action;
 	ec->action_n = an;
+	ec->svc_key = policy_svc_key(sc->action, ec->svc_n);
 	for (size_t i = 0; i < req->n_context && i < EVAL_CTX_LENS; i++) {
 		size_t kn = strlen(req->context[i].key);
 		ctx_len[i] = kn < UINT16_MAX ? (uint16_t)kn : UINT16_MAX;

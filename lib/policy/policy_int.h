@@ -156,9 +156,21 @@ struct pstmt {
  * tried. Lists hold statement indexes in increasing order. */
 struct psvc {
 	struct pstr svc;
+	uint64_t key;      /* policy_svc_key(svc); 0 when longer than 8 bytes */
 	uint32_t *stmts;
 	uint32_t n;
 };
+
+/* A service prefix of 1 to 8 bytes as one number (its bytes, zero-padded:
+ * prefixes hold no NUL), compared in one step; 0 for any other length. */
+static inline uint64_t policy_svc_key(const char *s, size_t n)
+{
+	uint64_t k = 0;
+	if (n == 0 || n > 8)
+		return 0;
+	memcpy(&k, s, n);
+	return k;
+}
 
 struct policy {
 	struct arena *arena;
@@ -250,6 +262,7 @@ struct evalctx {
 	bool *clock_done;
 	/* the service prefix of `action` ("s3" of "s3:getobject") */
 	size_t svc_n;
+	uint64_t svc_key;                  /* policy_svc_key() of it */
 	/* lengths of the request's context keys (the first EVAL_CTX_LENS) */
 	uint16_t *ctx_len;
 };
