@@ -415,27 +415,65 @@ int authz_caller_identify(struct iamd *d, uid_t uid, struct caller *ret)
 
 /* ---- deciding ---- */
 
+/* A piece of a message whose length is known. */
+struct mpart {
+	const char *s;
+	size_t n;
+};
+#define MLIT(s) { s, sizeof(s) - 1 }
+
+static char *concat_parts(struct call *c, const struct mpart *part, size_t k)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < k; i++)
+		n += part[i].n;
+	char *buf = arena_alloc(c->arena, n + 1), *p = buf;
+	if (!buf)
+		return NULL;
+	for (size_t i = 0; i < k; i++) {
+		memcpy(p, part[i].s, part[i].n);
+		p += part[i].n;
+	}
+	*p = '\0';
+	return buf;
+}
+
+/* Every decision that denies words one of these: the pieces' lengths are
+ * known but for the three names, each measured once. */
 const char *authz_message(struct call *c, const char *who, const char *action,
 			  const char *resource, const struct policy_result *res)
 {
+	const struct mpart w = { who, strlen(who) }, a = { action, strlen(action) },
+			   r = { resource, strlen(resource) };
 	if (res->decision == POLICY_EXPLICIT_DENY) {
 		enum policy_layer l = res->n_matches ? res->matches[0].layer
 						     : POLICY_LAYER_IDENTITY;
-		const char *in = l == POLICY_LAYER_BOUNDARY ? "a permissions boundary" :
-				 l == POLICY_LAYER_RESOURCE ? "a resource-based policy" :
-				 l == POLICY_LAYER_SESSION ? "a session policy" :
-				 "an identity-based policy";
-		return authz_concat(c, "User: ", who, " is not authorized to perform: ", action,
-				    " on resource: ", resource, " with an explicit deny in ", in,
-				    NULL);
+		static const struct mpart ins[] = {
+			MLIT("an identity-based policy"), MLIT("a permissions boundary"),
+			MLIT("a resource-based policy"), MLIT("a session policy"),
+		};
+		const struct mpart in = ins[l == POLICY_LAYER_BOUNDARY ? 1 :
+					    l == POLICY_LAYER_RESOURCE ? 2 :
+					    l == POLICY_LAYER_SESSION ? 3 : 0];
+		const struct mpart m[] = {
+			MLIT("User: "), w, MLIT(" is not authorized to perform: "), a,
+			MLIT(" on resource: "), r, MLIT(" with an explicit deny in "), in,
+		};
+		return concat_parts(c, m, sizeof(m) / sizeof(m[0]));
 	}
-	const char *no = res->missing == POLICY_LAYER_BOUNDARY ? "permissions boundary" :
-			 res->missing == POLICY_LAYER_RESOURCE ? "resource-based policy" :
-			 res->missing == POLICY_LAYER_SESSION ? "session policy" :
-			 "identity-based policy";
-	return authz_concat(c, "User: ", who, " is not authorized to perform: ", action,
-			    " on resource: ", resource, " because no ", no, " allows the ", action,
-			    " action", NULL);
+	static const struct mpart nos[] = {
+		MLIT("identity-based policy"), MLIT("permissions boundary"),
+		MLIT("resource-based policy"), MLIT("session policy"),
+	};
+	const struct mpart no = nos[res->missing == POLICY_LAYER_BOUNDARY ? 1 :
+				    res->missing == POLICY_LAYER_RESOURCE ? 2 :
+				    res->missing == POLICY_LAYER_SESSION ? 3 : 0];
+	const struct mpart m[] = {
+		MLIT("User: "), w, MLIT(" is not authorized to perform: "), a,
+		MLIT(" on resource: "), r, MLIT(" because no "), no, MLIT(" allows the "), a,
+		MLIT(" action"),
+	};
+	return concat_parts(c, m, sizeof(m) / sizeof(m[0]));
 }
 
 static int decide(enum authz_decision d, const char *msg,
