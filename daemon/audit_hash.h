@@ -1,22 +1,18 @@
 /* audit_hash: the SHA-256 of the audit trail's record chain (audit.c:
  * previousRecordHash), with the x86 SHA extensions when the CPU has them
- * (about 5x libsodium's portable SHA-256, which is used otherwise). The
- * same bytes as crypto_hash_sha256: tests/unit/test_audit_hash.c. */
+ * (about 5x libsodium's portable SHA-256, which is used otherwise), by
+ * lib/util/sha256. The same bytes as crypto_hash_sha256:
+ * tests/unit/test_audit_hash.c. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include <sodium.h>
+#include "util/sha256.h"
 
 /* SHA-256 in pieces (audit_digest.c hashes whole files with it). */
 struct audit_hash_state {
-	bool ni;
-	uint32_t h[8];
-	uint8_t buf[64];
-	size_t n;
-	uint64_t total;
-	crypto_hash_sha256_state portable;
+	struct util_sha256 s;
 };
 void audit_hash_init(struct audit_hash_state *s);
 void audit_hash_update(struct audit_hash_state *s, const void *p, size_t len);

@@ -105,7 +105,7 @@ TESTS += tests/unit/test_audit_hash
 tests_unit_test_audit_hash_SOURCES = tests/unit/test_audit_hash.c daemon/audit_hash.c
 tests_unit_test_audit_hash_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
 tests_unit_test_audit_hash_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
-tests_unit_test_audit_hash_LDADD = $(SODIUM_LIBS)
+tests_unit_test_audit_hash_LDADD = lib/libiamutil.la $(SODIUM_LIBS)
 # QR codes for CreateVirtualMFADevice's QRCodePNG (lib/util/qr.h), decoded
 # by ZBar
 check_PROGRAMS += tests/unit/qr_tool
