@@ -54,7 +54,7 @@
 /* What resource() found, for the handler. Arena memory. */
 struct assume {
 	const Iam__AssumeRoleRequest *req;
-	Iam__Role *role;              /* NULL: no such role (AccessDenied) */
+	const Iam__Role *role;           /* NULL: no such role (AccessDenied) */
 	const char *account, *name;   /* of the role */
 	const char *role_arn;         /* as asked */
 	int32_t duration;
@@ -293,6 +293,65 @@ static int role_read(struct call *c, const char *account, const char *name, Iam_
 	return 0;
 }
 
+/* Roles AssumeRole reads, kept unpacked (protobuf-c's own allocator) while
+ * the store stays at its generation: every committed write through
+ * dispatch bumps it, so a role changed, deleted or made again is read
+ * anew. RoleLastUsed (role_touch) commits without a bump: the kept copy's
+ * RoleLastUsed may be old, and AssumeRole never reads it. Read-only for
+ * the call that gets it. */
+#define ROLE_CACHE_SLOTS 32
+static struct {
+	const struct iamd *d;
+	uint64_t gen;
+	size_t klen;
+	char key[ENTITY_KEY_MAX];
+	Iam__RoleRecord *rec;
+} role_cache[ROLE_CACHE_SLOTS];
+
+static int role_read_kept(struct call *c, const char *account, const char *name,
+			  const Iam__Role **ret)
+{
+	char key[ENTITY_KEY_MAX];
+	struct store_val v;
+	size_t klen = entity_key(key, account, name, NULL);
+	if (!klen) {
+		*ret = NULL;
+		return 0;
+	}
+	size_t h = 5381;
+	for (size_t i = 0; i < klen; i++)
+		h = h * 33 + (unsigned char)key[i];
+	h %= ROLE_CACHE_SLOTS;
+	if (role_cache[h].rec && role_cache[h].d == c->d && role_cache[h].gen == c->d->generation &&
+	    role_cache[h].klen == klen && memcmp(role_cache[h].key, key, klen) == 0) {
+		*ret = role_cache[h].rec->role;
+		return 0;
+	}
+	int r = store_get(c->txn, STORE_DB_ROLES, key, klen, &v);
+	if (r == -ENOENT) {
+		*ret = NULL;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	Iam__RoleRecord *rec = iam__role_record__unpack(NULL, v.len, v.data);
+	if (!rec)
+		return -EIO;
+	if (!rec->role || !rec->role->arn || !rec->role->role_id) {
+		iam__role_record__free_unpacked(rec, NULL);
+		return -EIO;
+	}
+	if (role_cache[h].rec)
+		iam__role_record__free_unpacked(role_cache[h].rec, NULL);
+	role_cache[h].d = c->d;
+	role_cache[h].gen = c->d->generation;
+	role_cache[h].klen = klen;
+	memcpy(role_cache[h].key, key, klen);
+	role_cache[h].rec = rec;
+	*ret = rec->role;
+	return 0;
+}
+
 static int ctx_put(struct call *c, struct policy_ctx_entry *e, size_t *n, const char *key,
 		   const char *const *vals, size_t nv)
 {
@@ -399,7 +458,7 @@ int op_assume_role_resource(struct call *c, const ProtobufCMessage *m, const cha
 					 s->source_identity);
 		a->source_identity = s->source_identity;
 	}
-	r = role_read(c, a->account, a->name, &a->role);
+	r = role_read_kept(c, a->account, a->name, &a->role);
 	if (r < 0)
 		return op_fail_store(c, r);
 	if (a->role && strcmp(a->role->arn, q->role_arn) != 0)

@@ -227,6 +227,17 @@ run "$IAMCTL" iam update-role --role-name r4 --max-session-duration 7200
 sess S1 run "$IAMCTL" sts assume-role --role-arn "arn:aws:iam::$A:role/r4" --role-session-name c1 --duration-seconds 7200
 like "$ERR" '1 hour session limit' "even when the role allows longer"
 
+# a role changed between two AssumeRoles is read anew (iamd keeps roles it
+# read while nothing was written)
+as alice run "$IAMCTL" sts assume-role --role-arn "arn:aws:iam::$A:role/r1" --role-session-name m1 --duration-seconds 7200
+like "$ERR" 'MaxSessionDuration' "r1 (MaxSessionDuration 3600): 7200 s refused"
+run "$IAMCTL" iam update-role --role-name r1 --max-session-duration 7200
+as alice run "$IAMCTL" sts assume-role --role-arn "arn:aws:iam::$A:role/r1" --role-session-name m1 --duration-seconds 7200
+is "$RC" 0 "once r1 allows two hours, the next AssumeRole sees it"
+run "$IAMCTL" iam update-role --role-name r1 --max-session-duration 3600
+as alice run "$IAMCTL" sts assume-role --role-arn "arn:aws:iam::$A:role/r1" --role-session-name m1 --duration-seconds 7200
+like "$ERR" 'MaxSessionDuration' "and back at one hour, refused again"
+
 # --- session policies ----------------------------------------------------------------
 
 as alice run "$IAMCTL" sts assume-role --role-arn "arn:aws:iam::$A:role/r1" --role-session-name p1 \
