@@ -15,12 +15,12 @@
 #include <unistd.h>
 
 #include "audit_file.h"
-#include "audit_hash.h"
 #include "call.h"
 #include "dispatch.h"
 #include "iamd.h"
 #include "pbjson/pbjson.h"
 #include "sd.h"
+#include "util/sha256.h"
 
 #define BUF_FLUSH_AT (256u << 10)   /* buffered bytes that force a write */
 #define BUF_MAX (8u << 20)          /* kept while writes fail, then dropped */
@@ -34,6 +34,9 @@ struct audit {
 	uint64_t file_seq;
 	int64_t opened;             /* Unix seconds */
 	uint64_t size;              /* bytes written to it */
+	struct util_sha256 fhash;   /* of those bytes, for its digest */
+	bool fhash_ok;              /* false: a write left bytes the hash has
+				     * not seen; the digest reads the file */
 	int64_t oldest, newest;     /* event times in it */
 	uint64_t seq;               /* the last record's recordSequence */
 	char prev[65];              /* the hash of the last sealed record */
@@ -66,7 +69,7 @@ static void audit_seal(struct audit *a)
 		if (!nl)
 			break;   /* cannot happen: lines are appended whole */
 		memcpy(nl - HASH_TAIL + 1, a->prev, 64);
-		audit_hash_sha256_hex(p + at, (size_t)(nl - (p + at)), a->prev);
+		util_sha256_hex(p + at, (size_t)(nl - (p + at)), a->prev);
 		at = (size_t)(nl - p) + 1;
 	}
 	a->sealed = at;
@@ -90,9 +93,11 @@ static int audit_flush(struct audit *a)
 		done += (size_t)n;
 	}
 	if (r < 0) {
-		if (done && ftruncate(a->fd, (off_t)a->size) < 0)
+		if (done && ftruncate(a->fd, (off_t)a->size) < 0) {
 			iamd_log(LOG_CRIT, "audit: %s: cannot cut a partial write back: %s",
 				 a->name, strerror(errno));
+			a->fhash_ok = false;
+		}
 		if (!a->failing)
 			iamd_log(LOG_CRIT, "audit: cannot write %s/%s: %s", a->dir,
 				 a->name, strerror(-r));
@@ -102,6 +107,8 @@ static int audit_flush(struct audit *a)
 	if (a->failing)
 		iamd_log(LOG_NOTICE, "audit: writing %s/%s again", a->dir, a->name);
 	a->failing = false;
+	if (a->b.len)
+		util_sha256_update(&a->fhash, a->b.p, a->b.len);
 	a->size += a->b.len;
 	a->b.len = 0;
 	a->sealed = 0;
@@ -125,8 +132,22 @@ static int file_open(struct audit *a, int64_t now)
 	a->fd = fd;
 	a->opened = now;
 	a->size = 0;
+	util_sha256_init(&a->fhash);
+	a->fhash_ok = true;
 	a->oldest = a->newest = 0;
 	return 0;
+}
+
+/* The closed file's digest, from the hash kept while writing it (no
+ * second pass over up to --audit-max-file bytes in the loop). */
+static void file_digest(struct audit *a)
+{
+	uint8_t h[UTIL_SHA256_LEN];
+	char hex[2 * UTIL_SHA256_LEN + 1];
+	util_sha256_final(&a->fhash, h);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	audit_digest_closed(a->dir, a->name, a->oldest, a->newest, a->fhash_ok ? hex : NULL,
+			    a->size, a->d);
 }
 
 /* Closes the current file (written and fsync'd) and opens the next. */
@@ -139,7 +160,7 @@ static int file_rotate(struct audit *a, int64_t now)
 		return -errno;
 	close(a->fd);
 	a->fd = -1;
-	audit_digest_closed(a->dir, a->name, a->oldest, a->newest, a->d);
+	file_digest(a);
 	a->file_seq++;
 	r = file_open(a, now);
 	if (r < 0)
@@ -200,7 +221,7 @@ int audit_open(struct iamd *d, const struct audit_options *o, struct audit **ret
 				  &last_newest) == 1) {
 		iamd_log(LOG_NOTICE, "audit: %s was not closed (iamd stopped without "
 			 "closing it): digesting it now", last_name);
-		audit_digest_closed(a->dir, last_name, last_oldest, last_newest, d);
+		audit_digest_closed(a->dir, last_name, last_oldest, last_newest, NULL, 0, d);
 	}
 	a->file_seq++;
 	r = file_open(a, (int64_t)time(NULL));
@@ -242,7 +263,7 @@ void audit_close(struct audit *a)
 		close(a->fd);
 		a->fd = -1;
 		if (a->size)
-			audit_digest_closed(a->dir, a->name, a->oldest, a->newest, a->d);
+			file_digest(a);
 	}
 	audit_digest_stop(AUDIT_STOP_SIGN_WAIT_MS);
 	pbjson_buf_free(&a->b);

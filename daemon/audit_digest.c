@@ -38,10 +38,10 @@
 #include <unistd.h>
 
 #include "audit.h"
-#include "audit_hash.h"
 #include "iamd.h"
 #include "keyd_client.h"
 #include "sd.h"
+#include "util/sha256.h"
 
 #define UNSIGNED_MARK "Unsigned: iam-keyd was unavailable"
 #define TICK_RETRY_MS 1000    /* a signature request that got no answer */
@@ -50,14 +50,14 @@
 
 static int file_sha256(const char *path, char ret[65], uint64_t *ret_size)
 {
-	struct audit_hash_state st;   /* SHA extensions (audit_hash.h) */
-	unsigned char h[crypto_hash_sha256_BYTES];
+	struct util_sha256 st;   /* SHA extensions (util/sha256.h) */
+	unsigned char h[UTIL_SHA256_LEN];
 	char buf[65536];
 	uint64_t size = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	audit_hash_init(&st);
+	util_sha256_init(&st);
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
@@ -69,11 +69,11 @@ static int file_sha256(const char *path, char ret[65], uint64_t *ret_size)
 		}
 		if (n == 0)
 			break;
-		audit_hash_update(&st, buf, (size_t)n);
+		util_sha256_update(&st, buf, (size_t)n);
 		size += (uint64_t)n;
 	}
 	close(fd);
-	audit_hash_final(&st, h);
+	util_sha256_final(&st, h);
 	sodium_bin2hex(ret, 65, h, sizeof(h));
 	*ret_size = size;
 	return 0;
@@ -692,7 +692,8 @@ static int prev_end_time(const char *dname, int64_t *ret)
 }
 
 void audit_digest_closed(const char *dir, const char *name, int64_t oldest,
-			 int64_t newest, struct iamd *d)
+			 int64_t newest, const char *sha256_hex, uint64_t size,
+			 struct iamd *d)
 {
 	struct digest_job j;
 	char path[8704];
@@ -712,10 +713,15 @@ void audit_digest_closed(const char *dir, const char *name, int64_t oldest,
 		r = -errno;
 		goto fail;
 	}
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	r = file_sha256(path, j.hash, &j.size);
-	if (r < 0)
-		goto fail;
+	if (sha256_hex && strlen(sha256_hex) == 64) {
+		memcpy(j.hash, sha256_hex, 65);
+		j.size = size;
+	} else {
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		r = file_sha256(path, j.hash, &j.size);
+		if (r < 0)
+			goto fail;
+	}
 	last_read(j.prev_name, j.prev_hash, j.prev_sig);
 	int64_t now = (int64_t)time(NULL), prev_end;
 	j.oldest = oldest ? oldest : now;

@@ -24,9 +24,12 @@ int audit_file_undigested(const char *dir, uint64_t file_seq, char ret_name[AUDI
 			  int64_t *ret_oldest, int64_t *ret_newest);
 
 /* A file was closed: digest it (dir/digest/NAME.digest.json, written
- * unsigned at once and signed by iam-keyd as soon as it is reachable). */
+ * unsigned at once and signed by iam-keyd as soon as it is reachable).
+ * sha256_hex and size: the file's hash and length as its writer computed
+ * them while writing; NULL: read the file to hash it. */
 void audit_digest_closed(const char *dir, const char *name, int64_t oldest,
-			 int64_t newest, struct iamd *d);
+			 int64_t newest, const char *sha256_hex, uint64_t size,
+			 struct iamd *d);
 /* Starts signing what is unsigned in dir/digest (left by an earlier run),
  * in order, and watches keyd: when it (re)connects its public key goes to
  * dir/digest/public-key and the digests written meanwhile are signed.

@@ -15,8 +15,7 @@ daemon_iamd_SOURCES = $(IAMD_OPS_SOURCES) \
 	daemon/http_call.c daemon/http_call.h \
 	daemon/sd.c daemon/sd.h \
 	daemon/audit.c daemon/audit.h daemon/audit_record.c \
-	daemon/audit_file.c daemon/audit_file.h daemon/audit_digest.c \
-	daemon/audit_hash.c daemon/audit_hash.h
+	daemon/audit_file.c daemon/audit_file.h daemon/audit_digest.c
 daemon_iamd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(PROTOBUF_C_CFLAGS) \
 	$(LMDB_CFLAGS) $(SODIUM_CFLAGS) $(SYSTEMD_CFLAGS) $(JANSSON_CFLAGS)
 daemon_iamd_LDADD = lib/libiampbjson.la lib/libiamsigv4.la lib/libiamrpc.la lib/libiamstore.la proto/libiamproto.la \

@@ -1,6 +1,6 @@
 /* sha256: SHA-256 and HMAC-SHA256 (sha256.h). The block function follows
  * Intel's SHA extensions reference (sha256rnds2 on the ABEF/CDGH halves of
- * the state, sha256msg1/msg2 for the schedule), as daemon/audit_hash.c. */
+ * the state, sha256msg1/msg2 for the schedule). */
 #include "util/sha256.h"
 
 #include <string.h>

@@ -99,13 +99,12 @@ tests_unit_test_audit_file_SOURCES = tests/unit/test_audit_file.c daemon/audit_f
 tests_unit_test_audit_file_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
 tests_unit_test_audit_file_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS)
 tests_unit_test_audit_file_LDADD = $(JANSSON_LIBS) $(SODIUM_LIBS)
-# the audit record chain's SHA-256 (daemon/audit_hash.c) against libsodium
-check_PROGRAMS += tests/unit/test_audit_hash
-TESTS += tests/unit/test_audit_hash
-tests_unit_test_audit_hash_SOURCES = tests/unit/test_audit_hash.c daemon/audit_hash.c
-tests_unit_test_audit_hash_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
-tests_unit_test_audit_hash_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
-tests_unit_test_audit_hash_LDADD = lib/libiamutil.la $(SODIUM_LIBS)
+# lib/util/sha256 on the audit trail's sizes against libsodium
+check_PROGRAMS += tests/unit/test_util_sha256_long
+TESTS += tests/unit/test_util_sha256_long
+tests_unit_test_util_sha256_long_SOURCES = tests/unit/test_util_sha256_long.c
+tests_unit_test_util_sha256_long_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
+tests_unit_test_util_sha256_long_LDADD = lib/libiamutil.la $(SODIUM_LIBS)
 # QR codes for CreateVirtualMFADevice's QRCodePNG (lib/util/qr.h), decoded
 # by ZBar
 check_PROGRAMS += tests/unit/qr_tool
