@@ -23,7 +23,7 @@ AK=$(json_get '["AccessKey"]["AccessKeyId"]' <"$TMP/root.json")
 SK=$(json_get '["AccessKey"]["SecretAccessKey"]' <"$TMP/root.json")
 
 cat >"$TMP/rawhttp.py" <<'PY'
-import socket, sys, time
+import socket, sys, threading, time
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
@@ -221,6 +221,26 @@ refused("obsolete line folding", POST + b"X-A: 1\r\n  folded\r\n\r\n", 400)
 refused("a control character in a header", POST + b"X-A: a\x01b\r\n\r\n", 400)
 refused("a space before the colon", POST + b"X-A : b\r\n\r\n", 400)
 refused("Expect: something else", POST + b"Expect: 200-ok\r\nContent-Length: 0\r\n\r\n", 417)
+# a client that reads nothing for a while, with a small receive buffer,
+# while 200 pipelined requests (sent by another thread) are answered: no
+# answer lost, all in order, the connection usable after
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.settimeout(30)
+s.connect(("127.0.0.1", port))
+one = signed()
+N = 200
+sender = threading.Thread(target=lambda: s.sendall(one * N))
+sender.start()
+time.sleep(1.0)
+got = [answer(s) for i in range(N)]
+sender.join()
+check("%d pipelined requests to a slow reader: %d answers, in order, whole" % (N, N),
+      all(me(g[0], g[2]) for g in got))
+s.sendall(signed())
+check("... and the connection goes on", me(*answer(s)[::2]))
+s.close()
+
 # a client still sending the body of a refused request gets the answer (a
 # lingering close: the rest is read and dropped, not answered by a reset)
 s = conn()
