@@ -508,14 +508,17 @@ static int check_user(struct call *c, const char *action, const char *resource,
 		return r;
 	x.n = 0;
 	x.n_vals = 0;
-	/* a GetSessionToken session's keys (sts_session.h), then the ones
-	 * the request adds (sts:ExternalId...): they win over the user's */
-	if ((r = sts_session_ctx(c, &x)) < 0)
-		return r;
+	/* the keys the request adds (sts:ExternalId..., and the MFA of an
+	 * AssumeRole with SerialNumber and TokenCode), then a GetSessionToken
+	 * session's keys (sts_session.h): the first of a key wins, so a code
+	 * given now counts over a session got without MFA, and both win over
+	 * the user's */
 	for (size_t i = 0; i < c->n_ctx_extra; i++)
 		if ((r = authz_ctx_add_list(&x, c->ctx_extra[i].key, c->ctx_extra[i].values,
 					    c->ctx_extra[i].n_values)) < 0)
 			return r;
+	if ((r = sts_session_ctx(c, &x)) < 0)
+		return r;
 	r = authz_ctx_build(c, p, action, resource, c->req, &x);
 	if (r < 0)
 		return r;

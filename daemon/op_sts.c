@@ -392,9 +392,12 @@ static int request_ctx(struct call *c, const struct assume *a)
 		ctx_put(c, e, &n, "sts:TransitiveTagKeys",
 			(const char *const *)q->transitive_tag_keys, q->n_transitive_tag_keys);
 	/* with SerialNumber and TokenCode the request is decided as MFA
-	 * authenticated (age 0); the handler verifies the code before anything
-	 * is minted, so a wrong code never gets credentials (op_mfa.c) */
-	if (q->serial_number && q->token_code && !c->caller.session) {
+	 * authenticated (age 0), also for a user's session token got without
+	 * MFA (authz.c lets these keys win over the session's); the handler
+	 * verifies the code, of the user's own device, before anything is
+	 * minted, so a wrong code never gets credentials (op_mfa_sts.c). A
+	 * role session has no device: it is refused there. */
+	if (q->serial_number && q->token_code && c->caller.kind == CALLER_USER) {
 		ctx_put(c, e, &n, "aws:MultiFactorAuthPresent", one(c, "true"), 1);
 		ctx_put(c, e, &n, "aws:MultiFactorAuthAge", one(c, "0"), 1);
 	}

@@ -223,6 +223,40 @@ like "$OUT" '"UserName": "alice"' "... and are answered"
 as T1 run "$IAMCTL" sts assume-role --role-arn "arn:aws:iam::$A:role/needs-mfa" \
 	--role-session-name s2
 is "$RC" 0 "MFA session credentials assume the MFA-only role without a new code"
+# a session got without MFA, then AssumeRole with its user's code: the
+# code counts for the trust policy (carol: a device of her own, no drift)
+run "$IAMCTL" iam create-user --user-name carol
+run "$IAMCTL" iam put-user-policy --user-name carol --policy-name sts --policy-document \
+	'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:*","Resource":"*"}]}'
+key carol
+run "$IAMCTL" iam create-virtual-mfa-device --virtual-mfa-device-name carol-phone \
+	--outfile "$TMP/carol.seed" --bootstrap-method Base32StringSeed
+CAROL_SERIAL="arn:aws:iam::$A:mfa/carol-phone"
+CAROL_SEED=$(cat "$TMP/carol.seed")
+CN=$(now_step)
+run "$IAMCTL" iam enable-mfa-device --user-name carol --serial-number "$CAROL_SERIAL" \
+	--authentication-code1 "$(totp "$CAROL_SEED" $((CN - 2)))" \
+	--authentication-code2 "$(totp "$CAROL_SEED" $((CN - 1)))"
+is "$RC" 0 "carol's device enabled"
+run "$IAMCTL" iam update-assume-role-policy --role-name needs-mfa --policy-document \
+	"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"arn:aws:iam::$A:user/alice\",\"arn:aws:iam::$A:user/carol\"]},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"Bool\":{\"aws:MultiFactorAuthPresent\":\"true\"}}}]}"
+as carol run "$IAMCTL" sts get-session-token
+take CT
+as CT run "$IAMCTL" sts assume-role --role-arn "arn:aws:iam::$A:role/needs-mfa" \
+	--role-session-name s3
+is "$RC" 254 "credentials got without MFA: refused by the MFA-only role"
+as CT run "$IAMCTL" sts assume-role --role-arn "arn:aws:iam::$A:role/needs-mfa" \
+	--role-session-name s3 --serial-number "$CAROL_SERIAL" --token-code "$(totp "$CAROL_SEED" "$(now_step)")"
+is "$RC" 0 "... allowed with the user's SerialNumber and a code: the code counts, as on AWS"
+take S3
+as S3 run "$IAMCTL" sts get-caller-identity
+is "$(j '["Arn"]')" "arn:aws:sts::$A:assumed-role/needs-mfa/s3" "the session is the role's"
+as CT run "$IAMCTL" sts assume-role --role-arn "arn:aws:iam::$A:role/needs-mfa" \
+	--role-session-name s4 --serial-number "$SERIAL" --token-code "$(totp "$SEED" "$(now_step)")"
+like "$ERR" 'AccessDenied.*unable to validate MFA code' "another user's device: refused"
+as S3 run "$IAMCTL" sts assume-role --role-arn "arn:aws:iam::$A:role/needs-mfa" \
+	--role-session-name s5 --serial-number "$CAROL_SERIAL" --token-code "$(totp "$CAROL_SEED" "$(now_step)")"
+is "$RC" 254 "a role session has no MFA device of its own: refused"
 
 # --- conflicts, deactivate, delete -----------------------------------------------
 
