@@ -267,6 +267,19 @@ json_get() {
 print(v if not isinstance(v,(dict,list,bool)) else json.dumps(v))'
 }
 
+# user_key USER: a new access key of USER, made as root with iamctl (tried
+# again for up to 5 s while iamd connects to keyd), in ${USER}_AK and
+# ${USER}_SK; OUT, ERR and RC as `run` left them
+user_key() {
+	for _ in $(seq 50); do
+		run "$IAMCTL" iam create-access-key --user-name "$1"
+		[ "$RC" = 0 ] && break
+		sleep 0.1
+	done
+	eval "${1}_AK=\$(printf '%s' \"\$OUT\" | json_get '[\"AccessKey\"][\"AccessKeyId\"]')"
+	eval "${1}_SK=\$(printf '%s' \"\$OUT\" | json_get '[\"AccessKey\"][\"SecretAccessKey\"]')"
+}
+
 # --- the daemon ---------------------------------------------------------------
 
 iamd_running() {

@@ -26,15 +26,6 @@ iamd_start || bail_out "iamd did not start"
 j() { printf '%s' "$OUT" | json_get "$1"; }
 # jx EXPR: a Python expression of the answer v, as JSON
 jx() { printf '%s' "$OUT" | python3 -c 'import json,sys; v=json.load(sys.stdin); print(json.dumps(eval(sys.argv[1])))' "$1"; }
-key() {
-	for _ in $(seq 50); do
-		run "$IAMCTL" iam create-access-key --user-name "$1"
-		[ "$RC" = 0 ] && break
-		sleep 0.1
-	done
-	eval "${1}_AK=\$(j '[\"AccessKey\"][\"AccessKeyId\"]')"
-	eval "${1}_SK=\$(j '[\"AccessKey\"][\"SecretAccessKey\"]')"
-}
 as() {
 	_u=$1
 	shift
@@ -60,7 +51,7 @@ run "$IAMCTL" iam create-user --user-name alice
 run "$IAMCTL" iam create-user --user-name bob
 run "$IAMCTL" iam put-user-policy --user-name alice --policy-name iam --policy-document \
 	'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:ListUsers","iam:ListMFADevices","sts:*"],"Resource":"*"}]}'
-key alice
+user_key alice
 
 # --- create --------------------------------------------------------------------
 
@@ -228,7 +219,7 @@ is "$RC" 0 "MFA session credentials assume the MFA-only role without a new code"
 run "$IAMCTL" iam create-user --user-name carol
 run "$IAMCTL" iam put-user-policy --user-name carol --policy-name sts --policy-document \
 	'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:*","Resource":"*"}]}'
-key carol
+user_key carol
 run "$IAMCTL" iam create-virtual-mfa-device --virtual-mfa-device-name carol-phone \
 	--outfile "$TMP/carol.seed" --bootstrap-method Base32StringSeed
 CAROL_SERIAL="arn:aws:iam::$A:mfa/carol-phone"

@@ -35,16 +35,6 @@ iamd_start --debug || bail_out "iamd did not start"
 # JSON of $OUT at a Python subscript
 j() { printf '%s' "$OUT" | json_get "$1"; }
 
-# key USER: creates an access key, sets ${USER}_AK/${USER}_SK
-key() {
-	for _ in $(seq 50); do
-		run "$IAMCTL" iam create-access-key --user-name "$1"
-		[ "$RC" = 0 ] && break
-		sleep 0.1
-	done
-	eval "${1}_AK=\$(j '[\"AccessKey\"][\"AccessKeyId\"]')"
-	eval "${1}_SK=\$(j '[\"AccessKey\"][\"SecretAccessKey\"]')"
-}
 # as USER CMD...: signed with USER's access key
 as() {
 	_u=$1
@@ -86,8 +76,8 @@ run "$IAMCTL" iam create-user --user-name alice
 ALICE_ARN=$(j '["User"]["Arn"]')
 ALICE_ID=$(j '["User"]["UserId"]')
 run "$IAMCTL" iam create-user --user-name bob
-key alice
-key bob
+user_key alice
+user_key bob
 like "$alice_AK" '^AKIA' "alice has an access key"
 
 mkrole() {   # mkrole NAME TRUST [more create-role options]

@@ -23,15 +23,6 @@ keyd_start || bail_out "iam-keyd did not start"
 iamd_start --debug || bail_out "iamd did not start"
 
 j() { printf '%s' "$OUT" | json_get "$1"; }
-key() {   # key USER: ${USER}_AK, ${USER}_SK
-	for _ in $(seq 50); do
-		run "$IAMCTL" iam create-access-key --user-name "$1"
-		[ "$RC" = 0 ] && break
-		sleep 0.1
-	done
-	eval "${1}_AK=\$(j '[\"AccessKey\"][\"AccessKeyId\"]')"
-	eval "${1}_SK=\$(j '[\"AccessKey\"][\"SecretAccessKey\"]')"
-}
 as() {   # as USER CMD...: signed with USER's key
 	_u=$1
 	shift
@@ -53,9 +44,9 @@ run "$IAMCTL" iam create-user --user-name alice
 ALICE_ARN=$(j '["User"]["Arn"]')
 run "$IAMCTL" iam create-user --user-name bob
 run "$IAMCTL" iam create-user --user-name carol
-key alice
-key bob
-key carol
+user_key alice
+user_key bob
+user_key carol
 like "$alice_AK" '^AKIA' "alice has an access key"
 run "$IAMCTL" iam create-role --role-name open --assume-role-policy-document \
 	"$(trust Allow "{\"AWS\":\"$ALICE_ARN\"}")"
