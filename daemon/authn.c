@@ -153,20 +153,55 @@ static int key_get(struct call *c, struct store_txn *t, const char *id,
 	return 0;
 }
 
+/* Key owners, kept unpacked (protobuf-c's own allocator) while the store
+ * stays at its generation: every committed write through dispatch bumps
+ * it, so a user renamed, moved or deleted is read anew. AccessKeyLastUsed
+ * (key_touch) writes keys, not users. Read-only for the call. */
+#define USER_CACHE_SLOTS 64
+static struct {
+	const struct iamd *d;
+	uint64_t gen;
+	char id[32];
+	Iam__UserRecord *rec;
+} user_cache[USER_CACHE_SLOTS];
+
 /* The user whose id is `user_id` (a key's owner), or -ENOENT. */
 static int user_by_id(struct call *c, struct store_txn *t, const char *user_id,
-		      Iam__User **ret)
+		      const Iam__User **ret)
 {
 	struct store_val v;
-	int r = store_get(t, STORE_DB_USER_IDS, user_id, strlen(user_id), &v);
+	size_t n = strlen(user_id), h = 5381;
+	for (size_t i = 0; i < n; i++)
+		h = h * 33 + (unsigned char)user_id[i];
+	h %= USER_CACHE_SLOTS;
+	bool keep = n < sizeof(user_cache[h].id);
+	if (keep && user_cache[h].rec && user_cache[h].d == c->d &&
+	    user_cache[h].gen == c->d->generation && strcmp(user_cache[h].id, user_id) == 0) {
+		*ret = user_cache[h].rec->user;
+		return 0;
+	}
+	int r = store_get(t, STORE_DB_USER_IDS, user_id, n, &v);
 	if (r < 0)
 		return r;
 	r = store_get(t, STORE_DB_USERS, v.data, v.len, &v);
 	if (r < 0)
 		return r;
-	Iam__UserRecord *rec = iam__user_record__unpack(&c->pb, v.len, v.data);
-	if (!rec || !rec->user)
+	Iam__UserRecord *rec = iam__user_record__unpack(keep ? NULL : &c->pb, v.len, v.data);
+	if (!rec)
 		return -EIO;
+	if (!rec->user) {
+		if (keep)
+			iam__user_record__free_unpacked(rec, NULL);
+		return -EIO;
+	}
+	if (keep) {
+		if (user_cache[h].rec)
+			iam__user_record__free_unpacked(user_cache[h].rec, NULL);
+		user_cache[h].d = c->d;
+		user_cache[h].gen = c->d->generation;
+		memcpy(user_cache[h].id, user_id, n + 1);
+		user_cache[h].rec = rec;
+	}
 	*ret = rec->user;
 	return 0;
 }
@@ -262,7 +297,7 @@ static int caller_key_owner_in(struct call *c, const struct authn_state *st,
 {
 	struct store_txn *t = txn ? txn : c->txn;
 	Iam__AccessKeyRecord *k = key;
-	Iam__User *u = NULL;
+	const Iam__User *u = NULL;
 	int r = t ? 0 : store_txn_begin(c->d->store, false, &t);
 	if (r < 0)
 		return call_fail(c, r, "ServiceFailure", NULL);

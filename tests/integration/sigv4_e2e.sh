@@ -91,6 +91,17 @@ run "$IAMCTL" iam update-access-key --user-name alice --access-key-id "$AK" --st
 as_alice run "$IAMCTL" sts get-caller-identity
 is "$RC" 0 "active again, it works again"
 
+# the key's owner renamed between two calls: the next call is the new name
+# (iamd keeps key owners it read while nothing was written)
+run "$IAMCTL" iam update-user --user-name alice --new-user-name alice2 --new-path /renamed/
+is "$RC" 0 "root renames alice"
+as_alice run "$IAMCTL" sts get-caller-identity
+is "$(printf '%s' "$OUT" | json_get '["Arn"]')" "${ALICE_ARN%:user/alice}:user/renamed/alice2" \
+	"the signed caller is the renamed user at once"
+run "$IAMCTL" iam update-user --user-name alice2 --new-user-name alice --new-path /
+as_alice run "$IAMCTL" sts get-caller-identity
+is "$(printf '%s' "$OUT" | json_get '["Arn"]')" "$ALICE_ARN" "and alice again once renamed back"
+
 run "$RAW" "$IAMD_SOCKET" "$AK" "$SK" 0
 is "$OUT" "OK $ALICE_ARN" "a hand-signed call at the current time"
 run "$RAW" "$IAMD_SOCKET" "$AK" "$SK" -1200
