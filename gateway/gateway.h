@@ -2,7 +2,8 @@
  * address, in front of iamd's api socket, so that the AWS CLI, boto3 and
  * the AWS SDKs work unchanged with --endpoint-url (docs/gateway.md).
  *
- * It holds no secret and makes no decision: each HTTP request goes to iamd
+ * It keeps no secret (the ones it passes on are wiped once sent:
+ * gateway_up.c) and makes no decision: each HTTP request goes to iamd
  * as it arrived (api.proto Request.http, proto/http.proto: method, path,
  * query, headers in order, body), iamd parses the form, verifies the SigV4
  * signature over exactly those bytes and runs the call as the signer; the
@@ -161,6 +162,8 @@ void gw_http_forward(struct gw_http *h, struct gw_conn *c, const struct gw_reque
 		     const char *body);
 /* An XML ErrorResponse answered by the gateway itself. */
 void gw_http_error(struct gw_conn *c, unsigned status, const char *code, const char *message);
+/* Wipes the last answer's XML (it held a secret; gateway_up.c). */
+void gw_http_wipe(void);
 /* Renders `resp` as AWS's XML into a new malloc'd text; *ret_status is the
  * HTTP status. */
 int gw_http_render(const struct Iam__Response *resp, char **ret, size_t *ret_len,

@@ -71,6 +71,8 @@ static void conn_unref(struct gw_conn *c)
 	if (--c->refs)
 		return;
 	free(c->in);
+	if (c->out)
+		explicit_bzero(c->out, c->out_len);   /* may hold a secret */
 	free(c->out);
 	free(c);
 }
@@ -152,6 +154,8 @@ static void conn_writable(evutil_socket_t fd, short what, void *arg)
 	if (c->out_off < c->out_len)
 		return;
 	event_del(c->wev);
+	if (c->out)
+		explicit_bzero(c->out, c->out_len);   /* may hold a secret */
 	free(c->out);
 	c->out = NULL;
 	c->out_off = c->out_len = 0;

@@ -187,6 +187,13 @@ static void xml_reset(void)
 		pbjson_xbuf_release(&xml);
 }
 
+void gw_http_wipe(void)
+{
+	if (xml.data)
+		explicit_bzero(xml.data, xml.len);
+	xml.len = 0;
+}
+
 void gw_http_error(struct gw_conn *c, unsigned status, const char *code, const char *message)
 {
 	xml_reset();

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #include "api.pb-c.h"
 #include "gateway.h"
+#include "pbjson/pbjson.h"
 #include "rpc/rpc.h"
 #include "util/arena.h"
 
@@ -70,6 +72,49 @@ static void pb_free(void *data, void *p)
 	(void)p;   /* arena_reset after each answer */
 }
 
+/* Whether an answer's type can hold a secret (CreateAccessKey's, a
+ * session's credentials, an MFA seed): remembered per type. Such an answer
+ * leaves no copy in the gateway: its frame, its decoded form and its XML
+ * are wiped once it is sent (and the connection buffers' moves and growth
+ * wipe what they leave behind). */
+static bool answer_secret(const Iam__Response *r)
+{
+	static struct {
+		const ProtobufCMessageDescriptor *d;
+		bool secret;
+	} seen[64];
+	if (r->result_case == IAM__RESPONSE__RESULT__NOT_SET)
+		return false;
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field(&iam__response__descriptor,
+							(unsigned)r->result_case);
+	if (!f || f->type != PROTOBUF_C_TYPE_MESSAGE)
+		return false;
+	const ProtobufCMessageDescriptor *d = f->descriptor;
+	size_t i = ((uintptr_t)d >> 4) % 64;
+	if (seen[i].d != d) {
+		seen[i].d = d;
+		seen[i].secret = pbjson_type_has_secret(d);
+	}
+	return seen[i].secret;
+}
+
+/* realloc() that leaves no copy of the old bytes behind. */
+static uint8_t *in_grow(struct conn *c, size_t cap)
+{
+	uint8_t *n = malloc(cap);
+	if (!n)
+		return NULL;
+	if (c->in) {
+		memcpy(n, c->in, c->in_len);
+		explicit_bzero(c->in, c->in_cap);
+		free(c->in);
+	}
+	c->in = n;
+	c->in_cap = cap;
+	return n;
+}
+
 static void conn_close(struct conn *c, const char *why)
 {
 	struct pending *p = c->head;
@@ -84,6 +129,8 @@ static void conn_close(struct conn *c, const char *why)
 	c->rev = c->wev = NULL;
 	c->out = NULL;
 	c->fd = -1;
+	if (c->in)
+		explicit_bzero(c->in, c->in_cap);
 	free(c->in);
 	c->in = NULL;
 	c->in_len = c->in_cap = 0;
@@ -109,6 +156,9 @@ static bool conn_answer(struct conn *c, const uint8_t *body, uint32_t len)
 		conn_close(c, "an answer that does not decode");
 		return false;
 	}
+	bool secret = answer_secret(resp);
+	if (secret)   /* decoded into the arena: the frame is no longer needed */
+		explicit_bzero((uint8_t *)body, len);
 	if (c->hello_pending) {
 		c->hello_pending = false;
 		bool good = resp->result_case == IAM__RESPONSE__RESULT_HELLO;
@@ -127,6 +177,10 @@ static bool conn_answer(struct conn *c, const uint8_t *body, uint32_t len)
 	c->n--;
 	pd->done(pd->conn, resp);
 	free(pd);
+	if (secret) {   /* answered (or copied for a slow client, wiped then) */
+		gw_http_wipe();
+		arena_reset_wipe(u->arena);
+	}
 	return true;
 }
 
@@ -136,13 +190,10 @@ static void conn_read(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (c->in_len == c->in_cap) {
 		size_t cap = c->in_cap ? 2 * c->in_cap : IN_START;
-		uint8_t *n = cap <= MAX_ANSWER + RPC_HDR_LEN ? realloc(c->in, cap) : NULL;
-		if (!n) {
+		if (cap > MAX_ANSWER + RPC_HDR_LEN || !in_grow(c, cap)) {
 			conn_close(c, "an answer too large");
 			return;
 		}
-		c->in = n;
-		c->in_cap = cap;
 	}
 	ssize_t r = read(fd, c->in + c->in_len, c->in_cap - c->in_len);
 	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
@@ -162,14 +213,10 @@ static void conn_read(evutil_socket_t fd, short what, void *arg)
 		}
 		if (k == 0) {
 			/* a frame larger than the buffer: make room for it whole */
-			if (len && RPC_HDR_LEN + (size_t)len > c->in_cap) {
-				uint8_t *n = realloc(c->in, RPC_HDR_LEN + (size_t)len);
-				if (!n) {
-					conn_close(c, "out of memory");
-					return;
-				}
-				c->in = n;
-				c->in_cap = RPC_HDR_LEN + (size_t)len;
+			if (len && RPC_HDR_LEN + (size_t)len > c->in_cap &&
+			    !in_grow(c, RPC_HDR_LEN + (size_t)len)) {
+				conn_close(c, "out of memory");
+				return;
 			}
 			break;
 		}
@@ -179,6 +226,7 @@ static void conn_read(evutil_socket_t fd, short what, void *arg)
 	}
 	if (off) {
 		memmove(c->in, c->in + off, c->in_len - off);
+		explicit_bzero(c->in + c->in_len - off, off);   /* the old places */
 		c->in_len -= off;
 	}
 	if (c->in_len == 0 && c->in_cap > IN_START) {   /* after a large answer */

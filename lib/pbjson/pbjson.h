@@ -57,6 +57,9 @@ bool pbjson_field_is_timestamp(const ProtobufCFieldDescriptor *f);
  * *password*, session_token and *_token, *_seed, *private_key*,
  * qr_code_png, saml_assertion. */
 bool pbjson_field_is_secret(const ProtobufCFieldDescriptor *f);
+/* Whether a message of this type can hold a secret field, at any depth (a
+ * walk of the descriptors; callers on a hot path remember the answer). */
+bool pbjson_type_has_secret(const ProtobufCMessageDescriptor *d);
 /* A string field holding a policy document (see above); d is the message
  * that holds f. */
 bool pbjson_field_is_document(const ProtobufCMessageDescriptor *d,

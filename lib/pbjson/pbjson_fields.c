@@ -39,6 +39,25 @@ bool pbjson_field_is_secret(const ProtobufCFieldDescriptor *f)
 	       strcmp(n, "token_code") == 0;
 }
 
+static bool type_has_secret(const ProtobufCMessageDescriptor *d, unsigned depth)
+{
+	if (!d || depth > 16)   /* recursive types: deep enough for any answer */
+		return false;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (pbjson_field_is_secret(f) ||
+		    (f->type == PROTOBUF_C_TYPE_MESSAGE && f->descriptor != d &&
+		     type_has_secret(f->descriptor, depth + 1)))
+			return true;
+	}
+	return false;
+}
+
+bool pbjson_type_has_secret(const ProtobufCMessageDescriptor *d)
+{
+	return type_has_secret(d, 0);
+}
+
 bool pbjson_field_is_document(const ProtobufCMessageDescriptor *d,
 			      const ProtobufCFieldDescriptor *f)
 {

@@ -22,10 +22,17 @@ void pbjson_xbuf_add(struct pbjson_xbuf *b, const char *s, size_t n)
 		size_t cap = b->cap ? b->cap : 1024;
 		while (cap < b->len + n + 1)
 			cap *= 2;
-		char *d = realloc(b->data, cap);
+		/* not realloc(): an answer may hold a secret, and the old block
+		 * is wiped before it is freed (growth is rare: doubling) */
+		char *d = malloc(cap);
 		if (!d) {
 			b->failed = true;
 			return;
+		}
+		if (b->data) {
+			memcpy(d, b->data, b->len);
+			explicit_bzero(b->data, b->len);
+			free(b->data);
 		}
 		b->data = d;
 		b->cap = cap;
@@ -70,6 +77,8 @@ void pbjson_xbuf_escape(struct pbjson_xbuf *b, const char *s, size_t n)
 
 void pbjson_xbuf_release(struct pbjson_xbuf *b)
 {
+	if (b->data)
+		explicit_bzero(b->data, b->len);
 	free(b->data);
 	memset(b, 0, sizeof(*b));
 }

@@ -7,6 +7,7 @@
 # device's seed. After each, memscan reads iamd's live memory (what a core
 # dump would hold: heap, stacks, anonymous and file mappings) and must not
 # find the secret; it must find the key id (the scan sees iamd's data).
+# The same for iam-gateway, which passes them on to the AWS CLI.
 . "$top_srcdir/tests/integration/lib.sh"
 
 [ -x "$IAMD_KEYD" ] || skip_all "iam-keyd is not built"
@@ -99,6 +100,42 @@ for k in $keys; do
 done
 is "$left" 0 "no copy of later keys' secrets either"
 none_left "$SK" "the first secret, after more calls"
+
+# through iam-gateway with the AWS CLI: the gateway passes secrets on too,
+# and keeps no copy of them either
+AWS_BIN=/usr/bin/aws
+if [ -x "$AWS_BIN" ] && gateway_start; then
+	run "$IAMCTL" iam create-user --user-name dave
+	run "$IAMCTL" iam put-user-policy --user-name dave --policy-name keys --policy-document \
+		'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:CreateAccessKey","Resource":"*"}]}'
+	user_key dave
+	aws_dave() {
+		run env AWS_ACCESS_KEY_ID="$dave_AK" AWS_SECRET_ACCESS_KEY="$dave_SK" \
+			AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null \
+			AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_PAGER= \
+			"$AWS_BIN" --endpoint-url "$IAMD_GATEWAY_URL" --output json "$@"
+	}
+	aws_dave iam create-access-key --user-name dave
+	is "$RC" 0 "aws iam create-access-key through the gateway"
+	GK=$(j '["AccessKey"]["SecretAccessKey"]')
+	aws_dave sts get-session-token
+	is "$RC" 0 "aws sts get-session-token through the gateway"
+	GS=$(j '["Credentials"]["SecretAccessKey"]')
+	ok "the scan reads the gateway's memory" [ "$("$MEMSCAN" "$IAMD_GATEWAY_PID" "$dave_AK" |
+		cut -d' ' -f1)" -gt 0 ]
+	w=$("$MEMSCAN" "$IAMD_GATEWAY_PID" "$GK" "$GS" | cut -d' ' -f1 | tr '\n' ' ')
+	is "$w" "0 0 " "no copy of either secret in the gateway's memory"
+	none_left "$GK" "the key made through the gateway"
+	none_left "$GS" "the session made through the gateway"
+	gateway_stop
+else
+	skip "no $AWS_BIN or no iam-gateway"
+	skip "no $AWS_BIN or no iam-gateway"
+	skip "no $AWS_BIN or no iam-gateway"
+	skip "no $AWS_BIN or no iam-gateway"
+	skip "no $AWS_BIN or no iam-gateway"
+	skip "no $AWS_BIN or no iam-gateway"
+fi
 
 iamd_stop
 keyd_stop

@@ -394,6 +394,11 @@ static void test_fields(void)
 			printf("# is_secret(%s) wrong\n", f.name);
 	}
 	TAP_IS_INT(good, sizeof(cases) / sizeof(cases[0]), "secret fields by name");
+	tap_ok(pbjson_type_has_secret(&iam__create_access_key_response__descriptor) &&
+	       pbjson_type_has_secret(&iam__assume_role_response__descriptor) &&
+	       !pbjson_type_has_secret(&iam__get_caller_identity_response__descriptor) &&
+	       !pbjson_type_has_secret(&iam__list_users_response__descriptor),
+	       "answer types that can hold a secret, at any depth (iam-gateway wipes them)");
 	tap_ok(pbjson_field_is_timestamp(protobuf_c_message_descriptor_get_field_by_name(
 		       &iam__user__descriptor, "create_date")) &&
 	       !pbjson_field_is_timestamp(protobuf_c_message_descriptor_get_field_by_name(
