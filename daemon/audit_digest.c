@@ -123,6 +123,10 @@ static struct {
 	char cur_name[256], cur_hash[65], cur_sig[129];
 	/* DIR/digest/resign: the last re-signed digest's hash before and after */
 	char note_name[256], note_old[65], note_new[65];
+	/* the file just closed, with the hash its writer kept: the walk run
+	 * at once (keyd up) signs its digest without reading the file again */
+	char fresh_name[256], fresh_hash[65];
+	uint64_t fresh_size;
 } st;
 
 static int write_file(const char *path, const char *text, size_t len, mode_t mode)
@@ -481,10 +485,17 @@ static int job_from(json_t *o, const char *dname, const char *dhash, const char 
 	    !iso_parse(jstr(lf, "oldestEventTime"), &j->oldest) ||
 	    !iso_parse(jstr(lf, "newestEventTime"), &j->newest))
 		return -EBADMSG;
-	snprintf(path, sizeof(path), "%s/%s", st.dir, fn);
-	int r = file_sha256(path, h, &size);
-	if (r < 0)
-		return r;
+	int r = 0;
+	if (st.fresh_name[0] && strcmp(fn, st.fresh_name) == 0 &&
+	    strcmp(hv, st.fresh_hash) == 0) {   /* written by this run just now */
+		memcpy(h, st.fresh_hash, 65);
+		size = st.fresh_size;
+	} else {
+		snprintf(path, sizeof(path), "%s/%s", st.dir, fn);
+		r = file_sha256(path, h, &size);
+		if (r < 0)
+			return r;
+	}
 	if (strcmp(h, hv) != 0 || size != (uint64_t)json_integer_value(sz))
 		return -EUCLEAN;
 	snprintf(j->dname, sizeof(j->dname), "%s", dname);
@@ -713,9 +724,13 @@ void audit_digest_closed(const char *dir, const char *name, int64_t oldest,
 		r = -errno;
 		goto fail;
 	}
+	st.fresh_name[0] = '\0';
 	if (sha256_hex && strlen(sha256_hex) == 64) {
 		memcpy(j.hash, sha256_hex, 65);
 		j.size = size;
+		snprintf(st.fresh_name, sizeof(st.fresh_name), "%s", name);
+		memcpy(st.fresh_hash, sha256_hex, 65);
+		st.fresh_size = size;
 	} else {
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
 		r = file_sha256(path, j.hash, &j.size);
@@ -739,6 +754,7 @@ void audit_digest_closed(const char *dir, const char *name, int64_t oldest,
 		goto fail;
 	st.dirty = true;
 	walk_step();
+	st.fresh_name[0] = '\0';   /* later walks (keyd was away) read the file */
 	return;
 fail:
 	iamd_log(LOG_CRIT, "audit: cannot write the digest %s/%s: %s", st.ddir, j.dname,

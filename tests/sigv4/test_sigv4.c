@@ -451,6 +451,17 @@ static void test_helpers(void)
 	int64_t t;
 	sigv4_date_format(NOW, d);
 	TAP_IS_STR(d, "20150830T123600Z", "date: format");
+	sigv4_date_format(0, d);
+	TAP_IS_STR(d, "19700101T000000Z", "date: format of the epoch");
+	sigv4_date_format(951868799, d);
+	TAP_IS_STR(d, "20000229T235959Z", "date: format of a leap day's last second");
+	/* every day of 400 years formats to what parse reads back */
+	int back = 1;
+	for (int64_t x = 946684800; x < 946684800 + 146097LL * 86400; x += 86400 + 3661) {
+		sigv4_date_format(x, d);
+		back &= sigv4_date_parse(d, &t) == 0 && t == x;
+	}
+	tap_ok(back, "date: format and parse agree over 400 years");
 	tap_ok(sigv4_date_parse("20150830T123600Z", &t) == 0 && t == NOW, "date: parse");
 	tap_ok(sigv4_date_parse("20000229T000000Z", &t) == 0, "date: leap day");
 	tap_ok(sigv4_date_parse("19000229T000000Z", &t) < 0, "date: 1900 is not leap");
