@@ -241,36 +241,17 @@ static void answered(struct gw_conn *c, const Iam__Response *resp)
 #define HEADER_NAME 0x0a        /* HttpHeader fields */
 #define HEADER_VALUE 0x12
 
-static size_t varint_len(uint64_t v)
-{
-	size_t n = 1;
-	while (v >= 0x80) {
-		v >>= 7;
-		n++;
-	}
-	return n;
-}
-
-static uint8_t *varint(uint64_t v, uint8_t *p)
-{
-	while (v >= 0x80) {
-		*p++ = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	*p++ = (uint8_t)v;
-	return p;
-}
 
 /* tag, length, bytes */
 static size_t field_len(size_t n)
 {
-	return 1 + varint_len(n) + n;
+	return 1 + rpc_varint_len(n) + n;
 }
 
 static uint8_t *field(uint8_t *p, uint8_t tag, const void *data, size_t n)
 {
 	*p++ = tag;
-	p = varint(n, p);
+	p = rpc_varint_put(p, n);
 	memcpy(p, data, n);
 	return p + n;
 }
@@ -303,9 +284,9 @@ static int frame_http(struct gw_http *h, uint64_t id, const struct gw_request *r
 	}
 	uint8_t *p = h->frame + RPC_HDR_LEN;
 	*p++ = REQUEST_TAG_ID;
-	p = varint(id, p);
+	p = rpc_varint_put(p, id);
 	*p++ = REQUEST_TAG_HTTP;
-	p = varint(inner, p);
+	p = rpc_varint_put(p, inner);
 	p = field(p, CALL_METHOD, method, strlen(method));
 	p = field(p, CALL_PATH, r->target.p, path_len);
 	if (q)
@@ -313,7 +294,7 @@ static int frame_http(struct gw_http *h, uint64_t id, const struct gw_request *r
 	for (size_t i = 0; i < r->n_headers; i++) {
 		const struct gw_header *hd = &r->headers[i];
 		*p++ = CALL_HEADER;
-		p = varint(header_len(hd), p);
+		p = rpc_varint_put(p, header_len(hd));
 		p = field(p, HEADER_NAME, hd->name.p, hd->name.len);
 		p = field(p, HEADER_VALUE, hd->value.p, hd->value.len);
 	}

@@ -84,6 +84,27 @@ int rpc_frame_parse(const uint8_t *p, size_t len, uint32_t cap,
 int rpc_frame_next(struct rpc_buf *b, uint32_t cap, const uint8_t **ret_body,
 		   uint32_t *ret_body_len);
 
+/* Protobuf varints, for frames packed by hand (rpc_frame.c, iam-gateway):
+ * the bytes `v` takes, and writing it at p (returns the end). */
+static inline size_t rpc_varint_len(uint64_t v)
+{
+	size_t n = 1;
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+static inline uint8_t *rpc_varint_put(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
 /* Appends `msg` with its length prefix to `out`. */
 int rpc_frame_pack(struct rpc_buf *out, const ProtobufCMessage *msg);
 

@@ -162,36 +162,17 @@ int rpc_frame_pack(struct rpc_buf *out, const ProtobufCMessage *msg)
 	return 0;
 }
 
-static size_t varint_len(uint64_t v)
-{
-	size_t n = 1;
-	while (v >= 0x80) {
-		v >>= 7;
-		n++;
-	}
-	return n;
-}
-
-static uint8_t *varint_put(uint8_t *p, uint64_t v)
-{
-	while (v >= 0x80) {
-		*p++ = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	*p++ = (uint8_t)v;
-	return p;
-}
 
 /* a length-delimited field: tag, length, then the bytes */
 static size_t ld_len(uint32_t number, size_t len)
 {
-	return varint_len((uint64_t)number << 3 | 2) + varint_len(len) + len;
+	return rpc_varint_len((uint64_t)number << 3 | 2) + rpc_varint_len(len) + len;
 }
 
 static uint8_t *ld_head(uint8_t *p, uint32_t number, size_t len)
 {
-	p = varint_put(p, (uint64_t)number << 3 | 2);
-	return varint_put(p, len);
+	p = rpc_varint_put(p, (uint64_t)number << 3 | 2);
+	return rpc_varint_put(p, len);
 }
 
 int rpc_frame_pack_response(struct rpc_buf *out, uint64_t id,
@@ -207,7 +188,7 @@ int rpc_frame_pack_response(struct rpc_buf *out, uint64_t id,
 		       result_number == RPC_RESPONSE_REQUEST_ID ||
 		       result_number > (1u << 29) - 1))
 		return -EINVAL;
-	size_t n = 1 + varint_len(id);
+	size_t n = 1 + rpc_varint_len(id);
 	if (status)
 		n += ld_len(RPC_RESPONSE_STATUS, status_len);
 	if (request_id)
@@ -224,8 +205,8 @@ int rpc_frame_pack_response(struct rpc_buf *out, uint64_t id,
 	put_be32(p, (uint32_t)n);
 	p += RPC_HDR_LEN;
 	/* ascending field numbers, as protobuf-c packs them */
-	p = varint_put(p, RPC_RESPONSE_ID << 3 | 0);
-	p = varint_put(p, id);
+	p = rpc_varint_put(p, RPC_RESPONSE_ID << 3 | 0);
+	p = rpc_varint_put(p, id);
 	bool result_done = !result;
 	if (!result_done && result_number < RPC_RESPONSE_STATUS) {
 		p = ld_head(p, result_number, result_len);
