@@ -34,9 +34,11 @@ struct audit {
 	uint64_t file_seq;
 	int64_t opened;             /* Unix seconds */
 	uint64_t size;              /* bytes written to it */
-	struct util_sha256 fhash;   /* of those bytes, for its digest */
-	bool fhash_ok;              /* false: a write left bytes the hash has
-				     * not seen; the digest reads the file */
+	struct util_sha256 fhash;   /* of its bytes, taken as they are sealed
+				     * (audit_seal), for its digest */
+	bool fhash_ok;              /* false: the file and the hash may differ
+				     * (a failed write or sync, records dropped);
+				     * the digest reads the file */
 	int64_t oldest, newest;     /* event times in it */
 	uint64_t seq;               /* the last record's recordSequence */
 	char prev[65];              /* the hash of the last sealed record */
@@ -59,9 +61,13 @@ struct audit {
 #define HASH_TAIL 67              /* 64 hex digits, '"', '}', '\n' */
 
 /* Fills in the previous record's hash of every line after `sealed`, in
- * order, and hashes each line for the next. */
+ * order, and hashes each line for the next; the file's hash takes the same
+ * bytes in the same pass (two interleaved hashes, util_sha256_update2): a
+ * sealed line is written to the current file, or the file's hash is given
+ * up (fhash_ok) where it is not. */
 static void audit_seal(struct audit *a)
 {
+	static const char hex[] = "0123456789abcdef";
 	char *p = a->b.p;
 	size_t at = a->sealed;
 	while (at < a->b.len) {
@@ -69,7 +75,17 @@ static void audit_seal(struct audit *a)
 		if (!nl)
 			break;   /* cannot happen: lines are appended whole */
 		memcpy(nl - HASH_TAIL + 1, a->prev, 64);
-		util_sha256_hex(p + at, (size_t)(nl - (p + at)), a->prev);
+		size_t n = (size_t)(nl - (p + at));
+		struct util_sha256 lh;
+		uint8_t h[UTIL_SHA256_LEN];
+		util_sha256_init(&lh);
+		util_sha256_update2(&lh, p + at, n, &a->fhash, p + at, n + 1);
+		util_sha256_final(&lh, h);
+		for (int i = 0; i < UTIL_SHA256_LEN; i++) {
+			a->prev[2 * i] = hex[h[i] >> 4];
+			a->prev[2 * i + 1] = hex[h[i] & 15];
+		}
+		a->prev[64] = '\0';
 		at = (size_t)(nl - p) + 1;
 	}
 	a->sealed = at;
@@ -107,8 +123,6 @@ static int audit_flush(struct audit *a)
 	if (a->failing)
 		iamd_log(LOG_NOTICE, "audit: writing %s/%s again", a->dir, a->name);
 	a->failing = false;
-	if (a->b.len)
-		util_sha256_update(&a->fhash, a->b.p, a->b.len);
 	a->size += a->b.len;
 	a->b.len = 0;
 	a->sealed = 0;
@@ -323,6 +337,8 @@ static int audit_append(struct audit *a, const struct call *c,
 	if (a->b.len > BUF_MAX) {
 		iamd_log_limited(LOG_CRIT, "audit: %zu bytes of records could not be "
 				 "written; dropped (the chain will show the gap)", a->b.len);
+		if (a->sealed)
+			a->fhash_ok = false;   /* it took bytes the file will not have */
 		a->b.len = 0;
 		a->sealed = 0;
 	}
@@ -396,12 +412,15 @@ static int audit_append(struct audit *a, const struct call *c,
 		/* what reached the file is not known to be durable: cut it
 		 * back to before this record */
 		a->size -= ll;
+		a->fhash_ok = false;
 		if (ftruncate(a->fd, (off_t)a->size) < 0)
 			iamd_log(LOG_CRIT, "audit: cannot cut %s back: %s",
 				 a->name, strerror(errno));
 		at = 0;   /* the buffer was written: empty */
 	}
 	if (r < 0) {
+		if (a->sealed > at)
+			a->fhash_ok = false;   /* this record was sealed, then taken back */
 		a->b.len = at;
 		a->sealed = at;
 		a->seq = saved_seq;

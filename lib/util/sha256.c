@@ -26,49 +26,86 @@ static const uint32_t K[64] __attribute__((aligned(16))) = {
 	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
 
-__attribute__((target("sha,sse4.1,ssse3")))
-static void blocks_ni(uint32_t state[8], const uint8_t *data, size_t n)
+/* The state as the rounds want it: ABEF and CDGH. */
+__attribute__((target("sha,sse4.1,ssse3"), always_inline))
+static inline void state_load(const uint32_t state[8], __m128i *ret0, __m128i *ret1)
 {
-	const __m128i mask = _mm_set_epi64x(0x0c0d0e0f08090a0bULL,
-					    0x0405060700010203ULL);
 	__m128i tmp = _mm_loadu_si128((const __m128i *)(const void *)&state[0]);
 	__m128i s1 = _mm_loadu_si128((const __m128i *)(const void *)&state[4]);
 	tmp = _mm_shuffle_epi32(tmp, 0xb1);            /* CDAB */
 	s1 = _mm_shuffle_epi32(s1, 0x1b);              /* EFGH */
-	__m128i s0 = _mm_alignr_epi8(tmp, s1, 8);      /* ABEF */
-	s1 = _mm_blend_epi16(s1, tmp, 0xf0);           /* CDGH */
+	*ret0 = _mm_alignr_epi8(tmp, s1, 8);           /* ABEF */
+	*ret1 = _mm_blend_epi16(s1, tmp, 0xf0);        /* CDGH */
+}
 
-	for (; n; n--, data += 64) {
-		__m128i abef = s0, cdgh = s1, w[4], msg;
-#pragma GCC unroll 16
-		for (int g = 0; g < 16; g++) {
-			if (g < 4)
-				w[g] = _mm_shuffle_epi8(_mm_loadu_si128(
-					(const __m128i *)(const void *)(data + 16 * g)), mask);
-			msg = _mm_add_epi32(w[g & 3], _mm_load_si128(
-				(const __m128i *)(const void *)&K[4 * g]));
-			s1 = _mm_sha256rnds2_epu32(s1, s0, msg);
-			if (g >= 3 && g < 15) {
-				/* the words of the next group */
-				__m128i t = _mm_alignr_epi8(w[g & 3], w[(g + 3) & 3], 4);
-				w[(g + 1) & 3] = _mm_sha256msg2_epu32(
-					_mm_add_epi32(w[(g + 1) & 3], t), w[g & 3]);
-			}
-			msg = _mm_shuffle_epi32(msg, 0x0e);
-			s0 = _mm_sha256rnds2_epu32(s0, s1, msg);
-			if (g >= 1 && g < 13)
-				w[(g - 1) & 3] = _mm_sha256msg1_epu32(w[(g - 1) & 3], w[g & 3]);
-		}
-		s0 = _mm_add_epi32(s0, abef);
-		s1 = _mm_add_epi32(s1, cdgh);
-	}
-
-	tmp = _mm_shuffle_epi32(s0, 0x1b);             /* FEBA */
+__attribute__((target("sha,sse4.1,ssse3"), always_inline))
+static inline void state_store(uint32_t state[8], __m128i s0, __m128i s1)
+{
+	__m128i tmp = _mm_shuffle_epi32(s0, 0x1b);     /* FEBA */
 	s1 = _mm_shuffle_epi32(s1, 0xb1);              /* DCHG */
 	s0 = _mm_blend_epi16(tmp, s1, 0xf0);           /* DCBA */
 	s1 = _mm_alignr_epi8(s1, tmp, 8);              /* HGFE */
 	_mm_storeu_si128((__m128i *)(void *)&state[0], s0);
 	_mm_storeu_si128((__m128i *)(void *)&state[4], s1);
+}
+
+/* One 64-byte block into the state (s0, s1). */
+__attribute__((target("sha,sse4.1,ssse3"), always_inline))
+static inline void block_ni(__m128i *s0p, __m128i *s1p, const uint8_t *data)
+{
+	const __m128i mask = _mm_set_epi64x(0x0c0d0e0f08090a0bULL,
+					    0x0405060700010203ULL);
+	__m128i s0 = *s0p, s1 = *s1p, abef = s0, cdgh = s1, w[4], msg;
+#pragma GCC unroll 16
+	for (int g = 0; g < 16; g++) {
+		if (g < 4)
+			w[g] = _mm_shuffle_epi8(_mm_loadu_si128(
+				(const __m128i *)(const void *)(data + 16 * g)), mask);
+		msg = _mm_add_epi32(w[g & 3], _mm_load_si128(
+			(const __m128i *)(const void *)&K[4 * g]));
+		s1 = _mm_sha256rnds2_epu32(s1, s0, msg);
+		if (g >= 3 && g < 15) {
+			/* the words of the next group */
+			__m128i t = _mm_alignr_epi8(w[g & 3], w[(g + 3) & 3], 4);
+			w[(g + 1) & 3] = _mm_sha256msg2_epu32(
+				_mm_add_epi32(w[(g + 1) & 3], t), w[g & 3]);
+		}
+		msg = _mm_shuffle_epi32(msg, 0x0e);
+		s0 = _mm_sha256rnds2_epu32(s0, s1, msg);
+		if (g >= 1 && g < 13)
+			w[(g - 1) & 3] = _mm_sha256msg1_epu32(w[(g - 1) & 3], w[g & 3]);
+	}
+	*s0p = _mm_add_epi32(s0, abef);
+	*s1p = _mm_add_epi32(s1, cdgh);
+}
+
+__attribute__((target("sha,sse4.1,ssse3")))
+static void blocks_ni(uint32_t state[8], const uint8_t *data, size_t n)
+{
+	__m128i s0, s1;
+	state_load(state, &s0, &s1);
+	for (; n; n--, data += 64)
+		block_ni(&s0, &s1, data);
+	state_store(state, s0, s1);
+}
+
+/* n blocks of each of two independent messages, a block of one then a
+ * block of the other: the rounds of one run while the other's wait for
+ * their results (sha256rnds2's latency), nearly twice the throughput of
+ * one message at a time. */
+__attribute__((target("sha,sse4.1,ssse3")))
+static void blocks_ni_x2(uint32_t sa[8], const uint8_t *da, uint32_t sb[8],
+			 const uint8_t *db, size_t n)
+{
+	__m128i a0, a1, b0, b1;
+	state_load(sa, &a0, &a1);
+	state_load(sb, &b0, &b1);
+	for (; n; n--, da += 64, db += 64) {
+		block_ni(&a0, &a1, da);
+		block_ni(&b0, &b1, db);
+	}
+	state_store(sa, a0, a1);
+	state_store(sb, b0, b1);
 }
 
 static const uint32_t H0[8] = {
@@ -78,6 +115,8 @@ static const uint32_t H0[8] = {
 
 static void ni_update(struct util_sha256 *s, const uint8_t *p, size_t len)
 {
+	if (!len)
+		return;   /* p may be NULL */
 	s->total += len;
 	if (s->n) {
 		size_t take = 64 - s->n < len ? 64 - s->n : len;
@@ -97,6 +136,44 @@ static void ni_update(struct util_sha256 *s, const uint8_t *p, size_t len)
 	}
 	memcpy(s->buf, p, len);
 	s->n = len;
+}
+
+/* Fills the partial block of s from (p, len) and hashes it once full. */
+static void ni_top_up(struct util_sha256 *s, const uint8_t **p, size_t *len)
+{
+	if (!s->n)
+		return;
+	size_t take = 64 - s->n < *len ? 64 - s->n : *len;
+	memcpy(s->buf + s->n, *p, take);
+	s->n += take;
+	s->total += take;
+	*p += take;
+	*len -= take;
+	if (s->n == 64) {
+		blocks_ni(s->h, s->buf, 1);
+		s->n = 0;
+	}
+}
+
+static void ni_update2(struct util_sha256 *a, const uint8_t *pa, size_t la,
+		       struct util_sha256 *b, const uint8_t *pb, size_t lb)
+{
+	ni_top_up(a, &pa, &la);
+	ni_top_up(b, &pb, &lb);
+	if (!a->n && !b->n) {
+		size_t n = la / 64 < lb / 64 ? la / 64 : lb / 64;
+		if (n) {
+			blocks_ni_x2(a->h, pa, b->h, pb, n);
+			a->total += n * 64;
+			b->total += n * 64;
+			pa += n * 64;
+			la -= n * 64;
+			pb += n * 64;
+			lb -= n * 64;
+		}
+	}
+	ni_update(a, pa, la);
+	ni_update(b, pb, lb);
 }
 
 static void ni_final(struct util_sha256 *s, uint8_t ret[32])
@@ -169,6 +246,19 @@ void util_sha256_update(struct util_sha256 *s, const void *p, size_t len)
 	}
 #endif
 	crypto_hash_sha256_update(&s->portable, p, len);
+}
+
+void util_sha256_update2(struct util_sha256 *a, const void *pa, size_t la,
+			 struct util_sha256 *b, const void *pb, size_t lb)
+{
+#ifdef HAVE_SHA_NI_CODE
+	if (a->ni && b->ni) {
+		ni_update2(a, pa, la, b, pb, lb);
+		return;
+	}
+#endif
+	util_sha256_update(a, pa, la);
+	util_sha256_update(b, pb, lb);
 }
 
 void util_sha256_final(struct util_sha256 *s, uint8_t ret[UTIL_SHA256_LEN])
