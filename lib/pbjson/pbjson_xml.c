@@ -47,11 +47,24 @@ void pbjson_xbuf_adds(struct pbjson_xbuf *b, const char *s)
 	pbjson_xbuf_add(b, s, strlen(s));
 }
 
+/* The bytes XML text cannot hold as they are: markup, and control
+ * characters other than tab and newline. */
+static const unsigned char xml_special[256] = {
+	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1,
+	[0x06] = 1, [0x07] = 1, [0x08] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+	[0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1,
+	[0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1,
+	[0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1,
+	['&'] = 1, ['<'] = 1, ['>'] = 1, ['"'] = 1, ['\''] = 1,
+};
+
 void pbjson_xbuf_escape(struct pbjson_xbuf *b, const char *s, size_t n)
 {
 	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
+		if (!xml_special[ch])
+			continue;   /* most bytes: one table look-up */
 		const char *rep = NULL;
 		char num[16];
 		switch (ch) {

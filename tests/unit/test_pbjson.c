@@ -14,6 +14,7 @@
 #include "iam_role.pb-c.h"
 #include "sts.pb-c.h"
 #include "pbjson/pbjson.h"
+#include "pbjson/pbjson_query.h"
 #include "pbjson_test.pb-c.h"
 #include "util/isotime.h"
 #include "../tap.h"
@@ -394,6 +395,30 @@ static void test_fields(void)
 			printf("# is_secret(%s) wrong\n", f.name);
 	}
 	TAP_IS_INT(good, sizeof(cases) / sizeof(cases[0]), "secret fields by name");
+	{   /* XML text escaping, every byte value, against the rule spelled out */
+		char all[256], want[256 * 8], *w = want;
+		struct pbjson_xbuf xb = { 0 };
+		for (int i = 0; i < 256; i++) {
+			all[i] = (char)i;
+			switch (i) {
+			case '&': w += sprintf(w, "&amp;"); break;
+			case '<': w += sprintf(w, "&lt;"); break;
+			case '>': w += sprintf(w, "&gt;"); break;
+			case '"': w += sprintf(w, "&quot;"); break;
+			case '\'': w += sprintf(w, "&apos;"); break;
+			default:
+				if (i < 0x20 && i != '\n' && i != '\t')
+					w += sprintf(w, "&#x%X;", i);
+				else
+					*w++ = (char)i;
+			}
+		}
+		pbjson_xbuf_escape(&xb, all, sizeof(all));
+		tap_ok(!xb.failed && xb.len == (size_t)(w - want) &&
+		       memcmp(xb.data, want, xb.len) == 0,
+		       "XML escaping of every byte value: markup and control characters");
+		pbjson_xbuf_release(&xb);
+	}
 	tap_ok(pbjson_type_has_secret(&iam__create_access_key_response__descriptor) &&
 	       pbjson_type_has_secret(&iam__assume_role_response__descriptor) &&
 	       !pbjson_type_has_secret(&iam__get_caller_identity_response__descriptor) &&
