@@ -29,17 +29,27 @@
 
 #include "api.pb-c.h"
 #include "keyd.pb-c.h"
+#include "bench_common.h"
+#include "bench_keyd_relay.h"
 #include "rpc/rpc.h"
 
 static pid_t keyd_pid;
 static char tmpdir[] = "/tmp/bench_keyd.XXXXXX";
 
+/* At exit, bench_die()'s too: iam-keyd goes with this program. */
+static void keyd_stop(void)
+{
+	if (keyd_pid > 0) {
+		kill(keyd_pid, SIGTERM);
+		waitpid(keyd_pid, NULL, 0);
+		keyd_pid = 0;
+	}
+}
+
+__attribute__((noreturn))
 static void die(const char *msg)
 {
-	fprintf(stderr, "bench_keyd: %s\n", msg);
-	if (keyd_pid > 0)
-		kill(keyd_pid, SIGTERM);
-	exit(1);
+	bench_die("%s", msg);   /* keyd_stop() runs at exit */
 }
 
 static uint64_t now_ns(void)
@@ -69,43 +79,6 @@ static struct stats stats_of(uint64_t *ns, size_t n, uint64_t total_ns)
 	return s;
 }
 
-/* Starts iam-keyd with its socket at RUNTIME/keyd.sock. */
-static void keyd_start(const char *bin, const char *runtime)
-{
-	char state[PATH_MAX], pidf[PATH_MAX], log[PATH_MAX];
-	snprintf(state, sizeof(state), "%s/keyd-state", tmpdir);
-	snprintf(pidf, sizeof(pidf), "%s/iam-keyd.pid", runtime);
-	snprintf(log, sizeof(log), "%s/keyd.log", tmpdir);
-	keyd_pid = fork();
-	if (keyd_pid < 0)
-		die("fork");
-	if (keyd_pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		if (fd >= 0)
-			dup2(fd, 2);
-		execl(bin, bin, "--foreground", "--state-dir", state, "--runtime-dir", runtime,
-		      (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 400; i++) {
-		char buf[32] = "";
-		FILE *f = fopen(pidf, "r");
-		if (f) {
-			if (!fgets(buf, sizeof(buf), f))
-				buf[0] = '\0';
-			fclose(f);
-		}
-		if (atoi(buf) == keyd_pid)
-			return;
-		if (waitpid(keyd_pid, NULL, WNOHANG) == keyd_pid) {
-			keyd_pid = 0;
-			die("iam-keyd exited before it was ready");
-		}
-		usleep(25000);
-	}
-	die("iam-keyd did not become ready");
-}
-
 static Keyd__Response *keyd_call(int fd, Keyd__Request *req)
 {
 	uint8_t *body;
@@ -115,24 +88,6 @@ static Keyd__Response *keyd_call(int fd, Keyd__Request *req)
 	Keyd__Response *r = keyd__response__unpack(NULL, len, body);
 	free(body);
 	return r;
-}
-
-static int keyd_connect(const char *path)
-{
-	int fd;
-	if (rpc_connect_unix(path, &fd) < 0)
-		return -1;
-	Keyd__Request req = KEYD__REQUEST__INIT;
-	Keyd__Hello h = KEYD__HELLO__INIT;
-	req.op_case = KEYD__REQUEST__OP_HELLO;
-	req.hello = &h;
-	Keyd__Response *r = keyd_call(fd, &req);
-	if (!r || r->result_case != KEYD__RESPONSE__RESULT_HELLO) {
-		close(fd);
-		fd = -1;
-	}
-	keyd__response__free_unpacked(r, NULL);
-	return fd;
 }
 
 /* The Echo frame, packed once; answers are read whole by length. */
@@ -202,7 +157,7 @@ static double bench_echo_4conn(const char *path)
 		die("pipe");
 	for (int k = 0; k < 4; k++) {
 		if (fork() == 0) {
-			int fd = keyd_connect(path);
+			int fd = bench_keyd_connect(path);
 			uint8_t out[16 * 256], in[16 * 512];
 			uint64_t n = 0, end = now_ns() + 1000000000ull;
 			for (int j = 0; j < 16; j++)
@@ -287,6 +242,8 @@ static struct stats bench_create_access_key(const char *api, const char *user, s
 
 int main(void)
 {
+	bench_init("bench_keyd");
+	atexit(keyd_stop);
 	const char *api = getenv("IAMD_SOCKET");
 	const char *user = getenv("BENCH_USER") ? getenv("BENCH_USER") : "bench";
 	const char *top = getenv("top_builddir") ? getenv("top_builddir") : ".";
@@ -311,9 +268,9 @@ int main(void)
 	strncat(runtime, "/iam-keyd", sizeof(runtime) - strlen(runtime) - 1);
 	mkdir(runtime, 0755);
 	snprintf(sock, sizeof(sock), "%s/keyd.sock", runtime);
-	keyd_start(bin, runtime);
+	keyd_pid = bench_keyd_start(bin, tmpdir, runtime);
 
-	int fd = keyd_connect(sock);
+	int fd = bench_keyd_connect(sock);
 	if (fd < 0)
 		die("cannot connect and say Hello to iam-keyd");
 	echo_prepare(fd);
@@ -329,8 +286,7 @@ int main(void)
 	printf("bench: create_access_key p50_us=%.1f p99_us=%.1f ops_s=%.0f floor_p50_us=%.1f "
 	       "ratio=%.2f\n", c.p50_us, c.p99_us, c.ops_s, e.p50_us, c.p50_us / e.p50_us);
 
-	kill(keyd_pid, SIGTERM);
-	waitpid(keyd_pid, NULL, 0);
+	keyd_stop();
 	char cmd[PATH_MAX + 16];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	(void)!system(cmd);

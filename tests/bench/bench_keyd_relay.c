@@ -7,11 +7,13 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench_common.h"
@@ -46,9 +48,13 @@ pid_t bench_keyd_start(const char *bin, const char *dir, const char *runtime)
 		}
 		if (atoi(buf) == pid)
 			return pid;
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			bench_die("iam-keyd exited before it was ready (see %s)", log);
 		usleep(25000);
 	}
-	bench_die("iam-keyd did not become ready");
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	bench_die("iam-keyd did not become ready (see %s)", log);
 }
 
 static int read_full(int fd, uint8_t *p, size_t n)

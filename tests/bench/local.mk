@@ -26,7 +26,8 @@ tests_bench_bench_seed_LDADD = lib/libiamstore.la lib/libiamutil.la \
 # keyd: the keyd hop (a raw Echo to iam-keyd, 1 and 4 connections) and
 # CreateAccessKey through iamd and keyd; starts its own iam-keyd
 noinst_PROGRAMS += tests/bench/bench_keyd
-tests_bench_bench_keyd_SOURCES = tests/bench/bench_keyd.c
+tests_bench_bench_keyd_SOURCES = tests/bench/bench_keyd.c tests/bench/bench_common.c \
+	tests/bench/bench_common.h tests/bench/bench_keyd_relay.c tests/bench/bench_keyd_relay.h
 tests_bench_bench_keyd_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_bench_bench_keyd_LDADD = lib/libiamrpc.la proto/libiamproto.la $(PROTOBUF_C_LIBS)
 # sts: AssumeRole (signed, and for a bound uid) and SigV4 GetCallerIdentity
