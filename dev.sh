@@ -229,6 +229,14 @@ test_all() {
 			fail=$((fail + 1)); rc=1
 			echo "FAIL: make distcheck (see $dir/distcheck.log)" >&2
 			tail -n 40 "$dir/distcheck.log" >&2
+			# Which test failed in the distcheck tree, and what its log says.
+			local flog
+			for flog in $(grep -l -r -E '^:test-result: (FAIL|ERROR|XPASS)' \
+				--include='*.trs' "$dir"/iamd-*/ 2>/dev/null | head -n 5); do
+				echo "--- distcheck: ${flog%.trs}.log" >&2
+				grep -E '^(not ok|Bail out|# )' "${flog%.trs}.log" | head -n 40 >&2 || true
+				tail -n 60 "${flog%.trs}.log" >&2 || true
+			done
 		fi
 	fi
 	if [ "$fail" -ne 0 ]; then
