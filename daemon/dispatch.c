@@ -285,14 +285,24 @@ static int call_answer(struct call *c, ProtobufCMessage *result, struct rpc_buf 
 		status.has_http_status = true;
 		status.http_status = http;
 	}
+	/* Response {id, status, request_id, result}: the result is the field
+	 * with the op's number */
+	int r = rpc_frame_pack_response(out, c->id, result ? NULL : &status.base,
+					c->request_id, op->number, result);
+	struct session *s = c->session;
+	if (s && s->wipe)
+		rpc_buf_mark_secret(out);   /* before any byte of it is sent */
 	if (!c->audited) {
+		/* AUDIT: a call that changed nothing is recorded once its answer
+		 * is on its way (dispatch.h, answered): the record never
+		 * delays the answer, and is written before the next frame is
+		 * read, in the same turn of the event loop */
+		if (r == 0 && s && s->answered)
+			s->answered(s, s->resumed_data);
 		c->audited = true;
 		(void)audit_call(c->d->audit, c, result, 0);
 	}
-	/* Response {id, status, request_id, result}: the result is the field
-	 * with the op's number */
-	return rpc_frame_pack_response(out, c->id, result ? NULL : &status.base,
-				       c->request_id, op->number, result);
+	return r;
 }
 
 /* Starts a call: 0 when answered into `out`, DISPATCH_PENDING when it
@@ -376,13 +386,12 @@ static void call_keyd_done(void *userdata, const struct keyd_reply *rep)
 		s->wipe = true;
 	if (call_run(c, rep, &result) == CALL_PENDING)
 		return;   /* waiting again */
-	int r = call_answer(c, result, s->out);
+	int r = call_answer(c, result, s->out);   /* marks a secret answer */
 	if (r < 0)
 		iamd_log(LOG_ERR, "cannot answer %s: %s", c->op->name, strerror(-r));
 	s->pending = NULL;
 	s->calls++;
 	if (s->wipe) {
-		rpc_buf_mark_secret(s->out);
 		arena_reset_wipe(s->arena);
 		s->wipe = false;
 	}

@@ -97,6 +97,13 @@ struct session {
 	struct rpc_buf *out;
 	void (*resumed)(struct session *s, int r, void *data);
 	void *resumed_data;
+	/* called with resumed_data once an answer is in the output buffer
+	 * and before the call's audit record is written (calls that change
+	 * nothing; a mutating call's record is durable before its commit,
+	 * long before): the server may send it at once, so the record is
+	 * written while the peer reads (dispatch.c call_answer()). Must leave
+	 * the connection open; NULL: the answer waits for the server's flush. */
+	void (*answered)(struct session *s, void *data);
 };
 
 int session_init(struct session *s, struct iamd *d, uid_t uid, gid_t gid,

@@ -336,6 +336,26 @@ static void conn_on_timer(evutil_socket_t fd, short what, void *arg)
 	conn_arm_timer(cn, now);
 }
 
+/* An answer is in `out` and its call's audit record is about to be written
+ * (dispatch.h, answered): it goes now, unless the socket is full (EV_WRITE
+ * sends it) or another whole frame waits in `in` (its answer goes with this
+ * one, one send for both). A failed send is conn_flush()'s to handle: the
+ * connection stays open here. */
+static void conn_on_answered(struct session *s, void *data)
+{
+	struct conn *cn = data;
+	uint32_t body_len;
+	(void)s;
+	if (cn->writing || rpc_buf_len(&cn->out) == 0 ||
+	    rpc_frame_parse(rpc_buf_head(&cn->in), rpc_buf_len(&cn->in),
+			    cn->srv->d->cfg.max_frame, &body_len) != 0)
+		return;
+	ssize_t n = send(cn->fd, rpc_buf_head(&cn->out), rpc_buf_len(&cn->out),
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n > 0)
+		rpc_buf_consume(&cn->out, (size_t)n);
+}
+
 /* dispatch answered the call that waited for keyd (dispatch.h). */
 static void conn_on_resumed(struct session *s, int r, void *data)
 {
@@ -376,6 +396,7 @@ static int conn_new(struct server *srv, int fd, const struct ucred *cred)
 	cn->sess.pidfd = cn->pidfd;
 	cn->sess.resumed = conn_on_resumed;
 	cn->sess.resumed_data = cn;
+	cn->sess.answered = conn_on_answered;
 	cn->rev = event_new(srv->base, fd, EV_READ | EV_PERSIST, conn_on_read, cn);
 	cn->wev = event_new(srv->base, fd, EV_WRITE | EV_PERSIST, conn_on_write, cn);
 	cn->tev = evtimer_new(srv->base, conn_on_timer, cn);
