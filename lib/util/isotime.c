@@ -32,6 +32,13 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
+/* Two decimal digits of v < 100. */
+static void put2(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
 /* 0001-01-01T00:00:00 and 9999-12-31T23:59:59 in Unix seconds. */
 #define ISOTIME_MIN_SECS (-62135596800LL)
 #define ISOTIME_MAX_SECS (253402300799LL)
@@ -58,9 +65,26 @@ int isotime_format(int64_t secs, enum isotime_style style,
 		days--;
 	}
 	civil_from_days(days, &y, &m, &d);
-	snprintf(buf, ISOTIME_MAX, "%04d-%02u-%02uT%02d:%02d:%02d%s", (int)y,
-		 m, d, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60),
-		 tail[style]);
+	/* YYYY-MM-DDThh:mm:ss and the tail, without printf (the audit trail
+	 * writes two of these per record) */
+	unsigned yy = (unsigned)y, hh = (unsigned)(rem / 3600),
+		 mi = (unsigned)(rem / 60 % 60), ss = (unsigned)(rem % 60);
+	buf[0] = (char)('0' + yy / 1000);
+	buf[1] = (char)('0' + yy / 100 % 10);
+	buf[2] = (char)('0' + yy / 10 % 10);
+	buf[3] = (char)('0' + yy % 10);
+	buf[4] = '-';
+	put2(buf + 5, m);
+	buf[7] = '-';
+	put2(buf + 8, d);
+	buf[10] = 'T';
+	put2(buf + 11, hh);
+	buf[13] = ':';
+	put2(buf + 14, mi);
+	buf[16] = ':';
+	put2(buf + 17, ss);
+	size_t n = strlen(tail[style]);
+	memcpy(buf + 19, tail[style], n + 1);
 	return 0;
 }
 

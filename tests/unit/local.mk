@@ -9,8 +9,8 @@ TESTS += tests/unit/test_store
 tests_unit_test_store_SOURCES = tests/unit/test_store.c
 tests_unit_test_store_LDADD = lib/libiamstore.la
 
-check_PROGRAMS += tests/unit/test_util_ids tests/unit/test_util_names
-TESTS += tests/unit/test_util_ids tests/unit/test_util_names
+check_PROGRAMS += tests/unit/test_util_ids tests/unit/test_util_names tests/unit/test_util_isotime
+TESTS += tests/unit/test_util_ids tests/unit/test_util_names tests/unit/test_util_isotime
 tests_unit_test_util_ids_SOURCES = tests/unit/test_util_ids.c
 tests_unit_test_util_ids_LDADD = lib/libiamutil.la
 check_PROGRAMS += tests/unit/test_util_random tests/unit/test_util_sha256
@@ -22,6 +22,8 @@ tests_unit_test_util_random_SOURCES = tests/unit/test_util_random.c
 tests_unit_test_util_random_LDADD = lib/libiamutil.la -lpthread
 tests_unit_test_util_names_SOURCES = tests/unit/test_util_names.c
 tests_unit_test_util_names_LDADD = lib/libiamutil.la
+tests_unit_test_util_isotime_SOURCES = tests/unit/test_util_isotime.c
+tests_unit_test_util_isotime_LDADD = lib/libiamutil.la
 
 check_PROGRAMS += tests/unit/test_rpc
 TESTS += tests/unit/test_rpc
