@@ -35,6 +35,7 @@ struct authn_state {
 	 * the caller as it was before the claimed identity replaced it */
 	Keyd__VerifySigV4Request *verify;
 	struct caller before;
+	uint64_t claimed_gen;   /* the store's generation when the key was read */
 };
 
 /* authn_mint(): the op's resume function behind VerifyAndMint. */
@@ -323,10 +324,14 @@ static int caller_key_owner_in(struct call *c, const struct authn_state *st,
 		c->caller.user_id = k->account_id;
 		c->caller.user_name = NULL;
 	} else {
+		/* copies: user_cache's record may be replaced (and freed) by
+		 * another call while this one waits for keyd */
 		c->caller.kind = CALLER_USER;
-		c->caller.arn = u->arn;
-		c->caller.user_id = u->user_id;
-		c->caller.user_name = u->user_name;
+		c->caller.arn = u->arn ? arena_strdup(c->arena, u->arn) : NULL;
+		c->caller.user_id = u->user_id ? arena_strdup(c->arena, u->user_id) : NULL;
+		c->caller.user_name = u->user_name ? arena_strdup(c->arena, u->user_name) : NULL;
+		if ((u->user_id && !c->caller.user_id) || (u->user_name && !c->caller.user_name))
+			return call_fail(c, -ENOMEM, "ServiceFailure", NULL);
 	}
 	if (!c->caller.arn)
 		return call_fail(c, -ENOMEM, "ServiceFailure", NULL);
@@ -457,6 +462,7 @@ static int defer(struct call *c, struct authn_state *st, const Keyd__VerifySigV4
 	k->signature.data = bytes + 32;
 	st->verify = k;
 	st->before = c->caller;
+	st->claimed_gen = c->d->generation;
 	int r = caller_key_owner_in(c, st, t, key, false);
 	if (r != CALL_PROCEED) {
 		c->caller = st->before;
@@ -494,11 +500,18 @@ static int mint_resume(struct call *c, void *state, const struct keyd_reply *rep
 			      c->op->name);
 		return call_fail(c, -EIO, "ServiceFailure", NULL);
 	}
-	/* proven: the key is read again (deactivated or deleted meanwhile?),
-	 * its last use recorded, and the op's resume gets MintSession's answer */
-	r = caller_key_owner(c, st, true);
-	if (r != CALL_PROCEED)
-		return r;
+	/* proven: the key is read again (deactivated or deleted meanwhile?)
+	 * unless nothing was committed since it was read (every committed
+	 * write bumps the generation, iamd.h), its last use recorded, and the
+	 * op's resume gets MintSession's answer */
+	if (c->d->generation == st->claimed_gen) {
+		c->caller = claimed;
+		key_touch(c, st);
+	} else {
+		r = caller_key_owner(c, st, true);
+		if (r != CALL_PROCEED)
+			return r;
+	}
 	if (strcmp(c->caller.arn, claimed.arn) != 0 ||
 	    strcmp(c->caller.account_id, claimed.account_id) != 0) {
 		iamd_log_call(LOG_NOTICE, c, "%s: the owner of %s changed while keyd checked",

@@ -20,7 +20,8 @@ IAMD_ACCOUNT_ID=111111111111
 A=$IAMD_ACCOUNT_ID
 
 keyd_start || bail_out "iam-keyd did not start"
-iamd_start --debug || bail_out "iamd did not start"
+# a long keyd deadline: keyd is stopped for a while below
+iamd_start --debug --keyd-timeout 60s || bail_out "iamd did not start"
 
 j() { printf '%s' "$OUT" | json_get "$1"; }
 as() {   # as USER CMD...: signed with USER's key
@@ -133,6 +134,26 @@ sleep 1.5
 run "$IAMCTL" audit lookup --state-dir "$IAMD_STATE_DIR" --error-code SignatureDoesNotMatch
 like "$OUT" '"type": ?"Unknown"' "the audit trail records a bad signature's caller as Unknown"
 unlike "$OUT" '"type": ?"IAMUser"' "never as the user it claimed to be"
+
+# --- the store changes while a signed call waits for keyd ----------------------
+# The caller claimed before keyd answers lives in the call's own memory: a
+# write meanwhile makes iamd read the key and its owner again when keyd
+# answers, which must not free what the waiting call still uses (under
+# AddressSanitizer a use after free aborts iamd here).
+kill -STOP "$IAMD_KEYD_PID"
+as alice "$IAMCTL" sts assume-role --role-arn "arn:aws:iam::$A:role/open" \
+	--role-session-name w1 >"$TMP/w1.out" 2>"$TMP/w1.err" &
+w1=$!
+sleep 1
+run "$IAMCTL" iam tag-user --user-name alice --tags Key=team,Value=blue
+is "$RC" 0 "a write while alice's AssumeRole waits for keyd"
+kill -CONT "$IAMD_KEYD_PID"
+wait "$w1"
+is "$?" 0 "the waiting AssumeRole then succeeds"
+like "$(cat "$TMP/w1.out")" '"AccessKeyId": "ASIA' "with credentials"
+like "$(cat "$TMP/w1.out")" "assumed-role/open/w1" "for alice's session"
+iamd_running
+is "$?" 0 "iamd is still running"
 
 # --- keyd away ---------------------------------------------------------------
 keyd_stop
