@@ -628,6 +628,20 @@ int op_assume_role(struct call *c, const ProtobufCMessage *m, ProtobufCMessage *
 	if (a->source_identity && (r = also_allowed(c, "sts:SetSourceIdentity", a->role_arn)) < 0)
 		return r;
 
+	/* what the call uses of the role once keyd answers, in its own
+	 * memory: role_cache's record may be replaced (and freed) by another
+	 * call meanwhile */
+	Iam__Role *kept = arena_alloc(c->arena, sizeof(*kept));
+	if (!kept)
+		return -ENOMEM;
+	iam__role__init(kept);
+	kept->arn = arena_strdup(c->arena, a->role->arn);
+	kept->role_id = arena_strdup(c->arena, a->role->role_id);
+	kept->role_name = a->role->role_name ? arena_strdup(c->arena, a->role->role_name) : NULL;
+	if (!kept->arn || !kept->role_id || (a->role->role_name && !kept->role_name))
+		return -ENOMEM;
+	a->role = kept;
+
 	const Iam__AssumeRoleRequest *q = a->req;
 	struct minted *mt = arena_zalloc(c->arena, sizeof(*mt));
 	Keyd__SessionClaims *cl = arena_alloc(c->arena, sizeof(*cl));

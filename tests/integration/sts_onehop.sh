@@ -147,11 +147,19 @@ w1=$!
 sleep 1
 run "$IAMCTL" iam tag-user --user-name alice --tags Key=team,Value=blue
 is "$RC" 0 "a write while alice's AssumeRole waits for keyd"
+# a second AssumeRole of the same role reads the role and alice anew
+as alice "$IAMCTL" sts assume-role --role-arn "arn:aws:iam::$A:role/open" \
+	--role-session-name w2 >"$TMP/w2.out" 2>"$TMP/w2.err" &
+w2=$!
+sleep 1
 kill -CONT "$IAMD_KEYD_PID"
 wait "$w1"
 is "$?" 0 "the waiting AssumeRole then succeeds"
 like "$(cat "$TMP/w1.out")" '"AccessKeyId": "ASIA' "with credentials"
 like "$(cat "$TMP/w1.out")" "assumed-role/open/w1" "for alice's session"
+wait "$w2"
+is "$?" 0 "so does the second"
+like "$(cat "$TMP/w2.out")" "assumed-role/open/w2" "with its own session"
 iamd_running
 is "$?" 0 "iamd is still running"
 
