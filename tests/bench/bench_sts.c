@@ -18,9 +18,12 @@
  *       GetCallerIdentity signed with the user's key (keyd verifies)
  *
  * Signed frames are signed once at the start (a signature is good for 15
- * minutes; iamd keeps no nonce). p50/p99 on one connection pinned beside
- * iamd (CPU 1 when iamd is on CPU 0), throughput with BENCH_NCONN
- * connections for BENCH_SECS (1) seconds. BENCH_ROUNDS (default 20000).
+ * minutes; iamd keeps no nonce). p50/p99 of BENCH_ROUNDS/4 round trips
+ * (BENCH_ROUNDS: default 20000) on one connection per line, pinned beside
+ * iamd (CPU 1 when iamd is on CPU 0); the floor and the calls take turns
+ * in blocks of 250 (measure_interleaved()), so that they see the same
+ * machine. Throughput with BENCH_NCONN connections for BENCH_SECS (1)
+ * seconds.
  * Each line ends with the CPU time per request of the server (iamd, or the
  * floor's relay), iam-keyd and this client over the pinned latency run
  * (/proc/PID/task/TID/schedstat): robust to a loaded machine where the
@@ -201,28 +204,68 @@ static int uid_connect(const char *path)
 }
 
 static void report(const char *name, struct bench_lat l, double ops, double floor,
-		   struct cpu_mark a, struct cpu_mark b, int rounds)
+		   struct cpu_mark a, struct cpu_mark b, double n)
 {
 	printf("bench: %s p50_us=%.1f p99_us=%.1f ops_s=%.0f floor_p50_us=%.1f ratio=%.2f",
 	       name, l.p50, l.p99, ops, floor, l.p50 / floor);
-	cpu_print("iamd", a, b, rounds + rounds / 10);
+	cpu_print("iamd", a, b, n);
 	printf("\n");
 	fflush(stdout);
 }
 
-static void measure(const char *name, const char *sock, struct bench_frames *f,
-		    int (*conn)(const char *), int rounds, double secs, double floor)
+/* One thing measured: the floor or a call, on a connection of its own. */
+struct target {
+	const char *name;
+	const char *sock;
+	struct bench_frames *frames;   /* NULL: skipped */
+	int (*conn)(const char *);
+	pid_t server;                  /* whose CPU time is counted */
+	int fd;
+	double *t;
+	struct bench_lat lat;
+	struct cpu_mark cpu0, cpu1;    /* summed over the timed blocks */
+	double n;                      /* timed round trips */
+};
+
+/* The latency of every target in turns of BLOCK round trips, `rounds`
+ * each: a machine that gets busier or quieter during the run moves the
+ * floor and the calls alike, so their ratios hold (the figures of one
+ * target measured after another's drift apart by 10-20% between runs). */
+#define BLOCK 250
+static void measure_interleaved(struct target *tg, size_t nt, int rounds)
 {
-	bench_frames_use(f);
-	int fd = conn(sock);
-	if (fd < 0)
-		bench_die("%s: cannot connect", name);
-	struct cpu_mark a = cpu_mark(iamd_pid);
-	struct bench_lat l = bench_measure_latency(fd, rounds);
-	struct cpu_mark b = cpu_mark(iamd_pid);
-	close(fd);
-	double ops = bench_measure_throughput(conn, sock, -1, secs);
-	report(name, l, ops, floor, a, b, rounds);
+	for (size_t k = 0; k < nt; k++) {
+		if (!tg[k].frames)
+			continue;
+		tg[k].fd = tg[k].conn(tg[k].sock);
+		tg[k].t = calloc((size_t)rounds + BLOCK, sizeof(double));
+		if (tg[k].fd < 0 || !tg[k].t)
+			bench_die("%s: cannot connect", tg[k].name);
+		bench_frames_use(tg[k].frames);
+		bench_latency_sample(tg[k].fd, tg[k].t, rounds / 10);   /* warm up */
+	}
+	for (int done = 0; done < rounds; done += BLOCK) {
+		int n = rounds - done < BLOCK ? rounds - done : BLOCK;
+		for (size_t k = 0; k < nt; k++) {
+			if (!tg[k].frames)
+				continue;
+			bench_frames_use(tg[k].frames);
+			struct cpu_mark a = cpu_mark(tg[k].server);
+			bench_latency_sample(tg[k].fd, tg[k].t + done, n);
+			struct cpu_mark b = cpu_mark(tg[k].server);
+			tg[k].cpu1.server += b.server - a.server;
+			tg[k].cpu1.keyd += b.keyd - a.keyd;
+			tg[k].cpu1.client += b.client - a.client;
+			tg[k].n += n;
+		}
+	}
+	for (size_t k = 0; k < nt; k++) {
+		if (!tg[k].frames)
+			continue;
+		tg[k].lat = bench_latency_stats(tg[k].t, (size_t)rounds);
+		close(tg[k].fd);
+		free(tg[k].t);
+	}
 }
 
 int main(void)
@@ -348,43 +391,51 @@ int main(void)
 	struct bench_frames ff = { 0 };
 	Iam__GetCallerIdentityRequest g2 = IAM__GET_CALLER_IDENTITY_REQUEST__INIT;
 	frame_add(&ff, IAM__REQUEST__OP_GET_CALLER_IDENTITY, &g2.base, NULL, NULL, NULL, NULL);
-	bench_frames_use(&ff);
-	int rfd = bench_raw_connect(relay);
-	if (rfd < 0)
-		bench_die("cannot connect to the relay");
-	struct cpu_mark fa0 = cpu_mark(relay_pid);
-	struct bench_lat fl = bench_measure_latency(rfd, rounds);
-	struct cpu_mark fa1 = cpu_mark(relay_pid);
-	close(rfd);
-	printf("bench: sts_double_hop_floor p50_us=%.1f p99_us=%.1f ops_s=%.0f", fl.p50, fl.p99,
-	       fl.ops_s);
-	cpu_print("relay", fa0, fa1, rounds + rounds / 10);
-	printf("\n");
-	fflush(stdout);
 
-	/* AssumeRole, signed */
+	/* AssumeRole, signed; as a bound uid (root only); GetCallerIdentity */
 	char role_arn[128];
 	snprintf(role_arn, sizeof(role_arn), "arn:aws:iam::%s:role/" ROLE, acct);
 	Iam__AssumeRoleRequest ar = IAM__ASSUME_ROLE_REQUEST__INIT;
 	ar.role_arn = role_arn;
 	ar.role_session_name = (char *)"bench";
-	struct bench_frames fa = { 0 };
+	struct bench_frames fa = { 0 }, fu = { 0 }, fg = { 0 };
 	frame_add(&fa, IAM__REQUEST__OP_ASSUME_ROLE, &ar.base, "AssumeRole", "sts", ak, sk);
 	frame_check(api, &fa, "AssumeRole", bench_api_connect);
-	measure("sts_assumerole", api, &fa, bench_api_connect, rounds / 4, secs, fl.p50);
-
 	if (as_root) {
-		struct bench_frames fu = { 0 };
 		frame_add(&fu, IAM__REQUEST__OP_ASSUME_ROLE, &ar.base, NULL, NULL, NULL, NULL);
 		frame_check(api, &fu, "AssumeRole as a bound uid", uid_connect);
-		measure("sts_assumerole_uid", api, &fu, uid_connect, rounds / 4, secs, fl.p50);
 	}
-
-	struct bench_frames fg = { 0 };
 	frame_add(&fg, IAM__REQUEST__OP_GET_CALLER_IDENTITY, &g2.base, "GetCallerIdentity", "sts",
 		  ak, sk);
 	frame_check(api, &fg, "GetCallerIdentity", bench_api_connect);
-	measure("sts_get_caller_identity", api, &fg, bench_api_connect, rounds / 4, secs, fl.p50);
+
+	struct target tg[] = {
+		{ .name = "sts_double_hop_floor", .sock = relay, .frames = &ff,
+		  .conn = bench_raw_connect, .server = relay_pid },
+		{ .name = "sts_assumerole", .sock = api, .frames = &fa,
+		  .conn = bench_api_connect, .server = iamd_pid },
+		{ .name = "sts_assumerole_uid", .sock = api, .frames = &fu, .conn = uid_connect,
+		  .server = iamd_pid },
+		{ .name = "sts_get_caller_identity", .sock = api, .frames = &fg,
+		  .conn = bench_api_connect, .server = iamd_pid },
+	};
+	size_t nt = sizeof(tg) / sizeof(tg[0]);
+	if (!as_root)
+		tg[2].frames = NULL;   /* skipped */
+	measure_interleaved(tg, nt, rounds / 4);
+	double floor = tg[0].lat.p50;
+	printf("bench: %s p50_us=%.1f p99_us=%.1f ops_s=%.0f", tg[0].name, floor, tg[0].lat.p99,
+	       tg[0].lat.ops_s);
+	cpu_print("relay", tg[0].cpu0, tg[0].cpu1, tg[0].n);
+	printf("\n");
+	fflush(stdout);
+	for (size_t k = 1; k < nt; k++) {
+		if (!tg[k].frames)
+			continue;
+		bench_frames_use(tg[k].frames);
+		double ops = bench_measure_throughput(tg[k].conn, tg[k].sock, -1, secs);
+		report(tg[k].name, tg[k].lat, ops, floor, tg[k].cpu0, tg[k].cpu1, tg[k].n);
+	}
 
 	cleanup();
 	keyd_pid = relay_pid = 0;
