@@ -23,7 +23,8 @@
  * iamd (CPU 1 when iamd is on CPU 0); the floor and the calls take turns
  * in blocks of 250 (measure_interleaved()), so that they see the same
  * machine. Throughput with BENCH_NCONN connections for BENCH_SECS (1)
- * seconds.
+ * seconds. BENCH_ONLY=NAME measures the floor and that line only (for a
+ * profiler).
  * Each line ends with the CPU time per request of the server (iamd, or the
  * floor's relay), iam-keyd and this client over the pinned latency run
  * (/proc/PID/task/TID/schedstat): robust to a loaded machine where the
@@ -422,6 +423,10 @@ int main(void)
 	size_t nt = sizeof(tg) / sizeof(tg[0]);
 	if (!as_root)
 		tg[2].frames = NULL;   /* skipped */
+	const char *only = getenv("BENCH_ONLY");   /* one call and the floor (profiling) */
+	for (size_t k = 1; only && k < nt; k++)
+		if (strcmp(tg[k].name, only) != 0)
+			tg[k].frames = NULL;
 	measure_interleaved(tg, nt, rounds / 4);
 	double floor = tg[0].lat.p50;
 	printf("bench: %s p50_us=%.1f p99_us=%.1f ops_s=%.0f", tg[0].name, floor, tg[0].lat.p99,
