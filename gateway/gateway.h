@@ -60,7 +60,8 @@ struct gw_header {
 	struct gw_field name, value;    /* value without surrounding whitespace */
 };
 struct gw_request {
-	struct gw_field method, target; /* target: the raw request-target */
+	struct gw_field method, target; /* target: the request-target in origin
+					 * form (an absolute form's path and query) */
 	unsigned version;               /* 10 (HTTP/1.0) or 11 */
 	struct gw_header headers[GW_MAX_HEADER_COUNT];
 	size_t n_headers;
@@ -72,7 +73,8 @@ struct gw_request {
 /* Reads the request head at the start of buf[0..len): 1 when it is whole
  * (*ret filled in), 0 when more bytes are needed, or minus the HTTP status
  * to answer before closing: -400 (malformed, two different
- * Content-Lengths, obsolete line folding, control characters), -411
+ * Content-Lengths, obsolete line folding, control characters, HTTP/1.1
+ * without Host, two Hosts), -411
  * (Transfer-Encoding: chunked; send a Content-Length), -413
  * (Content-Length above max_body), -417 (an Expect other than
  * 100-continue), -431 (the head above max_head bytes, or more than

@@ -114,6 +114,33 @@ static const char *line_next(const char *p, const char *end, const char **ret_eo
 	return nl ? nl + 1 : end;
 }
 
+/* The absolute form of a request-target (RFC 9112 3.2.2,
+ * "http://host:port/path?query", as proxies send it) becomes its origin
+ * form ("/path?query"; "/" when the path is empty): a server must accept
+ * it, and SigV4 signs the path. */
+static void absolute_form(struct gw_field *t)
+{
+	static const char root[] = "/";
+	const char *p = t->p, *end = t->p + t->len;
+	if (p == end || !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+		return;   /* origin form "/...", or asterisk form "*" */
+	while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			   (*p >= '0' && *p <= '9') || *p == '+' || *p == '-' || *p == '.'))
+		p++;
+	if (end - p < 3 || memcmp(p, "://", 3) != 0)
+		return;   /* authority form (CONNECT's) or garbage: the method decides */
+	p += 3;
+	while (p < end && *p != '/' && *p != '?')
+		p++;
+	if (p == end) {
+		t->p = root;
+		t->len = 1;
+	} else {
+		t->p = p;   /* "/path?q", or "?q": an empty path, which SigV4 reads as "/" */
+		t->len = (size_t)(end - p);
+	}
+}
+
 static int parse_request_line(const char *p, const char *eol, struct gw_request *r)
 {
 	const char *s = p;
@@ -130,6 +157,7 @@ static int parse_request_line(const char *p, const char *eol, struct gw_request 
 		return -400;
 	r->target.p = s;
 	r->target.len = (size_t)(p - s);
+	absolute_form(&r->target);
 	p++;
 	if (eol - p != 8 || memcmp(p, "HTTP/", 5) != 0 || p[5] < '0' || p[5] > '9' ||
 	    p[6] != '.' || p[7] < '0' || p[7] > '9')
@@ -167,6 +195,7 @@ int gw_request_parse(const char *buf, size_t len, size_t max_head, size_t max_bo
 	const char *p, *eol, *end;
 	size_t start = 0, hend;
 	bool chunked = false, te = false, cl_seen = false, close = false, keep = false;
+	unsigned hosts = 0;
 	int rc;
 
 	/* empty lines before a request are ignored (RFC 9112 2.2) */
@@ -223,6 +252,8 @@ int gw_request_parse(const char *buf, size_t len, size_t max_head, size_t max_bo
 		} else if (FIELD_IS(&h->name, "connection")) {
 			close = close || list_has(&h->value, "close");
 			keep = keep || list_has(&h->value, "keep-alive");
+		} else if (FIELD_IS(&h->name, "host")) {
+			hosts++;
 		} else if (FIELD_IS(&h->name, "expect")) {
 			if (!FIELD_IS(&h->value, "100-continue"))
 				return -417;
@@ -231,6 +262,9 @@ int gw_request_parse(const char *buf, size_t len, size_t max_head, size_t max_bo
 	}
 	if (te)   /* the Query API's bodies are small: a length is required */
 		return chunked ? -411 : -501;
+	/* RFC 9112 3.2: an HTTP/1.1 request without Host, or any with two */
+	if (hosts > 1 || (hosts == 0 && r->version == 11))
+		return -400;
 	r->keep_alive = r->version == 11 ? !close : keep && !close;
 	r->head_len = hend;
 	return 1;

@@ -82,11 +82,11 @@ int main(void)
 	}
 	tap_ok(splits, "every prefix: incomplete before the empty line, the same head after");
 
-	TAP_IS_INT(status("\r\n\r\nGET / HTTP/1.1\r\n\r\n"), 1, "empty lines before a request");
-	TAP_IS_INT(r.head_len, 22, "... count in head_len");
+	TAP_IS_INT(status("\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"), 1, "empty lines before a request");
+	TAP_IS_INT(r.head_len, 31, "... count in head_len");
 	TAP_IS_INT(status("GET / HTTP/1.1\nHost: x\n\n"), 1, "bare LF line ends");
 	tap_ok(header("Host") && field_eq(header("Host"), "x"), "... the value without the LF");
-	TAP_IS_INT(status("GET / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n"), 1,
+	TAP_IS_INT(status("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n"), 1,
 		   "the same Content-Length twice");
 
 	/* keep-alive */
@@ -94,18 +94,18 @@ int main(void)
 	tap_ok(!r.keep_alive && r.version == 10, "HTTP/1.0: closed by default");
 	status("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n");
 	tap_ok(r.keep_alive, "HTTP/1.0 with Connection: Keep-Alive");
-	status("GET / HTTP/1.1\r\nConnection: Upgrade, CLOSE\r\n\r\n");
+	status("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, CLOSE\r\n\r\n");
 	tap_ok(!r.keep_alive, "HTTP/1.1 with close in a list");
-	status("GET / HTTP/1.1\r\nconnection: closed\r\n\r\n");
+	status("GET / HTTP/1.1\r\nHost: x\r\nconnection: closed\r\n\r\n");
 	tap_ok(r.keep_alive, "'closed' is not the close token");
-	status("POST / HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n");
+	status("POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n");
 	tap_ok(r.expect_continue, "Expect: 100-continue (any case)");
 	status("POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n");
 	tap_ok(!r.expect_continue, "... not for HTTP/1.0");
 
 	/* limits, exactly */
 	char big[20000];
-	const char *pre = "GET / HTTP/1.1\r\nX: ";
+	const char *pre = "GET / HTTP/1.1\r\nHost: x\r\nX: ";
 	size_t max = 1000;
 	size_t fill = max - strlen(pre) - 4;   /* the head: exactly max bytes */
 	memcpy(big, pre, strlen(pre));
@@ -116,15 +116,15 @@ int main(void)
 	big[max - 4] = '\0';
 	TAP_IS_INT(parse(big, max, 10), 0, "max_head bytes, no end yet: wait for more");
 	TAP_IS_INT(parse(big, max - 10, 10), -431, "past max_head with no end: 431 at once");
-	TAP_IS_INT(status("POST / HTTP/1.1\r\nContent-Length: 1024000\r\n\r\n"), 1,
+	TAP_IS_INT(status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1024000\r\n\r\n"), 1,
 		   "a body of max_body passes");
 	TAP_IS_INT(status("POST / HTTP/1.1\r\nContent-Length: 1024001\r\n\r\n"), -413,
 		   "one byte more: 413");
 	TAP_IS_INT(status("POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999999\r\n\r\n"),
 		   -413, "a length past size_t: 413, no overflow");
 	size_t o = 0;
-	o += (size_t)sprintf(big + o, "GET / HTTP/1.1\r\n");
-	for (int i = 0; i < GW_MAX_HEADER_COUNT; i++)
+	o += (size_t)sprintf(big + o, "GET / HTTP/1.1\r\nHost: x\r\n");
+	for (int i = 0; i < GW_MAX_HEADER_COUNT - 1; i++)
 		o += (size_t)sprintf(big + o, "H%d: v\r\n", i);
 	strcpy(big + o, "\r\n");
 	TAP_IS_INT(parse(big, sizeof(big), 10), 1, "128 headers pass");
@@ -166,8 +166,29 @@ int main(void)
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		TAP_IS_INT(status(bad[i].req), bad[i].want, bad[i].name);
-	TAP_IS_INT(status("POST / HTTP/1.1\r\nX-A: tab\there, caf\xc3\xa9\r\n\r\n"), 1,
+	TAP_IS_INT(status("POST / HTTP/1.1\r\nHost: x\r\nX-A: tab\there, caf\xc3\xa9\r\n\r\n"), 1,
 		   "tabs and obs-text (UTF-8) in a value pass");
+	/* Host (RFC 9112 3.2) and the absolute form of the target (3.2.2) */
+	TAP_IS_INT(status("GET / HTTP/1.1\r\nX-A: 1\r\n\r\n"), -400, "HTTP/1.1 without Host: 400");
+	TAP_IS_INT(status("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n"), -400,
+		   "two Hosts: 400");
+	TAP_IS_INT(status("GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n"), -400,
+		   "... in HTTP/1.0 too");
+	TAP_IS_INT(status("GET / HTTP/1.0\r\n\r\n"), 1, "HTTP/1.0 without Host passes");
+	TAP_IS_INT(status("GET / HTTP/1.1\r\nHost:\r\n\r\n"), 1,
+		   "an empty Host (no authority in the URI) passes");
+	status("POST http://127.0.0.1:8180/?Action=GetUser HTTP/1.1\r\nHost: 127.0.0.1:8180\r\n\r\n");
+	tap_ok(field_eq(&r.target, "/?Action=GetUser"), "an absolute target: its path and query");
+	status("POST HTTP://h/a/b HTTP/1.1\r\nHost: h\r\n\r\n");
+	tap_ok(field_eq(&r.target, "/a/b"), "... any case of scheme");
+	status("POST http://h:1 HTTP/1.1\r\nHost: h\r\n\r\n");
+	tap_ok(field_eq(&r.target, "/"), "... no path: /");
+	status("POST https://h?Action=X HTTP/1.1\r\nHost: h\r\n\r\n");
+	tap_ok(field_eq(&r.target, "?Action=X"), "... no path but a query: the empty path and the query");
+	status("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n");
+	tap_ok(field_eq(&r.target, "*"), "the asterisk form is left alone");
+	status("CONNECT h:443 HTTP/1.1\r\nHost: h\r\n\r\n");
+	tap_ok(field_eq(&r.target, "h:443"), "the authority form is left alone");
 	char nul[] = "POST / HTTP/1.1\r\nX-A: a_b\r\n\r\n";
 	nul[22] = '\0';
 	TAP_IS_INT(gw_request_parse(nul, sizeof(nul) - 1, 16384, 1024000, &r), -400,
