@@ -177,18 +177,22 @@ int main(void)
 	TAP_IS_INT(status("GET / HTTP/1.0\r\n\r\n"), 1, "HTTP/1.0 without Host passes");
 	TAP_IS_INT(status("GET / HTTP/1.1\r\nHost:\r\n\r\n"), 1,
 		   "an empty Host (no authority in the URI) passes");
-	status("POST http://127.0.0.1:8180/?Action=GetUser HTTP/1.1\r\nHost: 127.0.0.1:8180\r\n\r\n");
-	tap_ok(field_eq(&r.target, "/?Action=GetUser"), "an absolute target: its path and query");
-	status("POST HTTP://h/a/b HTTP/1.1\r\nHost: h\r\n\r\n");
-	tap_ok(field_eq(&r.target, "/a/b"), "... any case of scheme");
-	status("POST http://h:1 HTTP/1.1\r\nHost: h\r\n\r\n");
-	tap_ok(field_eq(&r.target, "/"), "... no path: /");
-	status("POST https://h?Action=X HTTP/1.1\r\nHost: h\r\n\r\n");
-	tap_ok(field_eq(&r.target, "?Action=X"), "... no path but a query: the empty path and the query");
-	status("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n");
-	tap_ok(field_eq(&r.target, "*"), "the asterisk form is left alone");
-	status("CONNECT h:443 HTTP/1.1\r\nHost: h\r\n\r\n");
-	tap_ok(field_eq(&r.target, "h:443"), "the authority form is left alone");
+	static const struct {
+		const char *req, *target, *name;
+	} forms[] = {
+		{ "POST http://127.0.0.1:8180/?Action=GetUser HTTP/1.1\r\nHost: 127.0.0.1:8180\r\n\r\n",
+		  "/?Action=GetUser", "an absolute target: its path and query" },
+		{ "POST HTTP://h/a/b HTTP/1.1\r\nHost: h\r\n\r\n", "/a/b", "... any case of scheme" },
+		{ "POST http://h:1 HTTP/1.1\r\nHost: h\r\n\r\n", "/", "... no path: /" },
+		{ "POST https://h?Action=X HTTP/1.1\r\nHost: h\r\n\r\n", "?Action=X",
+		  "... no path but a query: the empty path and the query" },
+		{ "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", "*", "the asterisk form is left alone" },
+		{ "CONNECT h:443 HTTP/1.1\r\nHost: h\r\n\r\n", "h:443",
+		  "the authority form is left alone" },
+	};
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
+		tap_ok(status(forms[i].req) == 1 && field_eq(&r.target, forms[i].target),
+		       forms[i].name);
 	char nul[] = "POST / HTTP/1.1\r\nX-A: a_b\r\n\r\n";
 	nul[22] = '\0';
 	TAP_IS_INT(gw_request_parse(nul, sizeof(nul) - 1, 16384, 1024000, &r), -400,
