@@ -192,7 +192,7 @@ int main(void)
 	};
 	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
 		tap_ok(status(forms[i].req) == 1 && field_eq(&r.target, forms[i].target),
-		       forms[i].name);
+		       "%s", forms[i].name);
 	char nul[] = "POST / HTTP/1.1\r\nX-A: a_b\r\n\r\n";
 	nul[22] = '\0';
 	TAP_IS_INT(gw_request_parse(nul, sizeof(nul) - 1, 16384, 1024000, &r), -400,
