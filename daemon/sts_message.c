@@ -187,8 +187,20 @@ int sts_message_seal(struct call *c, Iam__AuthorizeResponse *resp, const char *p
 		e->n_values = x->e[i].n_values;
 		m->context[m->n_context++] = e;
 	}
+	/* the answer is sent once keyd has sealed: a copy in the call's
+	 * arena, as its matched statements name the policies of authz's
+	 * cached principal, which another call may free meanwhile (a write
+	 * moves the generation, the principal is read again) */
+	size_t n = iam__authorize_response__get_packed_size(resp);
+	uint8_t *buf = arena_alloc(c->arena, n ? n : 1);
+	if (!buf)
+		return -ENOMEM;
+	iam__authorize_response__pack(resp, buf);
+	Iam__AuthorizeResponse *kept = iam__authorize_response__unpack(&c->pb, n, buf);
+	if (!kept)
+		return -ENOMEM;
 	Keyd__SealAuthorizationMessageRequest kr = KEYD__SEAL_AUTHORIZATION_MESSAGE_REQUEST__INIT;
 	kr.message = m;
 	return call_keyd(c, KEYD__REQUEST__OP_SEAL_AUTHORIZATION_MESSAGE, &kr.base, seal_resume,
-			 resp);
+			 kept);
 }

@@ -60,9 +60,10 @@ const char *sts_isotime(struct call *c, int64_t secs);
 /* Authorize's encoded denial (sts_message.c): seals the details of the
  * decision in `resp` (its decision and matched statements), the principal,
  * action, resource and context `x` with iam-keyd
- * (SealAuthorizationMessage) and answers `resp` with
- * EncodedAuthorizationMessage when keyd has: CALL_PENDING, or a negative
- * errno with ServiceUnavailable recorded. */
+ * (SealAuthorizationMessage) and answers a copy of `resp` (in the call's
+ * arena: `resp` may point into caches another call frees while this one
+ * waits) with EncodedAuthorizationMessage when keyd has: CALL_PENDING, or a
+ * negative errno with ServiceUnavailable recorded. */
 struct Iam__AuthorizeResponse;
 int sts_message_seal(struct call *c, struct Iam__AuthorizeResponse *resp,
 		     const char *principal_arn, const char *principal_id, const char *action,

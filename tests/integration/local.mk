@@ -83,6 +83,10 @@ TESTS += tests/integration/sts.sh
 # the optimistic path's error precedence
 dist_check_SCRIPTS += tests/integration/sts_onehop.sh
 TESTS += tests/integration/sts_onehop.sh
+# calls waiting for keyd keep nothing another call may free meanwhile
+# (bindings, authz's principals)
+dist_check_SCRIPTS += tests/integration/keyd_waits.sh
+TESTS += tests/integration/keyd_waits.sh
 # virtual MFA devices: IAM actions, STS with codes, iamctl --outfile (docs/mfa.md)
 dist_check_SCRIPTS += tests/integration/mfa.sh
 TESTS += tests/integration/mfa.sh
