@@ -388,7 +388,27 @@ out:
 	return r;
 }
 
-int authz_caller_identify(struct iamd *d, uid_t uid, struct caller *ret)
+/* The bound user as the caller: its strings copied into `a` in one piece
+ * (the slot is refilled when another call identifies its uid after a
+ * write, or another uid of the slot calls, while this call may still wait
+ * for keyd). */
+static int caller_from_binding(struct arena *a, const struct authz_binding *b,
+			       struct caller *ret)
+{
+	size_t lacc = strlen(b->account) + 1, lname = strlen(b->user_name) + 1,
+	       larn = strlen(b->user_arn) + 1, lid = strlen(b->user_id) + 1;
+	char *p = arena_alloc(a, lacc + lname + larn + lid);
+	if (!p)
+		return -ENOMEM;
+	ret->account_id = memcpy(p, b->account, lacc);
+	ret->user_name = memcpy(p += lacc, b->user_name, lname);
+	ret->arn = memcpy(p += lname, b->user_arn, larn);
+	ret->user_id = memcpy(p + larn, b->user_id, lid);
+	ret->kind = CALLER_USER;
+	return 0;
+}
+
+int authz_caller_identify(struct iamd *d, struct arena *a, uid_t uid, struct caller *ret)
 {
 	struct authz_cache *ac = cache_of(d);
 	if (!ac)
@@ -405,12 +425,10 @@ int authz_caller_identify(struct iamd *d, uid_t uid, struct caller *ret)
 		ret->kind = CALLER_ANONYMOUS;
 		return 0;
 	}
-	ret->kind = CALLER_USER;
-	ret->account_id = b->account;
-	ret->arn = b->user_arn;
-	ret->user_id = b->user_id;
-	ret->user_name = b->user_name;
-	return 0;
+	int r = caller_from_binding(a, b, ret);
+	if (r < 0)
+		ret->kind = CALLER_ANONYMOUS;
+	return r;
 }
 
 /* ---- deciding ---- */

@@ -40,9 +40,12 @@ int authz_check(struct call *c, const char *action, const char *resource,
 
 /* Who a connection's uid is, for a caller that is not the account root:
  * the IAM user its local binding names (CALLER_USER), else CALLER_ANONYMOUS.
- * Looked up in the store once per generation and uid; the strings stay
- * valid until the next call's identification. */
-int authz_caller_identify(struct iamd *d, uid_t uid, struct caller *ret);
+ * Looked up in the store once per generation and uid (a slot per uid,
+ * refilled by another call's identification); the caller's strings are
+ * copies in arena `a` (the call's), as a call that waits for keyd keeps
+ * them while other calls refill the slot. */
+struct arena;
+int authz_caller_identify(struct iamd *d, struct arena *a, uid_t uid, struct caller *ret);
 
 /* ---- evaluation, shared with Authorize and the simulator ---- */
 

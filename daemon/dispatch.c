@@ -75,7 +75,7 @@ static void caller_identify(const struct session *s, struct caller *ret)
 		ret->user_id = s->d->account_id;
 	} else {
 		/* A uid bound to an IAM user acts as that user (authz.h). */
-		int r = authz_caller_identify(s->d, s->uid, ret);
+		int r = authz_caller_identify(s->d, s->arena, s->uid, ret);
 		if (r < 0)
 			iamd_log_limited(LOG_ERR, "uid %u: cannot read its binding: %s",
 					 (unsigned)s->uid, strerror(-r));
