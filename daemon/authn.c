@@ -316,16 +316,19 @@ static int caller_key_owner_in(struct call *c, const struct authn_state *st,
 		return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
 	if (r < 0)
 		return call_fail(c, r, "ServiceFailure", NULL);
-	c->caller.account_id = k->account_id;
+	/* a copy: `k` may be key_cache's (see user_cache below) */
+	c->caller.account_id = k->account_id ? arena_strdup(c->arena, k->account_id) : NULL;
+	if (k->account_id && !c->caller.account_id)
+		return call_fail(c, -ENOMEM, "ServiceFailure", NULL);
 	c->caller.access_key_id = st->access_key_id;
 	if (root) {
 		c->caller.kind = CALLER_ROOT;
 		c->caller.arn = arena_printf(c->arena, "arn:aws:iam::%s:root", k->account_id);
-		c->caller.user_id = k->account_id;
+		c->caller.user_id = c->caller.account_id;
 		c->caller.user_name = NULL;
 	} else {
 		/* copies: user_cache's record may be replaced (and freed) by
-		 * another call while this one waits for keyd */
+		 * another call while this one waits for keyd (key_cache's too) */
 		c->caller.kind = CALLER_USER;
 		c->caller.arn = u->arn ? arena_strdup(c->arena, u->arn) : NULL;
 		c->caller.user_id = u->user_id ? arena_strdup(c->arena, u->user_id) : NULL;
@@ -391,13 +394,59 @@ static int verify_resume(struct call *c, void *state, const struct keyd_reply *r
 	return caller_key_owner(c, st, true);
 }
 
-/* The stored record of an active long-term key, read in `t`; else the
- * call fails with the InvalidClientTokenId of an unknown or inactive key. */
+/* Long-term keys SigV4 looks up, kept unpacked (protobuf-c's own
+ * allocator) while the store stays at its generation, as user_cache:
+ * UpdateAccessKey, DeleteAccessKey and DeleteUser bump it. AccessKeyLastUsed
+ * (key_touch) commits without a bump, so a kept copy's last-used fields may
+ * be old: key_touch reads the store, never this. Read-only for the call; a
+ * call that waits for keyd copies what it keeps (caller_key_owner_in). */
+#define KEY_CACHE_SLOTS 64
+static struct {
+	const struct iamd *d;
+	uint64_t gen;
+	char id[MAX_KEY_ID + 1];
+	Iam__AccessKeyRecord *rec;
+} key_cache[KEY_CACHE_SLOTS];
+
+static int key_get_kept(struct call *c, struct store_txn *t, const char *id,
+			Iam__AccessKeyRecord **ret)
+{
+	struct store_val v;
+	size_t n = strlen(id), h = 5381;
+	for (size_t i = 0; i < n; i++)
+		h = h * 33 + (unsigned char)id[i];
+	h %= KEY_CACHE_SLOTS;
+	if (n > MAX_KEY_ID)
+		return key_get(c, t, id, ret);
+	if (key_cache[h].rec && key_cache[h].d == c->d && key_cache[h].gen == c->d->generation &&
+	    strcmp(key_cache[h].id, id) == 0) {
+		*ret = key_cache[h].rec;
+		return 0;
+	}
+	int r = store_get(t, STORE_DB_ACCESS_KEYS, id, n, &v);
+	if (r < 0)
+		return r;
+	Iam__AccessKeyRecord *k = iam__access_key_record__unpack(NULL, v.len, v.data);
+	if (!k)
+		return -EIO;
+	if (key_cache[h].rec)
+		iam__access_key_record__free_unpacked(key_cache[h].rec, NULL);
+	key_cache[h].d = c->d;
+	key_cache[h].gen = c->d->generation;
+	memcpy(key_cache[h].id, id, n + 1);
+	key_cache[h].rec = k;
+	*ret = k;
+	return 0;
+}
+
+/* The stored record of an active long-term key, read in `t` (or kept,
+ * key_get_kept()); else the call fails with the InvalidClientTokenId of an
+ * unknown or inactive key. */
 static int key_active(struct call *c, struct store_txn *t, const char *id,
 		      Iam__AccessKeyRecord **ret)
 {
 	Iam__AccessKeyRecord *k;
-	int r = key_get(c, t, id, &k);
+	int r = key_get_kept(c, t, id, &k);
 	if (r == -ENOENT || (r == 0 && (!k->status || strcmp(k->status, "Active") != 0)))
 		return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
 	if (r < 0)
