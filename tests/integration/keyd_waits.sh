@@ -9,8 +9,9 @@
 # done_testing also checks its log for sanitizer reports):
 #   - a uid bound to a user (authz.c's binding slots): CreateAccessKey,
 #     GetSessionToken with an MFA code (two keyd hops: VerifyTotp, then
-#     MintSession with claims made from the caller) and AssumeRole; the
-#     caller's names and account were the slot's;
+#     MintSession with claims made from the caller) and AssumeRole, while
+#     the same uid calls after a write or another uid of the same slot
+#     calls; the caller's names and account were the slot's;
 #   - Authorize sealing a denial (SealAuthorizationMessage): its matched
 #     statements named the policies of authz's cached principal.
 . "$top_srcdir/tests/integration/lib.sh"
@@ -24,6 +25,7 @@ mkdir -p "$HOME"
 IAMD_ACCOUNT_ID=111111111111
 A=$IAMD_ACCOUNT_ID
 UID_B=65534
+UID_C=$((UID_B - 256))   # the same binding slot (authz.h)
 
 keyd_start || bail_out "iam-keyd did not start"
 # a long keyd deadline: keyd is stopped for a while below
@@ -97,7 +99,7 @@ ok "iamd is still running" iamd_running
 
 if ! can_switch_uid; then
 	for t in "CreateAccessKey as a bound uid" "GetSessionToken with MFA as a bound uid" \
-		"AssumeRole as a bound uid"; do
+		"AssumeRole as a bound uid" "another uid of the binding's slot"; do
 		skip "$t" "cannot switch uid (not root, or no setpriv)"
 	done
 	ok "iamd stops cleanly" iamd_stop
@@ -173,6 +175,21 @@ is "$(j '["User"]["UserName"]')" alice "the bound uid calls again while its Assu
 finish assume
 is "$RC" 0 "the waiting AssumeRole is then answered"
 is "$(j '["AssumedRoleUser"]["Arn"]')" "arn:aws:sts::$A:assumed-role/r1/b1" "for its session"
+ok "iamd is still running" iamd_running
+
+# another uid of the same binding slot (uid % 256) calls meanwhile: no
+# write needed to refill the slot
+run "$IAMCTL" iam create-user --user-name carol
+run "$IAMCTL" iamd create-local-user-binding --uid $UID_C --user-name carol
+kill -STOP "$IAMD_KEYD_PID"
+waiting key2 setpriv --reuid=$UID_B --regid=$UID_B --clear-groups -- \
+	"$IAMCTL" iam create-access-key
+run setpriv --reuid=$UID_C --regid=$UID_C --clear-groups -- "$IAMCTL" sts get-caller-identity
+is "$(j '["Arn"]')" "arn:aws:iam::$A:user/carol" \
+	"uid $UID_C (carol) calls while alice's CreateAccessKey waits"
+finish key2
+is "$RC" 0 "the waiting CreateAccessKey is then answered"
+is "$(j '["AccessKey"]["UserName"]')" alice "with alice's key, not carol's"
 ok "iamd is still running" iamd_running
 
 # the audit trail names alice as the caller of each waiting call
