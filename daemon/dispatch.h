@@ -47,6 +47,16 @@
  * call_keyd() (a chain). `state` is the caller's (arena memory: it lives as
  * long as the call).
  *
+ * Lifetimes across an await: other connections' calls run while a call
+ * waits, and the process-wide caches keyed by the store's generation
+ * (authn.c's user and key caches, op_sts.c's roles, authz_cache.c's
+ * principals and bindings, ...) may replace and free a record meanwhile.
+ * Nothing the call uses after the await - its resume function, its
+ * c->caller, its answer, its audit record - may point into such a cache:
+ * copy what is kept into the call's arena before awaiting (the caller's
+ * names are copied when it is identified). tests/integration/keyd_waits.sh
+ * and sts_onehop.sh stop iam-keyd across a write to prove it under ASan.
+ *
  * Authentication (SigV4): a step before the pipeline may do the same: it
  * sends VerifySigV4 with call_keyd(); its resume function fills c->caller
  * and returns CALL_PROCEED, and the pipeline (resource, authorization,
