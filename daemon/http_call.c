@@ -178,8 +178,11 @@ int http_call_authn(struct call *c, const Iam__HttpCall *http)
 	c->caller.gid = gid;
 	c->caller.pid = pid;
 
-	snprintf(service, sizeof(service), "%.*s",
-		 (int)(colon ? colon - c->op->action : 0), c->op->action);
+	size_t service_len = colon ? (size_t)(colon - c->op->action) : 0;
+	if (service_len >= sizeof(service))
+		service_len = sizeof(service) - 1;   /* never: actions are ours */
+	memcpy(service, c->op->action, service_len);
+	service[service_len] = '\0';
 	hdrs = arena_zalloc(c->arena, (http->n_headers ? http->n_headers : 1) * sizeof(*hdrs));
 	if (!hdrs)
 		return call_fail(c, -ENOMEM, "ServiceFailure", NULL);
