@@ -46,6 +46,18 @@ o = mac[19] & 15
 print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7fffffff) % 1000000))' "$1" "$2"
 }
 now_step() { echo $(( $(date +%s) / 30 )); }
+# fresh_step: the current step, once at least 5 s of it are left (waits
+# for the next step otherwise). A pair of codes for the step N taken just
+# before a boundary reaches keyd in step N+1: the device's drift is then
+# recorded one step further back than the test means it to be, and a later
+# code of "the current step" falls outside the window.
+fresh_step() {
+	python3 -c 'import time
+left = 30 - time.time() % 30
+if left < 5:
+    time.sleep(left + 0.05)'
+	now_step
+}
 
 run "$IAMCTL" iam create-user --user-name alice
 run "$IAMCTL" iam create-user --user-name bob
@@ -93,7 +105,7 @@ if command -v zbarimg >/dev/null 2>&1; then
 	like "$QR" "^otpauth://totp/qr@$A\\?secret=[A-Z2-7]{32}\$" \
 		"it decodes (ZBar) to otpauth://totp/NAME@ACCOUNT?secret=SEED"
 	QR_SEED=${QR##*secret=}
-	N=$(now_step)
+	N=$(fresh_step)
 	run "$IAMCTL" iam enable-mfa-device --user-name bob --serial-number "arn:aws:iam::$A:mfa/qr" \
 		--authentication-code1 "$(totp "$QR_SEED" $((N - 1)))" \
 		--authentication-code2 "$(totp "$QR_SEED" "$N")"
@@ -114,7 +126,7 @@ unlike "$OUT" 'Base32StringSeed' "lists never show the seed"
 
 # --- enable ----------------------------------------------------------------------
 
-N=$(now_step)
+N=$(fresh_step)
 run "$IAMCTL" iam enable-mfa-device --user-name alice --serial-number "$SERIAL" \
 	--authentication-code1 "$(totp "$SEED" $((N - 9)))" --authentication-code2 "$(totp "$SEED" $((N - 7)))"
 is "$RC" 254 "EnableMFADevice with two codes that are not consecutive"
@@ -224,7 +236,7 @@ run "$IAMCTL" iam create-virtual-mfa-device --virtual-mfa-device-name carol-phon
 	--outfile "$TMP/carol.seed" --bootstrap-method Base32StringSeed
 CAROL_SERIAL="arn:aws:iam::$A:mfa/carol-phone"
 CAROL_SEED=$(cat "$TMP/carol.seed")
-CN=$(now_step)
+CN=$(fresh_step)
 run "$IAMCTL" iam enable-mfa-device --user-name carol --serial-number "$CAROL_SERIAL" \
 	--authentication-code1 "$(totp "$CAROL_SEED" $((CN - 2)))" \
 	--authentication-code2 "$(totp "$CAROL_SEED" $((CN - 1)))"
@@ -251,7 +263,7 @@ is "$RC" 254 "a role session has no MFA device of its own: refused"
 
 # --- conflicts, deactivate, delete -----------------------------------------------
 
-BN=$(now_step)
+BN=$(fresh_step)
 run "$IAMCTL" iam enable-mfa-device --user-name bob --serial-number "$BOB_SERIAL" \
 	--authentication-code1 "$(totp "$BOB_SEED" $((BN - 1)))" --authentication-code2 "$(totp "$BOB_SEED" "$BN")"
 is "$RC" 0 "bob's device enabled"
