@@ -10,6 +10,18 @@
 . "$top_srcdir/tests/integration/lib.sh"
 
 J() { json_get "$1"; }
+# iamd's "keyd: connected" lines so far
+connects() { grep -c 'keyd: connected' "$IAMD_LOG"; }
+# iamd_reconnected N: waits (up to 10 s) until iamd has logged a connection
+# to keyd after the N it had logged before. A call made right after
+# keyd_start may come within 50 ms of iamd's last failed attempt to reach
+# keyd, and then fails (iamd tries again at most every 50 ms; its retry
+# timer reconnects within a second).
+iamd_reconnected() {
+	_i=0
+	while [ "$(connects)" -le "$1" ] && [ $_i -lt 200 ]; do sleep 0.05; _i=$((_i + 1)); done
+	[ "$(connects)" -gt "$1" ]
+}
 
 # ---- keyd itself ----
 run "$IAMD_KEYD" --help
@@ -121,7 +133,9 @@ run "$IAMCTL" iam list-access-keys --user-name bob
 is "$(printf '%s' "$OUT" | J '["AccessKeyMetadata"].__len__()')" 0 "the failed create stored nothing"
 like "$(cat "$IAMD_LOG")" 'keyd: .*ServiceUnavailable until it is back' "iamd logs that keyd is gone"
 
+n=$(connects)
 keyd_start || bail_out "iam-keyd did not restart"
+ok "keyd back: iamd connects to it again" iamd_reconnected "$n"
 run "$IAMCTL" iam create-access-key --user-name bob
 is "$RC" 0 "keyd back: create-access-key works again"
 BOBKEY=$(printf '%s' "$OUT" | J '["AccessKey"]["AccessKeyId"]')
@@ -150,8 +164,12 @@ is "$RC" 0 "--rotate-master-key"
 like "$OUT" 'version 2 is current' "version 2 is current"
 is "$(grep -c -E '^[0-9]+ ' "$IAMD_KEYD_STATE_DIR/master.key")" 2 "master.key holds both versions"
 is "$(stat -c %a "$IAMD_KEYD_STATE_DIR/master.key")" 600 "still mode 0600"
+n=$(connects)
 keyd_start || bail_out "iam-keyd did not restart after rotation"
 like "$(tail -n 3 "$IAMD_KEYD_LOG")" 'master key version 2' "keyd uses version 2"
+ok "iamd connects to the rotated keyd" iamd_reconnected "$n"
+like "$(grep 'keyd: connected' "$IAMD_LOG" | tail -n 1)" 'master key version 2' \
+	"iamd sees master key version 2"
 run "$IAMCTL" iam delete-access-key --user-name alice --access-key-id "$KEY2"
 is "$RC" 0 "delete-access-key"
 run "$IAMCTL" iam create-access-key --user-name alice
