@@ -20,17 +20,33 @@ while [ $i -lt 16 ]; do
 	run "$IAMCTL" iam create-user --user-name "s$i"
 	i=$((i + 1))
 done
-sleep 0.5
-# digests of files closed while iamd runs: signed
-NS=$(python3 -c '
+# digests of files closed while iamd runs: signed. Each is written at once,
+# unsigned, and rewritten signed when keyd's answer comes: wait (up to 10 s)
+# until every closed file has its digest and every digest is signed (a
+# count taken before the last answers came would not match verify's below)
+signed() {
+	python3 -c '
 import json, glob, sys
 n = 0
-for p in glob.glob(sys.argv[1] + "/digest/*.digest.json"):
+ds = glob.glob(sys.argv[1] + "/digest/*.digest.json")
+for p in ds:
     d = json.load(open(p))
-    if d["digestSignatureAlgorithm"] == "Ed25519" and len(d["digestSignature"]) == 128 \
-       and d["digestSignatureKeyVersion"] == 1:
+    if d.get("digestSignatureAlgorithm") == "Ed25519" and len(d.get("digestSignature") or "") == 128 \
+       and d.get("digestSignatureKeyVersion") == 1:
         n += 1
-print(n)' "$AUD")
+closed = len(glob.glob(sys.argv[1] + "/audit-*.jsonl")) - 1
+print(n, len(ds), closed)' "$AUD"
+}
+_w=0
+while :; do
+	set -- $(signed)
+	NS=$1
+	[ "$1" = "$2" ] && [ "$2" = "$3" ] && break
+	[ $_w -ge 200 ] && break
+	sleep 0.05
+	_w=$((_w + 1))
+done
+is "$2 $3" "$1 $1" "every closed file has a digest, and every digest is signed"
 check "$([ "$NS" -ge 2 ] && echo 0 || echo 1)" "digests closed while iamd runs are signed ($NS)"
 # the next digest carries the previous one's signature
 is "$(python3 -c '
