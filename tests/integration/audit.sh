@@ -29,9 +29,12 @@ check "$([ -d "$AUD" ] && echo 0 || echo 1)" "iamd made $AUD"
 is "$(stat -c %a "$AUD")" 700 "the trail's directory is 0700"
 
 root() { run "$IAMCTL" "$@"; }
-# the records (all files, in order) as JSON lines, once the 1 s batch of
-# read records is written
-records() { sleep 1.3; cat "$AUD"/audit-*.jsonl; }
+# the records (all files, in order) as JSON lines, once every call answered
+# so far is written (read records go out in 1 s batches: audit_written)
+records() {
+	audit_written || diag "audit_written: the marker call's record did not come within 10 s"
+	cat "$AUD"/audit-*.jsonl
+}
 # how many records match a python condition on the event `e`
 count() {
 	records | python3 -c '

@@ -35,6 +35,11 @@
 #   as_other_uid CMD [ARG..]  runs CMD as uid/gid 65534 (nobody) when this test
 #                             runs as root; returns 77 when it cannot switch
 #   can_switch_uid            true when as_other_uid can work
+#   audit_written             waits (up to 10 s) until every call iamd has
+#                             answered so far is in its audit trail's files
+#                             (read records are written in 1 s batches): makes
+#                             one more read call (GetAccountSummary, as root)
+#                             and waits for its record; non-zero on timeout
 #   json_get EXPR             reads JSON on stdin, prints the value at the
 #                             Python subscript EXPR, e.g. json_get '["User"]["Arn"]'
 #                             (needs python3)
@@ -265,6 +270,29 @@ as_other_uid() {
 json_get() {
 	python3 -c 'import json,sys; v=json.load(sys.stdin)'"$1"'
 print(v if not isinstance(v,(dict,list,bool)) else json.dumps(v))'
+}
+
+# The GetAccountSummary records in the trail, complete lines only.
+_audit_marks() {
+	cat "$IAMD_STATE_DIR"/audit/audit-*.jsonl 2>/dev/null | python3 -c '
+import sys
+print(sum(1 for l in sys.stdin if l.endswith("\n") and "\"eventName\":\"GetAccountSummary\"" in l))'
+}
+
+# Records are written in the order the calls were answered, so once the
+# marker call's record is in a file, so is every record before it.
+audit_written() {
+	iamd_running || return 0
+	_am=$(_audit_marks)
+	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
+		"$IAMCTL" iam get-account-summary >/dev/null 2>&1 || return 1
+	_aw=0
+	while [ "$(_audit_marks)" -le "$_am" ]; do
+		[ $_aw -ge 200 ] && return 1
+		sleep 0.05
+		_aw=$((_aw + 1))
+	done
+	return 0
 }
 
 # user_key USER: a new access key of USER, made as root with iamctl (tried
