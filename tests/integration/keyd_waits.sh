@@ -193,7 +193,7 @@ is "$(j '["AccessKey"]["UserName"]')" alice "with alice's key, not carol's"
 ok "iamd is still running" iamd_running
 
 # the audit trail names alice as the caller of each waiting call
-sleep 1.5
+ok "the calls' audit records are written" audit_written
 run "$IAMCTL" audit lookup --state-dir "$IAMD_STATE_DIR" --event-name CreateAccessKey
 like "$OUT" "\"arn\": ?\"$ALICE_ARN\"" "the audit record of CreateAccessKey names alice"
 run "$IAMCTL" audit lookup --state-dir "$IAMD_STATE_DIR" --event-name GetSessionToken
