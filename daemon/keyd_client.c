@@ -24,6 +24,10 @@
 #define ANSWER_CAP (1u << 20)
 #define OUT_MAX (4u << 20)
 #define BACKOFF_MIN_MS 50
+/* a call while keyd is down tries to connect at most this often (a refused
+ * connect on a Unix socket costs a few microseconds), so a keyd that came
+ * back is used at once, not after the background retry's backoff */
+#define SEND_ATTEMPT_EVERY_MS 1
 #define BACKOFF_MAX_MS 1000
 #define HELLO_ID 0
 
@@ -471,9 +475,8 @@ int keyd_client_send(struct keyd_client *kc, uint32_t op, const ProtobufCMessage
 	if (!kc || !f || op == KEYD__REQUEST__OP_HELLO || !msg || !done ||
 	    f->descriptor != msg->descriptor)
 		return -EINVAL;
-	/* down: one immediate attempt, at most every BACKOFF_MIN_MS (a keyd
-	 * that came back is used at once) */
-	if (kc->fd < 0 && !kc->failing && now_ms() - kc->last_attempt_ms >= BACKOFF_MIN_MS &&
+	/* down: one immediate attempt, at most every SEND_ATTEMPT_EVERY_MS */
+	if (kc->fd < 0 && !kc->failing && now_ms() - kc->last_attempt_ms >= SEND_ATTEMPT_EVERY_MS &&
 	    try_connect(kc) < 0)
 		return -ENOTCONN;
 	if (kc->fd < 0)

@@ -2,7 +2,7 @@
  * a libevent adapter with raw events like server.c. One connection to the
  * keyd socket, made at start and remade with a backoff (50 ms doubling to
  * 1 s, and at once when a request finds it down and the last attempt is
- * older than 50 ms); Hello first; requests carry ids and are pipelined; each
+ * older than 1 ms); Hello first; requests carry ids and are pipelined; each
  * has a deadline (2 s by default); the queue is bounded. While keyd is away
  * every request fails fast: keyd_client_<op>() returns -ENOTCONN (or
  * -EAGAIN when the queue is full) and the caller answers
