@@ -742,11 +742,13 @@ void audit_digest_closed(const char *dir, const char *name, int64_t oldest,
 	j.oldest = oldest ? oldest : now;
 	j.end = now;
 	j.newest = newest ? newest : now;
-	/* CloudTrail's digests cover contiguous ranges: this one starts where
-	 * the one before ended (the first where its file's first event is),
-	 * unless the clock went back past an event of this file */
-	j.start = prev_end_time(j.prev_name, &prev_end) == 0 && prev_end <= j.oldest ?
-		  prev_end : j.oldest;
+	/* CloudTrail's digests cover contiguous ranges of delivery: this one
+	 * starts where the one before ended (the first where its file's first
+	 * event is). Its file's events may be older than its start, as on
+	 * CloudTrail: the call whose record opened the file may have begun a
+	 * second before the file before it was closed. Only a clock that went
+	 * back past the previous end breaks the range (it starts at its end). */
+	j.start = prev_end_time(j.prev_name, &prev_end) == 0 ? prev_end : j.oldest;
 	if (j.end < j.start)
 		j.start = j.end;
 	r = digest_write(&j, NULL, 0, true);
