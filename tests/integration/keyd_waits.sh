@@ -32,16 +32,6 @@ keyd_start || bail_out "iam-keyd did not start"
 iamd_start --keyd-timeout 60s || bail_out "iamd did not start"
 
 j() { printf '%s' "$OUT" | json_get "$1"; }
-# totp SEED STEP: the 6-digit code of STEP (30 s steps since the epoch)
-totp() {
-	python3 -c '
-import base64, hmac, hashlib, struct, sys
-seed = base64.b32decode(sys.argv[1])
-mac = hmac.new(seed, struct.pack(">Q", int(sys.argv[2])), hashlib.sha1).digest()
-o = mac[19] & 15
-print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7fffffff) % 1000000))' "$1" "$2"
-}
-now_step() { echo $(( $(date +%s) / 30 )); }
 # as_b CMD...: CMD as the bound uid (OUT, ERR, RC as run leaves them)
 as_b() { run setpriv --reuid=$UID_B --regid=$UID_B --clear-groups -- "$@"; }
 # waiting NAME CMD...: starts CMD in the background (keyd is stopped: it
@@ -142,7 +132,7 @@ run "$IAMCTL" iam create-virtual-mfa-device --virtual-mfa-device-name alice-phon
 	--outfile "$TMP/alice.seed" --bootstrap-method Base32StringSeed
 SERIAL=$(j '["VirtualMFADevice"]["SerialNumber"]')
 SEED=$(cat "$TMP/alice.seed")
-N=$(now_step)
+N=$(fresh_step)
 run "$IAMCTL" iam enable-mfa-device --user-name alice --serial-number "$SERIAL" \
 	--authentication-code1 "$(totp "$SEED" $((N - 2)))" \
 	--authentication-code2 "$(totp "$SEED" $((N - 1)))"

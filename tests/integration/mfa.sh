@@ -36,28 +36,6 @@ take() {
 	eval "${1}_SK=\$(j '[\"Credentials\"][\"SecretAccessKey\"]')"
 	eval "${1}_TK=\$(j '[\"Credentials\"][\"SessionToken\"]')"
 }
-# totp SEED STEP: the 6-digit code of STEP (30 s steps since the epoch)
-totp() {
-	python3 -c '
-import base64, hmac, hashlib, struct, sys
-seed = base64.b32decode(sys.argv[1])
-mac = hmac.new(seed, struct.pack(">Q", int(sys.argv[2])), hashlib.sha1).digest()
-o = mac[19] & 15
-print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7fffffff) % 1000000))' "$1" "$2"
-}
-now_step() { echo $(( $(date +%s) / 30 )); }
-# fresh_step: the current step, once at least 5 s of it are left (waits
-# for the next step otherwise). A pair of codes for the step N taken just
-# before a boundary reaches keyd in step N+1: the device's drift is then
-# recorded one step further back than the test means it to be, and a later
-# code of "the current step" falls outside the window.
-fresh_step() {
-	python3 -c 'import time
-left = 30 - time.time() % 30
-if left < 5:
-    time.sleep(left + 0.05)'
-	now_step
-}
 
 run "$IAMCTL" iam create-user --user-name alice
 run "$IAMCTL" iam create-user --user-name bob

@@ -28,14 +28,6 @@ use_keys() {
 	export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 	unset AWS_SESSION_TOKEN
 }
-totp() {
-	python3 -c '
-import base64, hmac, hashlib, struct, sys
-seed = base64.b32decode(sys.argv[1])
-mac = hmac.new(seed, struct.pack(">Q", int(sys.argv[2])), hashlib.sha1).digest()
-o = mac[19] & 15
-print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7fffffff) % 1000000))' "$1" "$2"
-}
 
 run "$IAMCTL" iam create-access-key
 echo "$OUT" >"$TMP/root.json"
@@ -63,7 +55,7 @@ if command -v zbarimg >/dev/null 2>&1; then
 	QR=$(zbarimg -q --raw "$TMP/scan.png" 2>/dev/null)
 	like "$QR" "^otpauth://totp/scan@$ACCT\\?secret=[A-Z2-7]{32}\$" \
 		"it decodes (ZBar) to otpauth://totp/NAME@ACCOUNT?secret=SEED"
-	N=$(( $(date +%s) / 30 ))
+	N=$(fresh_step)
 	run "$AWS_BIN" --endpoint-url "$IAMD_GATEWAY_URL" iam enable-mfa-device --user-name alice \
 		--serial-number "arn:aws:iam::$ACCT:mfa/scan" \
 		--authentication-code1 "$(totp "${QR##*secret=}" $((N - 1)))" \
@@ -79,7 +71,7 @@ run "$AWS_BIN" --endpoint-url "$IAMD_GATEWAY_URL" iam delete-virtual-mfa-device 
 	--serial-number "arn:aws:iam::$ACCT:mfa/scan"
 is "$RC" 0 "(that device deleted)"
 
-N=$(( $(date +%s) / 30 ))
+N=$(fresh_step)
 run "$AWS_BIN" --endpoint-url "$IAMD_GATEWAY_URL" iam enable-mfa-device --user-name alice \
 	--serial-number "$SERIAL" --authentication-code1 "$(totp "$SEED" $((N - 3)))" \
 	--authentication-code2 "$(totp "$SEED" $((N - 1)))"
