@@ -8,6 +8,7 @@
 
 #include "api.pb-c.h"
 #include "dispatch.h"
+#include "gen_cache.h"
 #include "iam_keys.pb-c.h"
 #include "iamd.h"
 #include "keyd.pb-c.h"
@@ -154,31 +155,21 @@ static int key_get(struct call *c, struct store_txn *t, const char *id,
 	return 0;
 }
 
-/* Key owners, kept unpacked (protobuf-c's own allocator) while the store
- * stays at its generation: every committed write through dispatch bumps
- * it, so a user renamed, moved or deleted is read anew. AccessKeyLastUsed
- * (key_touch) writes keys, not users. Read-only for the call. */
-#define USER_CACHE_SLOTS 64
-static struct {
-	const struct iamd *d;
-	uint64_t gen;
-	char id[32];
-	Iam__UserRecord *rec;
-} user_cache[USER_CACHE_SLOTS];
+/* Key owners, kept (gen_cache.h): a user renamed, moved or deleted is read
+ * anew. AccessKeyLastUsed (key_touch) writes keys, not users. */
+static struct gen_cache_slot user_slots[64];
+static struct gen_cache users = GEN_CACHE_INIT(user_slots);
 
 /* The user whose id is `user_id` (a key's owner), or -ENOENT. */
 static int user_by_id(struct call *c, struct store_txn *t, const char *user_id,
 		      const Iam__User **ret)
 {
 	struct store_val v;
-	size_t n = strlen(user_id), h = 5381;
-	for (size_t i = 0; i < n; i++)
-		h = h * 33 + (unsigned char)user_id[i];
-	h %= USER_CACHE_SLOTS;
-	bool keep = n < sizeof(user_cache[h].id);
-	if (keep && user_cache[h].rec && user_cache[h].d == c->d &&
-	    user_cache[h].gen == c->d->generation && strcmp(user_cache[h].id, user_id) == 0) {
-		*ret = user_cache[h].rec->user;
+	size_t n = strlen(user_id);
+	const Iam__UserRecord *kept = (const Iam__UserRecord *)
+		gen_cache_get(&users, c->d, c->d->generation, user_id, n);
+	if (kept) {
+		*ret = kept->user;
 		return 0;
 	}
 	int r = store_get(t, STORE_DB_USER_IDS, user_id, n, &v);
@@ -187,21 +178,13 @@ static int user_by_id(struct call *c, struct store_txn *t, const char *user_id,
 	r = store_get(t, STORE_DB_USERS, v.data, v.len, &v);
 	if (r < 0)
 		return r;
-	Iam__UserRecord *rec = iam__user_record__unpack(keep ? NULL : &c->pb, v.len, v.data);
+	Iam__UserRecord *rec = iam__user_record__unpack(NULL, v.len, v.data);
 	if (!rec)
 		return -EIO;
-	if (!rec->user) {
-		if (keep)
-			iam__user_record__free_unpacked(rec, NULL);
-		return -EIO;
-	}
-	if (keep) {
-		if (user_cache[h].rec)
-			iam__user_record__free_unpacked(user_cache[h].rec, NULL);
-		user_cache[h].d = c->d;
-		user_cache[h].gen = c->d->generation;
-		memcpy(user_cache[h].id, user_id, n + 1);
-		user_cache[h].rec = rec;
+	if (!rec->user || gen_cache_put(&users, c->d, c->d->generation, user_id, n,
+					&rec->base) < 0) {
+		iam__user_record__free_unpacked(rec, NULL);
+		return -EIO;   /* ids are short: never too long to keep */
 	}
 	*ret = rec->user;
 	return 0;
@@ -316,7 +299,7 @@ static int caller_key_owner_in(struct call *c, const struct authn_state *st,
 		return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
 	if (r < 0)
 		return call_fail(c, r, "ServiceFailure", NULL);
-	/* a copy: `k` may be key_cache's (see user_cache below) */
+	/* a copy: `k` may be a kept one (gen_cache.h), as `u` below */
 	c->caller.account_id = k->account_id ? arena_strdup(c->arena, k->account_id) : NULL;
 	if (k->account_id && !c->caller.account_id)
 		return call_fail(c, -ENOMEM, "ServiceFailure", NULL);
@@ -327,8 +310,8 @@ static int caller_key_owner_in(struct call *c, const struct authn_state *st,
 		c->caller.user_id = c->caller.account_id;
 		c->caller.user_name = NULL;
 	} else {
-		/* copies: user_cache's record may be replaced (and freed) by
-		 * another call while this one waits for keyd (key_cache's too) */
+		/* copies: a kept record may be replaced (and freed) by another
+		 * call while this one waits for keyd (gen_cache.h) */
 		c->caller.kind = CALLER_USER;
 		c->caller.arn = u->arn ? arena_strdup(c->arena, u->arn) : NULL;
 		c->caller.user_id = u->user_id ? arena_strdup(c->arena, u->user_id) : NULL;
@@ -394,47 +377,34 @@ static int verify_resume(struct call *c, void *state, const struct keyd_reply *r
 	return caller_key_owner(c, st, true);
 }
 
-/* Long-term keys SigV4 looks up, kept unpacked (protobuf-c's own
- * allocator) while the store stays at its generation, as user_cache:
- * UpdateAccessKey, DeleteAccessKey and DeleteUser bump it. AccessKeyLastUsed
+/* Long-term keys SigV4 looks up, kept (gen_cache.h): UpdateAccessKey,
+ * DeleteAccessKey and DeleteUser bump the generation. AccessKeyLastUsed
  * (key_touch) commits without a bump, so a kept copy's last-used fields may
- * be old: key_touch reads the store, never this. Read-only for the call; a
- * call that waits for keyd copies what it keeps (caller_key_owner_in). */
-#define KEY_CACHE_SLOTS 64
-static struct {
-	const struct iamd *d;
-	uint64_t gen;
-	char id[MAX_KEY_ID + 1];
-	Iam__AccessKeyRecord *rec;
-} key_cache[KEY_CACHE_SLOTS];
+ * be old: key_touch reads the store, never this. A call that waits for
+ * keyd copies what it keeps (caller_key_owner_in). */
+static struct gen_cache_slot key_slots[64];
+static struct gen_cache keys = GEN_CACHE_INIT(key_slots);
 
 static int key_get_kept(struct call *c, struct store_txn *t, const char *id,
 			Iam__AccessKeyRecord **ret)
 {
 	struct store_val v;
-	size_t n = strlen(id), h = 5381;
-	for (size_t i = 0; i < n; i++)
-		h = h * 33 + (unsigned char)id[i];
-	h %= KEY_CACHE_SLOTS;
-	if (n > MAX_KEY_ID)
-		return key_get(c, t, id, ret);
-	if (key_cache[h].rec && key_cache[h].d == c->d && key_cache[h].gen == c->d->generation &&
-	    strcmp(key_cache[h].id, id) == 0) {
-		*ret = key_cache[h].rec;
+	size_t n = strlen(id);
+	Iam__AccessKeyRecord *kept = (Iam__AccessKeyRecord *)
+		gen_cache_get(&keys, c->d, c->d->generation, id, n);
+	if (kept) {
+		*ret = kept;
 		return 0;
 	}
+	if (n > GEN_CACHE_KEY_MAX)
+		return key_get(c, t, id, ret);
 	int r = store_get(t, STORE_DB_ACCESS_KEYS, id, n, &v);
 	if (r < 0)
 		return r;
 	Iam__AccessKeyRecord *k = iam__access_key_record__unpack(NULL, v.len, v.data);
 	if (!k)
 		return -EIO;
-	if (key_cache[h].rec)
-		iam__access_key_record__free_unpacked(key_cache[h].rec, NULL);
-	key_cache[h].d = c->d;
-	key_cache[h].gen = c->d->generation;
-	memcpy(key_cache[h].id, id, n + 1);
-	key_cache[h].rec = k;
+	gen_cache_put(&keys, c->d, c->d->generation, id, n, &k->base);   /* n fits */
 	*ret = k;
 	return 0;
 }

@@ -12,6 +12,7 @@ daemon_iamd_SOURCES = $(IAMD_OPS_SOURCES) \
 	daemon/call.c \
 	daemon/authz.c daemon/authz.h \
 	daemon/authn.c daemon/authn.h \
+	daemon/gen_cache.c daemon/gen_cache.h \
 	daemon/http_call.c daemon/http_call.h \
 	daemon/sd.c daemon/sd.h \
 	daemon/audit.c daemon/audit.h daemon/audit_record.c \

@@ -32,6 +32,7 @@
 #include "authz.h"
 #include "dispatch.h"
 #include "entity.h"
+#include "gen_cache.h"
 #include "iamd.h"
 #include "keyd_client.h"
 #include "keyd.pb-c.h"
@@ -293,20 +294,12 @@ static int role_read(struct call *c, const char *account, const char *name, Iam_
 	return 0;
 }
 
-/* Roles AssumeRole reads, kept unpacked (protobuf-c's own allocator) while
- * the store stays at its generation: every committed write through
- * dispatch bumps it, so a role changed, deleted or made again is read
- * anew. RoleLastUsed (role_touch) commits without a bump: the kept copy's
- * RoleLastUsed may be old, and AssumeRole never reads it. Read-only for
- * the call that gets it. */
-#define ROLE_CACHE_SLOTS 32
-static struct {
-	const struct iamd *d;
-	uint64_t gen;
-	size_t klen;
-	char key[ENTITY_KEY_MAX];
-	Iam__RoleRecord *rec;
-} role_cache[ROLE_CACHE_SLOTS];
+/* Roles AssumeRole reads, kept (gen_cache.h): a role changed, deleted or
+ * made again is read anew. RoleLastUsed (role_touch) commits without a
+ * bump: the kept copy's RoleLastUsed may be old, and AssumeRole never
+ * reads it. */
+static struct gen_cache_slot role_slots[32];
+static struct gen_cache roles = GEN_CACHE_INIT(role_slots);
 
 static int role_read_kept(struct call *c, const char *account, const char *name,
 			  const Iam__Role **ret)
@@ -318,13 +311,10 @@ static int role_read_kept(struct call *c, const char *account, const char *name,
 		*ret = NULL;
 		return 0;
 	}
-	size_t h = 5381;
-	for (size_t i = 0; i < klen; i++)
-		h = h * 33 + (unsigned char)key[i];
-	h %= ROLE_CACHE_SLOTS;
-	if (role_cache[h].rec && role_cache[h].d == c->d && role_cache[h].gen == c->d->generation &&
-	    role_cache[h].klen == klen && memcmp(role_cache[h].key, key, klen) == 0) {
-		*ret = role_cache[h].rec->role;
+	const Iam__RoleRecord *kept = (const Iam__RoleRecord *)
+		gen_cache_get(&roles, c->d, c->d->generation, key, klen);
+	if (kept) {
+		*ret = kept->role;
 		return 0;
 	}
 	int r = store_get(c->txn, STORE_DB_ROLES, key, klen, &v);
@@ -337,17 +327,11 @@ static int role_read_kept(struct call *c, const char *account, const char *name,
 	Iam__RoleRecord *rec = iam__role_record__unpack(NULL, v.len, v.data);
 	if (!rec)
 		return -EIO;
-	if (!rec->role || !rec->role->arn || !rec->role->role_id) {
+	if (!rec->role || !rec->role->arn || !rec->role->role_id ||
+	    gen_cache_put(&roles, c->d, c->d->generation, key, klen, &rec->base) < 0) {
 		iam__role_record__free_unpacked(rec, NULL);
-		return -EIO;
+		return -EIO;   /* ENTITY_KEY_MAX <= GEN_CACHE_KEY_MAX: never too long */
 	}
-	if (role_cache[h].rec)
-		iam__role_record__free_unpacked(role_cache[h].rec, NULL);
-	role_cache[h].d = c->d;
-	role_cache[h].gen = c->d->generation;
-	role_cache[h].klen = klen;
-	memcpy(role_cache[h].key, key, klen);
-	role_cache[h].rec = rec;
 	*ret = rec->role;
 	return 0;
 }
@@ -629,7 +613,7 @@ int op_assume_role(struct call *c, const ProtobufCMessage *m, ProtobufCMessage *
 		return r;
 
 	/* what the call uses of the role once keyd answers, in its own
-	 * memory: role_cache's record may be replaced (and freed) by another
+	 * memory: the kept role (gen_cache.h) may be replaced (and freed) by another
 	 * call meanwhile */
 	Iam__Role *kept = arena_alloc(c->arena, sizeof(*kept));
 	if (!kept)

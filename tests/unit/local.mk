@@ -119,3 +119,11 @@ TESTS += tests/unit/qr_zbar.sh
 check_PROGRAMS += tests/unit/test_gateway_parse
 TESTS += tests/unit/test_gateway_parse
 tests_unit_test_gateway_parse_SOURCES = tests/unit/test_gateway_parse.c gateway/gateway_parse.c
+
+# daemon/gen_cache: records kept per store generation
+check_PROGRAMS += tests/unit/test_gen_cache
+TESTS += tests/unit/test_gen_cache
+tests_unit_test_gen_cache_SOURCES = tests/unit/test_gen_cache.c daemon/gen_cache.c daemon/gen_cache.h
+tests_unit_test_gen_cache_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
+tests_unit_test_gen_cache_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_unit_test_gen_cache_LDADD = proto/libiamproto.la $(PROTOBUF_C_LIBS)
