@@ -396,15 +396,16 @@ static int key_get_kept(struct call *c, struct store_txn *t, const char *id,
 		*ret = kept;
 		return 0;
 	}
-	if (n > GEN_CACHE_KEY_MAX)
-		return key_get(c, t, id, ret);
 	int r = store_get(t, STORE_DB_ACCESS_KEYS, id, n, &v);
 	if (r < 0)
 		return r;
 	Iam__AccessKeyRecord *k = iam__access_key_record__unpack(NULL, v.len, v.data);
 	if (!k)
 		return -EIO;
-	gen_cache_put(&keys, c->d, c->d->generation, id, n, &k->base);   /* n fits */
+	if (gen_cache_put(&keys, c->d, c->d->generation, id, n, &k->base) < 0) {
+		iam__access_key_record__free_unpacked(k, NULL);
+		return -EIO;   /* never: verify_start caps ids at MAX_KEY_ID */
+	}
 	*ret = k;
 	return 0;
 }
@@ -435,7 +436,7 @@ int authn_sigv4_start(struct call *c, const Iam__SigV4Auth *auth, const uint8_t 
 	struct sigv4_api_call call = { 0 };
 	struct sigv4_authz az;
 	struct sigv4_error e = { 0 };
-	char hash[SIGV4_HEX_LEN + 1], creq_hash[SIGV4_HEX_LEN + 1], service[16];
+	char hash[SIGV4_HEX_LEN + 1], creq_hash[SIGV4_HEX_LEN + 1], service[CALL_SERVICE_MAX];
 	const uint8_t *op_bytes;
 	size_t op_len;
 	int r;
@@ -445,12 +446,7 @@ int authn_sigv4_start(struct call *c, const Iam__SigV4Auth *auth, const uint8_t 
 	if (authn_op_bytes(body, len, c->op->number, &op_bytes, &op_len) < 0)
 		return fail(c, -EINVAL, SIGV4_E_INCOMPLETE,
 			    "A signed request holds its credentials and one operation, each once.");
-	const char *colon = strchr(c->op->action, ':');
-	size_t service_len = colon ? (size_t)(colon - c->op->action) : 0;
-	if (service_len >= sizeof(service))
-		service_len = sizeof(service) - 1;   /* never: actions are ours */
-	memcpy(service, c->op->action, service_len);
-	service[service_len] = '\0';
+	call_service(c, service);
 	sigv4_sha256_hex(op_bytes, op_len, hash);
 	call.action = c->op->name;
 	call.amz_date = auth->amz_date;

@@ -75,6 +75,16 @@ void call_allocator_init(ProtobufCAllocator *pb, struct arena *a)
 
 /* Request and event ids: UUIDs (version 4) of util_random_bytes
  * (util/random.h): unpredictable, without a system call per id. */
+void call_service(const struct call *c, char ret[CALL_SERVICE_MAX])
+{
+	const char *colon = strchr(c->op->action, ':');
+	size_t n = colon ? (size_t)(colon - c->op->action) : 0;
+	if (n >= CALL_SERVICE_MAX)
+		n = CALL_SERVICE_MAX - 1;   /* never: actions are ours */
+	memcpy(ret, c->op->action, n);
+	ret[n] = '\0';
+}
+
 int call_request_id_new(char ret[37])
 {
 	static const char hex[] = "0123456789abcdef";

@@ -160,6 +160,11 @@ void call_allocator_init(ProtobufCAllocator *pb, struct arena *a);
 /* A fresh AWS RequestId: a random UUID version 4, 36 characters. */
 int call_request_id_new(char ret[37]);
 
+/* The service prefix of the call's IAM action ("sts" of "sts:AssumeRole"),
+ * as SigV4's credential scope names it. */
+#define CALL_SERVICE_MAX 16
+void call_service(const struct call *c, char ret[CALL_SERVICE_MAX]);
+
 /* The operation table (ops.c). */
 const struct op *ops_find(uint32_t number);
 extern const struct op ops_table[];

@@ -165,8 +165,7 @@ int http_call_authn(struct call *c, const Iam__HttpCall *http)
 	struct sigv4_header *hdrs;
 	struct sigv4_request req = { 0 };
 	char hash[SIGV4_HEX_LEN + 1];
-	char service[16];
-	const char *colon = strchr(c->op->action, ':');
+	char service[CALL_SERVICE_MAX];
 
 	/* whatever the gateway's uid is, it is never the caller */
 	uid_t uid = c->caller.uid;
@@ -178,11 +177,7 @@ int http_call_authn(struct call *c, const Iam__HttpCall *http)
 	c->caller.gid = gid;
 	c->caller.pid = pid;
 
-	size_t service_len = colon ? (size_t)(colon - c->op->action) : 0;
-	if (service_len >= sizeof(service))
-		service_len = sizeof(service) - 1;   /* never: actions are ours */
-	memcpy(service, c->op->action, service_len);
-	service[service_len] = '\0';
+	call_service(c, service);
 	hdrs = arena_zalloc(c->arena, (http->n_headers ? http->n_headers : 1) * sizeof(*hdrs));
 	if (!hdrs)
 		return call_fail(c, -ENOMEM, "ServiceFailure", NULL);
