@@ -9,7 +9,8 @@ IAMD_OPS_SOURCES += daemon/entity_policy.c daemon/entity_policy.h daemon/aws_man
 	daemon/op_policy.h daemon/op_policy.c daemon/op_policy_version.c daemon/op_attach.c
 # authz: principals' policies, the authorization cache, local bindings,
 # Authorize, the simulator
-IAMD_OPS_SOURCES += daemon/principal.c daemon/principal.h daemon/authz_cache.c
+IAMD_OPS_SOURCES += daemon/principal.c daemon/principal.h daemon/authz_cache.c \
+	daemon/authz_wire.c daemon/authz_wire.h
 IAMD_OPS_SOURCES += daemon/op_binding.c daemon/op_authorize.c daemon/op_simulate.c
 # roles, inline policies, permissions boundaries
 IAMD_OPS_SOURCES += daemon/entity_role.c daemon/op_role.c daemon/op_role_tags.c \

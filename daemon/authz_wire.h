@@ -1,0 +1,30 @@
+/* authz_wire: iamd:Authorize's request (AuthorizeRequest) read from the
+ * wire and written into the audit record by hand, for the call local
+ * services make on every decision: protobuf-c's generic unpack and
+ * pbjson's descriptor walk cost about as much as the decision itself.
+ *
+ * Both give exactly what the generic code gives, or step aside:
+ * authz_wire_decode() takes only the canonical encoding of the fields the
+ * message has (anything else - an unknown field, another wire type, a
+ * varint over 10 bytes - answers 0 and the caller uses protobuf-c, which
+ * decides what it means); authz_wire_render() writes the bytes
+ * pbjson_write() writes with audit_record.c's flags.
+ * tests/unit/test_authz_wire.c checks both against the generic code. */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iamd.pb-c.h"
+
+struct arena;
+struct pbjson_buf;
+
+/* Decodes body[0, len) into a message in `a` (strings NUL-terminated
+ * copies, as protobuf-c's unpack makes them). 1 and *ret when decoded, 0
+ * when the caller must use protobuf-c, -ENOMEM. */
+int authz_wire_decode(struct arena *a, const uint8_t *body, size_t len,
+		      Iam__AuthorizeRequest **ret);
+
+/* Appends m as pbjson_write(b, &m->base, PBJSON_CAMEL | PBJSON_DOC_TEXT |
+ * PBJSON_REDACT | PBJSON_TIME_Z) does. 0, or -ENOMEM (b as it was). */
+int authz_wire_render(struct pbjson_buf *b, const Iam__AuthorizeRequest *m);
