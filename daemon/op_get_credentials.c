@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <fnmatch.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,26 +73,6 @@ static int match_visit(struct call *c, const char *suffix, size_t len,
 	return 0;
 }
 
-/* "unit-NAME" or "uid-N" within RoleSessionName's [\w+=,.@-]{2,64}. */
-static char *session_name(struct call *c, const struct peer_ident *p, bool by_unit)
-{
-	char buf[SESSION_NAME_MAX + 1];
-	if (by_unit) {
-		size_t n = strlen(p->unit);
-		if (n > SESSION_NAME_MAX - 5)
-			n = SESSION_NAME_MAX - 5;
-		memcpy(buf, "unit-", 5);
-		memcpy(buf + 5, p->unit, n);
-		buf[5 + n] = '\0';
-	} else
-		snprintf(buf, sizeof(buf), "uid-%u", (unsigned)p->uid);
-	for (char *s = buf; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || strchr("_+=,.@-", *s)))
-			*s = '-';
-	return entity_strdup(c, buf);
-}
-
 /* v in decimal into ret (at least 11 bytes): snprintf's work without its
  * format parsing, on the per-call path. */
 static void utoa(unsigned v, char *ret)
@@ -107,6 +86,28 @@ static void utoa(unsigned v, char *ret)
 	for (size_t i = 0; i < n; i++)
 		ret[i] = t[n - 1 - i];
 	ret[n] = '\0';
+}
+
+/* "unit-NAME" or "uid-N" within RoleSessionName's [\w+=,.@-]{2,64}. */
+static char *session_name(struct call *c, const struct peer_ident *p, bool by_unit)
+{
+	char buf[SESSION_NAME_MAX + 1];
+	if (by_unit) {
+		size_t n = strlen(p->unit);
+		if (n > SESSION_NAME_MAX - 5)
+			n = SESSION_NAME_MAX - 5;
+		memcpy(buf, "unit-", 5);
+		memcpy(buf + 5, p->unit, n);
+		buf[5 + n] = '\0';
+	} else {
+		memcpy(buf, "uid-", 4);
+		utoa((unsigned)p->uid, buf + 4);
+	}
+	for (char *s = buf; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr("_+=,.@-", *s)))
+			*s = '-';
+	return entity_strdup(c, buf);
 }
 
 /* The role's trust policy, for principal host.iamd.local or

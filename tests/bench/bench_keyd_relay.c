@@ -31,6 +31,9 @@ pid_t bench_keyd_start(const char *bin, const char *dir, const char *runtime)
 	if (pid < 0)
 		bench_die("fork");
 	if (pid == 0) {
+		const char *cpu = getenv("BENCH_KEYD_CPU");
+		if (cpu && *cpu)
+			bench_pin(atoi(cpu));
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		if (fd >= 0)
 			dup2(fd, 2);

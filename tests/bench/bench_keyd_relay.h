@@ -9,7 +9,9 @@
 
 /* Starts bin in the foreground with its state under dir/keyd-state and its
  * log in dir/keyd.log; returns its pid once it wrote its pid file in
- * runtime (bench_die() otherwise). */
+ * runtime (bench_die() otherwise). Unpinned (the scheduler places it),
+ * unless BENCH_KEYD_CPU names a CPU (-1: any): for A/B runs that must not
+ * depend on where keyd happens to wake. */
 pid_t bench_keyd_start(const char *bin, const char *dir, const char *runtime);
 /* A connection to keyd's socket after Hello; -1 on failure. */
 int bench_keyd_connect(const char *path);

@@ -7,9 +7,10 @@
  *       client -> relay -> iam-keyd Echo -> relay -> client: a raw frontend
  *       (one blocking process, no decoding, no store) in front of keyd
  *   bench: sts_assumerole p50_us=… p99_us=… ops_s=… floor_p50_us=… ratio=…
- *       AssumeRole signed with the user's key (SigV4 in iamd, VerifySigV4
- *       and MintSession in keyd: two keyd hops, trust and identity policy
- *       decided, RoleLastUsed at most once a minute); ops_s with 4
+ *       AssumeRole signed with the user's key (SigV4 in iamd; trust and
+ *       identity policy decided on the claimed caller; one VerifyAndMint
+ *       in keyd, which mints only if the signature verifies; RoleLastUsed
+ *       at most once a minute); ops_s with 4
  *       connections
  *   bench: sts_assumerole_uid p50_us=… p99_us=… ops_s=… floor_p50_us=… ratio=…
  *       the same for a local service known by its uid (a local binding, no
