@@ -87,6 +87,9 @@ TESTS += tests/integration/sts_onehop.sh
 # (bindings, authz's principals)
 dist_check_SCRIPTS += tests/integration/keyd_waits.sh
 TESTS += tests/integration/keyd_waits.sh
+# iam-keyd killed under a load of signed calls, and back
+dist_check_SCRIPTS += tests/integration/keyd_midload.sh
+TESTS += tests/integration/keyd_midload.sh
 # virtual MFA devices: IAM actions, STS with codes, iamctl --outfile (docs/mfa.md)
 dist_check_SCRIPTS += tests/integration/mfa.sh
 TESTS += tests/integration/mfa.sh
