@@ -39,6 +39,8 @@ struct conn {
 				   * nothing more until it is answered */
 	uint64_t last_frame_ms;   /* accept, or the last complete frame */
 	uint64_t frame_start_ms;  /* first byte of an incomplete frame; 0: none */
+	size_t unconsumed;        /* bytes copied into `in` with MSG_PEEK that are
+				   * still in the socket (conn_consume()) */
 };
 
 struct server {
@@ -125,6 +127,31 @@ static void conn_set_writing(struct conn *cn, bool on)
 	cn->writing = on;
 }
 
+/* Takes the bytes already copied into `in` out of the socket. A request is
+ * read with MSG_PEEK and taken out only once its answer is sent: taking it
+ * out frees the sender's buffer, which wakes the peer if it sleeps on its
+ * socket (unix_write_space()) - a blocked client waiting for its answer
+ * would be woken for nothing, a context switch (an IPI from another CPU)
+ * per call; after the answer it is awake already. 0, or -1 on a socket
+ * error (the next read sees it). */
+static int conn_consume(struct conn *cn)
+{
+	uint8_t scratch[4096];
+	while (cn->unconsumed > 0) {
+		size_t want = cn->unconsumed < sizeof(scratch) ? cn->unconsumed : sizeof(scratch);
+		ssize_t n = recv(cn->fd, scratch, want, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			cn->unconsumed = 0;
+			return -1;
+		}
+		cn->unconsumed -= (size_t)n;
+		explicit_bzero(scratch, (size_t)n);   /* no second copy of a request */
+	}
+	return 0;
+}
+
 /* Writes what is queued. 0: all sent or the rest waits for EV_WRITE;
  * -1: the connection was closed. */
 static int conn_flush(struct conn *cn)
@@ -147,6 +174,7 @@ static int conn_flush(struct conn *cn)
 		}
 		rpc_buf_consume(&cn->out, (size_t)n);
 	}
+	conn_consume(cn);
 	cn->queued = 0;
 	conn_set_writing(cn, false);
 	if (cn->out.cap > BUF_KEEP)
@@ -257,7 +285,8 @@ static int conn_read(struct conn *cn)
 			return -1;
 		}
 		size_t room = rpc_buf_room(&cn->in);
-		ssize_t n = read(cn->fd, tail, room);
+		conn_consume(cn);
+		ssize_t n = recv(cn->fd, tail, room, MSG_PEEK | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -280,6 +309,7 @@ static int conn_read(struct conn *cn)
 			return -1;   /* closed, or closes once flushed */
 		}
 		rpc_buf_commit(&cn->in, (size_t)n);
+		cn->unconsumed = (size_t)n;
 		if (conn_process(cn) < 0)
 			return -1;
 		if ((size_t)n < room || cn->pending || (!cn->reading && !cn->draining))
@@ -354,6 +384,8 @@ static void conn_on_answered(struct session *s, void *data)
 			 MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n > 0)
 		rpc_buf_consume(&cn->out, (size_t)n);
+	if (rpc_buf_len(&cn->out) == 0)
+		conn_consume(cn);
 }
 
 /* dispatch answered the call that waited for keyd (dispatch.h). */
