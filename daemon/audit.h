@@ -67,6 +67,17 @@ int audit_call_superseded(struct audit *a, const struct call *c);
  * `event_id` receives the eventID. -ENOMEM (b as it was). */
 int audit_record_write(struct pbjson_buf *b, const struct call *c,
 		       const ProtobufCMessage *resp, char event_id[37]);
+/* What every record of one connection's calls shares, rendered once (at
+ * Hello) instead of escaped again in each record: the peer's
+ * sourceIPAddress and userAgent, and the userIdentity of the account
+ * root (uid 0 or the state directory's owner, without credentials).
+ * One allocation, owned by the session (dispatch.h). -ENOMEM. */
+struct audit_session_parts;
+int audit_session_parts_new(const char *account_id, const char *root_arn,
+			    const char *source, const char *user_agent,
+			    struct audit_session_parts **ret);
+void audit_session_parts_free(struct audit_session_parts *p);   /* accepts NULL */
+
 /* Whether c's record is a data event (Authorize), not a management event. */
 bool audit_record_is_data(const struct call *c);
 

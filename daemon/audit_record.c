@@ -45,6 +45,69 @@ static void put_str(struct pbjson_buf *b, const char *v)
 		LIT(b, "null");
 }
 
+/* A string iamd made itself and knows holds no byte JSON escapes (a UUID,
+ * an ISO 8601 time, an op's name, 12 digits), between quotes. */
+static void put_plain(struct pbjson_buf *b, const char *v, size_t n)
+{
+	if (pbjson_buf_reserve(b, n + 2) < 0)
+		return;
+	char *o = b->p + b->len;
+	o[0] = '"';
+	memcpy(o + 1, v, n);
+	o[n + 1] = '"';
+	b->len += n + 2;
+}
+
+struct audit_session_parts {
+	size_t peer_len, root_len, acct_len;
+	const char *peer, *root, *acct;   /* into text */
+	char text[];
+};
+
+int audit_session_parts_new(const char *account_id, const char *root_arn,
+			    const char *source, const char *user_agent,
+			    struct audit_session_parts **ret)
+{
+	struct pbjson_buf b = { 0 };
+	struct audit_session_parts *p = NULL;
+	LIT(&b, ",\"sourceIPAddress\":");
+	put_str(&b, source);
+	LIT(&b, ",\"userAgent\":");
+	put_str(&b, user_agent);
+	size_t peer = b.len;
+	LIT(&b, ",\"userIdentity\":{\"type\":\"Root\",\"principalId\":");
+	put_str(&b, account_id);
+	LIT(&b, ",\"arn\":");
+	put_str(&b, root_arn);
+	LIT(&b, ",\"accountId\":");
+	put_str(&b, account_id);
+	LIT(&b, "}");
+	size_t root = b.len;
+	put_str(&b, account_id);
+	if (!b.oom)
+		p = malloc(sizeof(*p) + b.len);
+	if (p) {
+		memcpy(p->text, b.p, b.len);
+		p->peer = p->text;
+		p->peer_len = peer;
+		p->root = p->text + peer;
+		p->root_len = root - peer;
+		p->acct = p->text + root;
+		p->acct_len = b.len - root;
+	}
+	pbjson_buf_free(&b);
+	if (!p)
+		return -ENOMEM;
+	audit_session_parts_free(*ret);
+	*ret = p;
+	return 0;
+}
+
+void audit_session_parts_free(struct audit_session_parts *p)
+{
+	free(p);
+}
+
 /* The error codes of a failed authentication (authn.c, docs/sigv4.md):
  * the caller is then unknown, whatever the local peer is. */
 static bool authn_failed(const struct call *c)
@@ -134,6 +197,14 @@ static void session_context(struct pbjson_buf *b, const struct caller *cl)
 static void user_identity(struct pbjson_buf *b, const struct call *c)
 {
 	const struct caller *cl = &c->caller;
+	const struct session *s = c->session;
+	/* the account root as dispatch identified it (the same strings) */
+	if (s && s->audit_parts && cl->kind == CALLER_ROOT && !cl->access_key_id &&
+	    cl->arn == s->root_arn && cl->user_id == c->d->account_id &&
+	    cl->account_id == c->d->account_id && !authn_failed(c)) {
+		pbjson_buf_append(b, s->audit_parts->root, s->audit_parts->root_len);
+		return;
+	}
 	if (authn_failed(c)) {
 		LIT(b, ",\"userIdentity\":{\"type\":\"Unknown\",\"principalId\":\"\","
 		    "\"accountId\":");
@@ -242,15 +313,20 @@ int audit_record_write(struct pbjson_buf *b, const struct call *c,
 	LIT(b, "{\"eventVersion\":\"1.08\"");
 	user_identity(b, c);
 	LIT(b, ",\"eventTime\":");
-	put_str(b, event_time(c->now));
+	put_plain(b, event_time(c->now), strlen(event_time(c->now)));
 	LIT(b, ",\"eventSource\":");
 	pbjson_buf_append(b, event_source(c), strlen(event_source(c)));
 	LIT(b, ",\"eventName\":");
-	put_str(b, c->op->name);
-	LIT(b, ",\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":");
-	put_str(b, s ? s->source : "");
-	LIT(b, ",\"userAgent\":");
-	put_str(b, s ? s->user_agent : "");
+	put_plain(b, c->op->name, strlen(c->op->name));
+	LIT(b, ",\"awsRegion\":\"us-east-1\"");
+	if (s && s->audit_parts) {
+		pbjson_buf_append(b, s->audit_parts->peer, s->audit_parts->peer_len);
+	} else {
+		LIT(b, ",\"sourceIPAddress\":");
+		put_str(b, s ? s->source : "");
+		LIT(b, ",\"userAgent\":");
+		put_str(b, s ? s->user_agent : "");
+	}
 	if (c->err_code) {
 		LIT(b, ",\"errorCode\":");
 		put_str(b, c->err_code);
@@ -262,9 +338,9 @@ int audit_record_write(struct pbjson_buf *b, const struct call *c,
 	LIT(b, ",\"responseElements\":");
 	render(b, resp && shows_response(c) ? resp : NULL);
 	LIT(b, ",\"requestID\":");
-	put_str(b, c->request_id);
+	put_plain(b, c->request_id, strlen(c->request_id));   /* UUIDs */
 	LIT(b, ",\"eventID\":");
-	put_str(b, event_id);
+	put_plain(b, event_id, strlen(event_id));
 	if (c->op->flags & OP_WRITE)
 		LIT(b, ",\"readOnly\":false");
 	else
@@ -275,7 +351,11 @@ int audit_record_write(struct pbjson_buf *b, const struct call *c,
 	else
 		LIT(b, ",\"managementEvent\":true");
 	LIT(b, ",\"recipientAccountId\":");
-	put_str(b, c->caller.account_id ? c->caller.account_id : c->d->account_id);
+	const char *acct = c->caller.account_id ? c->caller.account_id : c->d->account_id;
+	if (s && s->audit_parts && acct == c->d->account_id)
+		pbjson_buf_append(b, s->audit_parts->acct, s->audit_parts->acct_len);
+	else
+		put_str(b, acct);
 	if (data)
 		LIT(b, ",\"eventCategory\":\"Data\"");
 	else

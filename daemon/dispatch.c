@@ -59,6 +59,8 @@ void session_fini(struct session *s)
 		arena_reset_wipe(s->arena);
 	arena_free(s->arena);
 	s->arena = NULL;
+	audit_session_parts_free(s->audit_parts);
+	s->audit_parts = NULL;
 }
 
 /* uid 0 and the owner of the state directory are the account root; any
@@ -520,6 +522,11 @@ int dispatch_frame(struct session *s, const uint8_t *body, size_t len,
 		if (hello && hello->client)
 			snprintf(s->user_agent, sizeof(s->user_agent), "%s",
 				 hello->client);
+		/* without them (out of memory) each record renders its own */
+		if (s->d->audit)
+			(void)audit_session_parts_new(s->d->account_id, s->root_arn,
+						      s->source, s->user_agent,
+						      &s->audit_parts);
 		r = answer_hello(s, id, out);
 		goto out;
 	}

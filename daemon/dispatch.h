@@ -98,6 +98,9 @@ struct session {
 	 * and Hello's client string */
 	char source[160];
 	char user_agent[128];
+	/* both, and the root's identity, as the records show them (audit.h);
+	 * made at Hello, NULL when the trail is off or memory short */
+	struct audit_session_parts *audit_parts;
 	/* a call waiting for keyd, answered into `out`; then dispatch calls
 	 * resumed(s, 0, resumed_data) (or a negative errno when the answer
 	 * could not be encoded: close the connection). Set by the server. */
