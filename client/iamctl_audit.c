@@ -50,6 +50,25 @@ static void hex256(const void *p, size_t n, char ret[65])
 	sodium_bin2hex(ret, 65, h, sizeof(h));
 }
 
+/* A trail file's hashValue of "hashAlgorithm" "SHA-256-lines" (docs/audit.md,
+ * Digests): SHA-256 of the concatenated SHA-256 hashes of its lines (the
+ * bytes before each newline, and those after the last one if any). */
+static void lines_hex256(const char *p, size_t n, char ret[65])
+{
+	crypto_hash_sha256_state st;
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_init(&st);
+	for (const char *end = p + n; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = (size_t)((nl ? nl : end) - p);
+		crypto_hash_sha256(h, (const unsigned char *)p, l);
+		crypto_hash_sha256_update(&st, h, sizeof(h));
+		p += l + (nl ? 1 : 0);
+	}
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(ret, 65, h, sizeof(h));
+}
+
 static bool is_trail_file(const char *n)
 {
 	size_t l = strlen(n);
@@ -466,6 +485,7 @@ static size_t verify_digests(struct trail *t)
 		json_array_foreach(json_object_get(j, "logFiles"), k, lf) {
 			const char *fn = json_string_value(json_object_get(lf, "fileName"));
 			const char *hv = json_string_value(json_object_get(lf, "hashValue"));
+			const char *alg = json_string_value(json_object_get(lf, "hashAlgorithm"));
 			json_int_t sz = json_integer_value(json_object_get(lf, "fileSize"));
 			char fpath[16384], h[65];
 			size_t flen;
@@ -481,14 +501,27 @@ static size_t verify_digests(struct trail *t)
 					"missing", fn, names[i]);
 				continue;
 			}
-			hex256(ft, flen, h);
+			/* "SHA-256": of the file's bytes (digests written before
+			 * 2026-11-30); "SHA-256-lines": of its lines' hashes */
+			bool lines = alg && strcmp(alg, "SHA-256-lines") == 0;
+			if (alg && !lines && strcmp(alg, "SHA-256") != 0) {
+				problem(t, "digest %s: changed: unknown hashAlgorithm %s for %s",
+					names[i], alg, fn);
+				free(ft);
+				continue;
+			}
+			if (lines)
+				lines_hex256(ft, flen, h);
+			else
+				hex256(ft, flen, h);
 			if (strcmp(h, hv) != 0) {
 				if (sz && (json_int_t)flen < sz)
 					problem(t, "%s: truncated: %zu bytes, its digest %s says "
 						"%lld", fn, flen, names[i], (long long)sz);
 				else
-					problem(t, "%s: changed since its digest %s (SHA-256 %s, "
-						"the digest says %s)", fn, names[i], h, hv);
+					problem(t, "%s: changed since its digest %s (%s %s, "
+						"the digest says %s)", fn, names[i],
+						lines ? "SHA-256-lines" : "SHA-256", h, hv);
 			}
 			free(ft);
 		}

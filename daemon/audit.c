@@ -34,8 +34,8 @@ struct audit {
 	uint64_t file_seq;
 	int64_t opened;             /* Unix seconds */
 	uint64_t size;              /* bytes written to it */
-	struct util_sha256 fhash;   /* of its bytes, taken as they are sealed
-				     * (audit_seal), for its digest */
+	struct util_sha256 fhash;   /* of its lines' hashes, taken as they are
+				     * sealed (audit_seal), for its digest */
 	bool fhash_ok;              /* false: the file and the hash may differ
 				     * (a failed write or sync, records dropped);
 				     * the digest reads the file */
@@ -61,8 +61,9 @@ struct audit {
 #define HASH_TAIL 67              /* 64 hex digits, '"', '}', '\n' */
 
 /* Fills in the previous record's hash of every line after `sealed`, in
- * order, and hashes each line for the next; the file's hash takes the same
- * bytes in the same pass (two interleaved hashes, util_sha256_update2): a
+ * order, and hashes each line for the next; the file's hash (its digest's
+ * "SHA-256-lines" value, docs/audit.md) takes each line's 32-byte hash, not
+ * its bytes again: one pass of SHA-256 over the records instead of two. A
  * sealed line is written to the current file, or the file's hash is given
  * up (fhash_ok) where it is not. */
 static void audit_seal(struct audit *a)
@@ -79,8 +80,9 @@ static void audit_seal(struct audit *a)
 		struct util_sha256 lh;
 		uint8_t h[UTIL_SHA256_LEN];
 		util_sha256_init(&lh);
-		util_sha256_update2(&lh, p + at, n, &a->fhash, p + at, n + 1);
+		util_sha256_update(&lh, p + at, n);
 		util_sha256_final(&lh, h);
+		util_sha256_update(&a->fhash, h, sizeof(h));
 		for (int i = 0; i < UTIL_SHA256_LEN; i++) {
 			a->prev[2 * i] = hex[h[i] >> 4];
 			a->prev[2 * i + 1] = hex[h[i] & 15];
@@ -153,7 +155,8 @@ static int file_open(struct audit *a, int64_t now)
 }
 
 /* The closed file's digest, from the hash kept while writing it (no
- * second pass over up to --audit-max-file bytes in the loop). */
+ * second pass over up to --audit-max-file bytes in the loop): SHA-256 over
+ * its lines' SHA-256 hashes (audit_digest.c, "SHA-256-lines"). */
 static void file_digest(struct audit *a)
 {
 	uint8_t h[UTIL_SHA256_LEN];

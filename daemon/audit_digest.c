@@ -18,7 +18,7 @@
  * chain up to it holds (each digest's previousDigestHashValue is the hash
  * of the one before, or the hash it had before iamd re-signed it, which
  * DIR/digest/resign remembers across restarts) and the file it lists still
- * has the listed SHA-256 and size. Anything else stops the walk with a
+ * has the listed hash (either form) and size. Anything else stops the walk with a
  * LOG_CRIT line; `iamctl audit verify` names the break. */
 #include "config.h"
 #include "audit_file.h"
@@ -48,16 +48,26 @@
 #define TICK_STOP_MS 20
 #define DIGEST_MAX (64u << 10) /* a digest file is far shorter */
 
-static int file_sha256(const char *path, char ret[65], uint64_t *ret_size)
+/* A trail file's hashValue (docs/audit.md, Digests). "SHA-256" (digests
+ * before 2026-11-30): SHA-256 of the file's bytes. "SHA-256-lines": SHA-256
+ * of the concatenated 32-byte SHA-256 hashes of its lines (the bytes before
+ * each newline, and the bytes after the last one if any) - what the chain
+ * hashes anyway, so iamd takes it as it writes (audit.c) at a fraction of a
+ * second pass; fileSize, signed too, tells a last line without newline. */
+#define HASH_ALG_FILE "SHA-256"
+#define HASH_ALG_LINES "SHA-256-lines"
+
+static int file_sha256(const char *path, bool lines, char ret[65], uint64_t *ret_size)
 {
-	struct util_sha256 st;   /* SHA extensions (util/sha256.h) */
+	struct util_sha256 st, lh;   /* SHA extensions (util/sha256.h) */
 	unsigned char h[UTIL_SHA256_LEN];
 	char buf[65536];
-	uint64_t size = 0;
+	uint64_t size = 0, line_len = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	util_sha256_init(&st);
+	util_sha256_init(&lh);
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
@@ -69,10 +79,30 @@ static int file_sha256(const char *path, char ret[65], uint64_t *ret_size)
 		}
 		if (n == 0)
 			break;
-		util_sha256_update(&st, buf, (size_t)n);
 		size += (uint64_t)n;
+		if (!lines) {
+			util_sha256_update(&st, buf, (size_t)n);
+			continue;
+		}
+		for (char *p = buf, *end = buf + n; p < end;) {
+			char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t k = (size_t)((nl ? nl : end) - p);
+			util_sha256_update(&lh, p, k);
+			line_len += k;
+			if (!nl)
+				break;
+			util_sha256_final(&lh, h);
+			util_sha256_update(&st, h, sizeof(h));
+			util_sha256_init(&lh);
+			line_len = 0;
+			p = nl + 1;
+		}
 	}
 	close(fd);
+	if (lines && line_len) {   /* a last line without its newline */
+		util_sha256_final(&lh, h);
+		util_sha256_update(&st, h, sizeof(h));
+	}
 	util_sha256_final(&st, h);
 	sodium_bin2hex(ret, 65, h, sizeof(h));
 	*ret_size = size;
@@ -103,6 +133,7 @@ struct digest_job {
 	char dname[256], name[256], account[13];
 	char hash[65], prev_name[256], prev_hash[65], prev_sig[129];
 	char old_hash[65];            /* the digest file's hash before a re-sign */
+	bool lines;                   /* hash is HASH_ALG_LINES, else HASH_ALG_FILE */
 	int64_t start, end, oldest, newest;
 	uint64_t size;
 };
@@ -218,7 +249,8 @@ static char *digest_text(const struct digest_job *j, const char *sig_hex, uint32
 	}
 	json_object_set_new(lf, "fileName", json_string(j->name));
 	json_object_set_new(lf, "hashValue", json_string(j->hash));
-	json_object_set_new(lf, "hashAlgorithm", json_string("SHA-256"));
+	json_object_set_new(lf, "hashAlgorithm",
+			    json_string(j->lines ? HASH_ALG_LINES : HASH_ALG_FILE));
 	json_object_set_new(lf, "fileSize", json_integer((json_int_t)j->size));
 	iso(j->oldest, t);
 	json_object_set_new(lf, "oldestEventTime", json_string(t));
@@ -473,12 +505,15 @@ static int job_from(json_t *o, const char *dname, const char *dhash, const char 
 		    const char *phash, const char *psig, struct digest_job *j)
 {
 	json_t *files = json_object_get(o, "logFiles"), *lf = json_array_get(files, 0);
-	const char *fn = jstr(lf, "fileName"), *hv = jstr(lf, "hashValue");
+	const char *fn = jstr(lf, "fileName"), *hv = jstr(lf, "hashValue"),
+		   *alg = jstr(lf, "hashAlgorithm");
 	json_t *sz = json_object_get(lf, "fileSize");
 	char path[8704], h[65];
 	uint64_t size;
 	memset(j, 0, sizeof(*j));
+	j->lines = alg && strcmp(alg, HASH_ALG_LINES) == 0;
 	if (json_array_size(files) != 1 || !fn || !hv || strchr(fn, '/') ||
+	    (alg && !j->lines && strcmp(alg, HASH_ALG_FILE) != 0) ||
 	    strlen(fn) >= sizeof(j->name) || strlen(hv) != 64 || !json_is_integer(sz) ||
 	    !iso_parse(jstr(o, "digestStartTime"), &j->start) ||
 	    !iso_parse(jstr(o, "digestEndTime"), &j->end) ||
@@ -486,13 +521,13 @@ static int job_from(json_t *o, const char *dname, const char *dhash, const char 
 	    !iso_parse(jstr(lf, "newestEventTime"), &j->newest))
 		return -EBADMSG;
 	int r = 0;
-	if (st.fresh_name[0] && strcmp(fn, st.fresh_name) == 0 &&
+	if (j->lines && st.fresh_name[0] && strcmp(fn, st.fresh_name) == 0 &&
 	    strcmp(hv, st.fresh_hash) == 0) {   /* written by this run just now */
 		memcpy(h, st.fresh_hash, 65);
 		size = st.fresh_size;
 	} else {
 		snprintf(path, sizeof(path), "%s/%s", st.dir, fn);
-		r = file_sha256(path, h, &size);
+		r = file_sha256(path, j->lines, h, &size);
 		if (r < 0)
 			return r;
 	}
@@ -717,6 +752,7 @@ void audit_digest_closed(const char *dir, const char *name, int64_t oldest,
 	}
 	snprintf(j.name, sizeof(j.name), "%s", name);
 	snprintf(j.dname, sizeof(j.dname), "%.*s.digest.json", (int)(nl > 6 ? nl - 6 : 0), name);
+	j.lines = true;
 	if (d)
 		snprintf(j.account, sizeof(j.account), "%s", d->account_id);
 	int r = 0;
@@ -733,7 +769,7 @@ void audit_digest_closed(const char *dir, const char *name, int64_t oldest,
 		st.fresh_size = size;
 	} else {
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		r = file_sha256(path, j.hash, &j.size);
+		r = file_sha256(path, true, j.hash, &j.size);
 		if (r < 0)
 			goto fail;
 	}

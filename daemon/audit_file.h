@@ -25,7 +25,8 @@ int audit_file_undigested(const char *dir, uint64_t file_seq, char ret_name[AUDI
 
 /* A file was closed: digest it (dir/digest/NAME.digest.json, written
  * unsigned at once and signed by iam-keyd as soon as it is reachable).
- * sha256_hex and size: the file's hash and length as its writer computed
+ * sha256_hex and size: the file's hash ("SHA-256-lines": SHA-256 of its
+ * lines' SHA-256 hashes, docs/audit.md) and length as its writer computed
  * them while writing; NULL: read the file to hash it. */
 void audit_digest_closed(const char *dir, const char *name, int64_t oldest,
 			 int64_t newest, const char *sha256_hex, uint64_t size,

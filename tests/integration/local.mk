@@ -107,6 +107,9 @@ TESTS += tests/integration/audit_resign.sh
 # a failed commit after the record: a durable record that supersedes it
 dist_check_SCRIPTS += tests/integration/audit_commit_fail.sh
 TESTS += tests/integration/audit_commit_fail.sh
+# digests' hashes of their files: SHA-256-lines, and the old SHA-256 form
+dist_check_SCRIPTS += tests/integration/audit_hash_compat.sh
+TESTS += tests/integration/audit_hash_compat.sh
 # instance profiles, host associations (hostroles)
 dist_check_SCRIPTS += tests/integration/hostroles.sh
 TESTS += tests/integration/hostroles.sh
