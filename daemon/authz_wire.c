@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pbjson/pbjson.h"
+#include "rpc/rpc.h"
 #include "util/arena.h"
 
 /* ---- decoding ---- */
@@ -243,3 +244,100 @@ int authz_wire_render(struct pbjson_buf *b, const Iam__AuthorizeRequest *m)
 	}
 	return 0;
 }
+
+/* ---- packing the answer ---- */
+
+/* An int32 as protobuf-c packs it: negative ones sign-extended to 64 bits. */
+static uint64_t int32_wire(int32_t v)
+{
+	return (uint64_t)(int64_t)v;
+}
+
+static size_t str_size(const char *s)   /* tag, length, bytes; 0: absent */
+{
+	if (!s)
+		return 0;
+	size_t n = strlen(s);
+	return 1 + rpc_varint_len(n) + n;
+}
+
+static size_t position_size(const Iam__Position *p)
+{
+	return (p->has_line ? 1 + rpc_varint_len(int32_wire(p->line)) : 0) +
+	       (p->has_column ? 1 + rpc_varint_len(int32_wire(p->column)) : 0);
+}
+
+static size_t statement_size(const Iam__Statement *st)
+{
+	size_t n = str_size(st->source_policy_id) + str_size(st->source_policy_type);
+	if (st->start_position) {
+		size_t k = position_size(st->start_position);
+		n += 1 + rpc_varint_len(k) + k;
+	}
+	if (st->end_position) {
+		size_t k = position_size(st->end_position);
+		n += 1 + rpc_varint_len(k) + k;
+	}
+	return n;
+}
+
+static size_t response_size(const void *m)
+{
+	const Iam__AuthorizeResponse *r = m;
+	size_t n = str_size(r->decision) + str_size(r->missing_layer) + str_size(r->message) +
+		   str_size(r->encoded_authorization_message);
+	for (size_t i = 0; i < r->n_matched_statements; i++) {
+		size_t k = statement_size(r->matched_statements[i]);
+		n += 1 + rpc_varint_len(k) + k;
+	}
+	return n;
+}
+
+static uint8_t *str_put(uint8_t *p, unsigned num, const char *s)
+{
+	if (!s)
+		return p;
+	size_t n = strlen(s);
+	*p++ = (uint8_t)(num << 3 | W_LEN);
+	p = rpc_varint_put(p, n);
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static uint8_t *position_put(uint8_t *p, unsigned num, const Iam__Position *pos)
+{
+	if (!pos)
+		return p;
+	*p++ = (uint8_t)(num << 3 | W_LEN);
+	p = rpc_varint_put(p, position_size(pos));
+	if (pos->has_line) {
+		*p++ = 1 << 3 | W_VARINT;
+		p = rpc_varint_put(p, int32_wire(pos->line));
+	}
+	if (pos->has_column) {
+		*p++ = 2 << 3 | W_VARINT;
+		p = rpc_varint_put(p, int32_wire(pos->column));
+	}
+	return p;
+}
+
+static size_t response_pack(const void *m, uint8_t *out)
+{
+	const Iam__AuthorizeResponse *r = m;
+	uint8_t *p = str_put(out, 1, r->decision);
+	for (size_t i = 0; i < r->n_matched_statements; i++) {
+		const Iam__Statement *st = r->matched_statements[i];
+		*p++ = 2 << 3 | W_LEN;
+		p = rpc_varint_put(p, statement_size(st));
+		p = str_put(p, 1, st->source_policy_id);
+		p = str_put(p, 2, st->source_policy_type);
+		p = position_put(p, 3, st->start_position);
+		p = position_put(p, 4, st->end_position);
+	}
+	p = str_put(p, 3, r->missing_layer);
+	p = str_put(p, 4, r->message);
+	p = str_put(p, 5, r->encoded_authorization_message);
+	return (size_t)(p - out);
+}
+
+const struct rpc_packer authz_wire_packer = { response_size, response_pack };

@@ -8,7 +8,8 @@
  * message has (anything else - an unknown field, another wire type, a
  * varint over 10 bytes - answers 0 and the caller uses protobuf-c, which
  * decides what it means); authz_wire_render() writes the bytes
- * pbjson_write() writes with audit_record.c's flags.
+ * pbjson_write() writes with audit_record.c's flags; authz_wire_packer
+ * packs the answer (AuthorizeResponse) as protobuf_c_message_pack() does.
  * tests/unit/test_authz_wire.c checks both against the generic code. */
 #pragma once
 #include <stddef.h>
@@ -18,6 +19,7 @@
 
 struct arena;
 struct pbjson_buf;
+struct rpc_packer;
 
 /* Decodes body[0, len) into a message in `a` (strings NUL-terminated
  * copies, as protobuf-c's unpack makes them). 1 and *ret when decoded, 0
@@ -28,3 +30,8 @@ int authz_wire_decode(struct arena *a, const uint8_t *body, size_t len,
 /* Appends m as pbjson_write(b, &m->base, PBJSON_CAMEL | PBJSON_DOC_TEXT |
  * PBJSON_REDACT | PBJSON_TIME_Z) does. 0, or -ENOMEM (b as it was). */
 int authz_wire_render(struct pbjson_buf *b, const Iam__AuthorizeRequest *m);
+
+/* AuthorizeResponse's packed size and bytes, for
+ * rpc_frame_pack_response_with() (rpc.h): protobuf-c's bytes, field by
+ * field in number order. */
+extern const struct rpc_packer authz_wire_packer;

@@ -290,8 +290,12 @@ static int call_answer(struct call *c, ProtobufCMessage *result, struct rpc_buf 
 	}
 	/* Response {id, status, request_id, result}: the result is the field
 	 * with the op's number */
-	int r = rpc_frame_pack_response(out, c->id, result ? NULL : &status.base,
-					c->request_id, op->number, result);
+	/* Authorize's answer packed by hand (authz_wire.h) */
+	int r = result && result->descriptor == &iam__authorize_response__descriptor
+			? rpc_frame_pack_response_with(out, c->id, NULL, c->request_id,
+						       op->number, result, &authz_wire_packer)
+			: rpc_frame_pack_response(out, c->id, result ? NULL : &status.base,
+						  c->request_id, op->number, result);
 	struct session *s = c->session;
 	if (s && s->wipe)
 		rpc_buf_mark_secret(out);   /* before any byte of it is sent */

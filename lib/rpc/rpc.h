@@ -123,6 +123,18 @@ int rpc_frame_pack_response(struct rpc_buf *out, uint64_t id,
 			    const ProtobufCMessage *status,
 			    const char *request_id, uint32_t result_number,
 			    const ProtobufCMessage *result);
+/* The same with a result the caller packs itself (a message it knows the
+ * wire form of, without protobuf-c's two walks of its descriptor): `size`
+ * returns the result's packed size and `pack` writes exactly that many
+ * bytes, what protobuf_c_message_pack() would write. */
+struct rpc_packer {
+	size_t (*size)(const void *result);
+	size_t (*pack)(const void *result, uint8_t *p);
+};
+int rpc_frame_pack_response_with(struct rpc_buf *out, uint64_t id,
+				 const ProtobufCMessage *status,
+				 const char *request_id, uint32_t result_number,
+				 const void *result, const struct rpc_packer *packer);
 
 /* The request envelope of api.proto (and of the keyd channel):
  * Request {1: uint64 id, oneof op {N: the operation's message}}.

@@ -175,14 +175,35 @@ static uint8_t *ld_head(uint8_t *p, uint32_t number, size_t len)
 	return rpc_varint_put(p, len);
 }
 
+static size_t pb_size(const void *m)
+{
+	return protobuf_c_message_get_packed_size(m);
+}
+
+static size_t pb_pack(const void *m, uint8_t *p)
+{
+	return protobuf_c_message_pack(m, p);
+}
+
+static const struct rpc_packer pb_packer = { pb_size, pb_pack };
+
 int rpc_frame_pack_response(struct rpc_buf *out, uint64_t id,
 			    const ProtobufCMessage *status,
 			    const char *request_id, uint32_t result_number,
 			    const ProtobufCMessage *result)
 {
+	return rpc_frame_pack_response_with(out, id, status, request_id, result_number,
+					    result, &pb_packer);
+}
+
+int rpc_frame_pack_response_with(struct rpc_buf *out, uint64_t id,
+				 const ProtobufCMessage *status,
+				 const char *request_id, uint32_t result_number,
+				 const void *result, const struct rpc_packer *packer)
+{
 	size_t status_len = status ? protobuf_c_message_get_packed_size(status) : 0;
 	size_t rid_len = request_id ? strlen(request_id) : 0;
-	size_t result_len = result ? protobuf_c_message_get_packed_size(result) : 0;
+	size_t result_len = result ? packer->size(result) : 0;
 	if (result && (result_number == 0 || result_number == RPC_RESPONSE_ID ||
 		       result_number == RPC_RESPONSE_STATUS ||
 		       result_number == RPC_RESPONSE_REQUEST_ID ||
@@ -210,7 +231,7 @@ int rpc_frame_pack_response(struct rpc_buf *out, uint64_t id,
 	bool result_done = !result;
 	if (!result_done && result_number < RPC_RESPONSE_STATUS) {
 		p = ld_head(p, result_number, result_len);
-		p += protobuf_c_message_pack(result, p);
+		p += packer->pack(result, p);
 		result_done = true;
 	}
 	if (status) {
@@ -224,7 +245,7 @@ int rpc_frame_pack_response(struct rpc_buf *out, uint64_t id,
 	}
 	if (!result_done) {
 		p = ld_head(p, result_number, result_len);
-		p += protobuf_c_message_pack(result, p);
+		p += packer->pack(result, p);
 	}
 	if ((size_t)(p - start) != RPC_HDR_LEN + n)
 		return -EIO;

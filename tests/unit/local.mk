@@ -127,7 +127,7 @@ tests_unit_test_authz_wire_SOURCES = tests/unit/test_authz_wire.c daemon/authz_w
 	daemon/authz_wire.h
 tests_unit_test_authz_wire_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
 tests_unit_test_authz_wire_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
-tests_unit_test_authz_wire_LDADD = lib/libiampbjson.la proto/libiamproto.la \
+tests_unit_test_authz_wire_LDADD = lib/libiampbjson.la lib/libiamrpc.la proto/libiamproto.la \
 	lib/libiamutil.la $(PROTOBUF_C_LIBS) $(JANSSON_LIBS) $(SODIUM_LIBS) -lm
 # daemon/gen_cache: records kept per store generation
 check_PROGRAMS += tests/unit/test_gen_cache
