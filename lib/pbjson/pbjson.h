@@ -66,6 +66,12 @@ bool pbjson_field_is_document(const ProtobufCMessageDescriptor *d,
 			      const ProtobufCFieldDescriptor *f);
 /* A repeated message field that is an AWS map (see above). */
 bool pbjson_field_is_map(const ProtobufCFieldDescriptor *f);
+/* A repeated field of a nested structure that AWS's model marks required,
+ * so an answer carries it even when empty (InstanceProfile.Roles: an
+ * instance profile without a role has "Roles": [], <Roles/>); d is the
+ * message that holds f. */
+bool pbjson_field_is_required_list(const ProtobufCMessageDescriptor *d,
+				   const ProtobufCFieldDescriptor *f);
 /* How many values `f` holds in `m`: 0 when absent, 1 for a set optional or
  * required field, n for a repeated one. */
 size_t pbjson_field_count(const ProtobufCMessage *m,
@@ -97,7 +103,8 @@ const ProtobufCFieldDescriptor *pbjson_action_at(size_t i);
 
 enum pbjson_flags {
 	PBJSON_TOP_LISTS = 1u << 0,  /* print empty repeated fields of the
-				      * top-level message ("Users": []) */
+				      * top-level message ("Users": []) and
+				      * pbjson_field_is_required_list()'s */
 	PBJSON_TIME_Z    = 1u << 1,  /* timestamps as ...Z, not +00:00 */
 	PBJSON_REDACT    = 1u << 2,  /* secret fields as
 				      * "HIDDEN_DUE_TO_SECURITY_REASONS" */
@@ -119,7 +126,7 @@ int pbjson_from_string(const ProtobufCMessageDescriptor *d, const char *s,
 		       char **reterr);
 /* Message -> new JSON object (caller json_decref()s), keys in field number
  * order, absent fields omitted, empty repeated fields omitted unless
- * PBJSON_TOP_LISTS (top level only). */
+ * PBJSON_TOP_LISTS (top level, and required lists at any depth). */
 int pbjson_to_json(const ProtobufCMessage *m, unsigned flags, json_t **ret);
 /* The same as text with a 4-space indent, as the AWS CLI prints it (no
  * trailing newline). Caller free()s. */

@@ -207,8 +207,9 @@ static int encode_message(const ProtobufCMessage *m, unsigned flags, bool top,
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
 		size_t n = pbjson_field_count(m, f);
-		if (n == 0 && !(top && (flags & PBJSON_TOP_LISTS) &&
-				f->label == PROTOBUF_C_LABEL_REPEATED))
+		if (n == 0 && !((flags & PBJSON_TOP_LISTS) &&
+				f->label == PROTOBUF_C_LABEL_REPEATED &&
+				(top || pbjson_field_is_required_list(d, f))))
 			continue;
 		r = pbjson_field_aws_name(f, name, sizeof(name));
 		if (r < 0)

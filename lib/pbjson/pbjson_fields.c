@@ -82,6 +82,13 @@ bool pbjson_field_is_map(const ProtobufCFieldDescriptor *f)
 	       d->fields[1].id == 2 && strcmp(d->fields[1].name, "value") == 0;
 }
 
+bool pbjson_field_is_required_list(const ProtobufCMessageDescriptor *d,
+				   const ProtobufCFieldDescriptor *f)
+{
+	return f->label == PROTOBUF_C_LABEL_REPEATED && strcmp(f->name, "roles") == 0 &&
+	       d && d->short_name && strcmp(d->short_name, "InstanceProfile") == 0;
+}
+
 size_t pbjson_field_count(const ProtobufCMessage *m,
 			  const ProtobufCFieldDescriptor *f)
 {

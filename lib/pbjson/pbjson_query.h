@@ -63,6 +63,7 @@ void pbjson_xbuf_release(struct pbjson_xbuf *b);
 
 /* The members of `m` as XML elements appended to `b`. `top_lists`: empty
  * repeated fields of m itself are written as <Name/> (AWS does so for a
- * result's lists). -ENOMEM. */
+ * result's lists); so are pbjson_field_is_required_list()'s at any depth,
+ * always. -ENOMEM. */
 int pbjson_to_xml(const ProtobufCMessage *m, bool top_lists,
 		  struct pbjson_xbuf *b);

@@ -514,8 +514,9 @@ static int write_message(struct pbjson_buf *b, const ProtobufCMessage *m,
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
 		size_t n = pbjson_field_count(m, f);
-		if (n == 0 && !(top && (flags & PBJSON_TOP_LISTS) &&
-				f->label == PROTOBUF_C_LABEL_REPEATED))
+		if (n == 0 && !((flags & PBJSON_TOP_LISTS) &&
+				f->label == PROTOBUF_C_LABEL_REPEATED &&
+				(top || pbjson_field_is_required_list(d, f))))
 			continue;
 		const struct finfo *fi;
 		struct finfo tmp;

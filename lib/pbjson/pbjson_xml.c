@@ -228,7 +228,7 @@ static int message_xml(const ProtobufCMessage *m, bool top_lists, unsigned depth
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
 		size_t n = pbjson_field_count(m, f);
 		bool list = f->label == PROTOBUF_C_LABEL_REPEATED;
-		if (n == 0 && !(list && top_lists))
+		if (n == 0 && !(list && (top_lists || pbjson_field_is_required_list(d, f))))
 			continue;
 		r = pbjson_field_aws_name(f, name, sizeof(name));
 		if (r < 0)

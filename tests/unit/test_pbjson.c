@@ -10,6 +10,7 @@
 
 #include "api.pb-c.h"
 #include "iam.pb-c.h"
+#include "iam_instance_profile.pb-c.h"
 #include "iam_policy.pb-c.h"
 #include "iam_role.pb-c.h"
 #include "sts.pb-c.h"
@@ -644,6 +645,46 @@ static void test_documents(void)
 	       "pbjson_field_is_document: PolicyVersion.document yes, User.path no");
 }
 
+/* InstanceProfile.Roles is required in AWS's model: an instance profile
+ * without a role answers "Roles": [] (<Roles/>), nested as it is; its empty
+ * Tags, optional, stay out. */
+static void test_required_lists(void)
+{
+	Iam__CreateInstanceProfileResponse cr = IAM__CREATE_INSTANCE_PROFILE_RESPONSE__INIT;
+	Iam__InstanceProfile ip = IAM__INSTANCE_PROFILE__INIT;
+	struct pbjson_xbuf xb = { 0 };
+	char *s;
+
+	ip.path = "/";
+	ip.instance_profile_name = "web";
+	cr.instance_profile = &ip;
+	s = dump(&cr.base, PBJSON_TOP_LISTS);
+	TAP_IS_STR(s, "{\n    \"InstanceProfile\": {\n        \"Path\": \"/\",\n"
+		   "        \"InstanceProfileName\": \"web\",\n"
+		   "        \"Roles\": []\n    }\n}",
+		   "a nested required list is printed empty, optional Tags are not");
+	free(s);
+	s = dump(&cr.base, 0);
+	TAP_IS_STR(s, "{\n    \"InstanceProfile\": {\n        \"Path\": \"/\",\n"
+		   "        \"InstanceProfileName\": \"web\"\n    }\n}",
+		   "and left out without PBJSON_TOP_LISTS");
+	free(s);
+	tap_ok(pbjson_to_xml(&cr.base, true, &xb) == 0 && !xb.failed &&
+	       xb.len == strlen("<InstanceProfile><Path>/</Path><InstanceProfileName>web"
+				"</InstanceProfileName><Roles/></InstanceProfile>") &&
+	       memcmp(xb.data, "<InstanceProfile><Path>/</Path><InstanceProfileName>web"
+		      "</InstanceProfileName><Roles/></InstanceProfile>", xb.len) == 0,
+	       "XML: <Roles/> in the nested InstanceProfile");
+	pbjson_xbuf_release(&xb);
+	tap_ok(pbjson_field_is_required_list(&iam__instance_profile__descriptor,
+					     protobuf_c_message_descriptor_get_field_by_name(
+						     &iam__instance_profile__descriptor, "roles")) &&
+	       !pbjson_field_is_required_list(&iam__instance_profile__descriptor,
+					      protobuf_c_message_descriptor_get_field_by_name(
+						      &iam__instance_profile__descriptor, "tags")),
+	       "pbjson_field_is_required_list: InstanceProfile.roles yes, .tags no");
+}
+
 int main(void)
 {
 	test_names();
@@ -656,5 +697,6 @@ int main(void)
 	test_kitchen();
 	test_coerce();
 	test_documents();
+	test_required_lists();
 	return tap_done();
 }
