@@ -46,12 +46,20 @@ int op_sim_context(struct call *c, struct Iam__ContextEntry *const *e, size_t n,
 				list = k % 2 == 1;   /* the ...List types */
 				break;
 			}
-		if (!known)
-			return call_fail(c, -EINVAL, "InvalidInput",
-					 "Invalid ContextKeyType %s for context key %s: use string, "
-					 "stringList, numeric, numericList, boolean, booleanList, ip, "
-					 "ipList, binary, binaryList, date or dateList.",
-					 type, e[i]->context_key_name);
+		if (!known) {
+			/* An enum of AWS's model: a ValidationError, as for any
+			 * member outside its enum value set. */
+			struct util_verr ve;
+			char field[64];
+			util_verr_init(&ve);
+			snprintf(field, sizeof(field), "contextEntries.%zu.member.contextKeyType",
+				 i + 1);
+			util_verr_add(&ve, field, type,
+				      "Member must satisfy enum value set: [string, stringList, "
+				      "numeric, numericList, boolean, booleanList, ip, ipList, "
+				      "binary, binaryList, date, dateList]");
+			return entity_verr_fail(c, &ve);
+		}
 		if (!list && e[i]->n_context_key_values != 1)
 			return call_fail(c, -EINVAL, "InvalidInput",
 					 "Context key %s of type %s takes exactly one value.",
