@@ -99,7 +99,7 @@ int entity_rec_del(struct call *c, const struct entity_table *t, const char *nam
 		   const char *id);
 /* After a create counted: 0 while the count is within the quota, else
  * call_fail(-EDQUOT, "LimitExceeded", "Cannot exceed quota for
- * UsersPerAccount: 5000.") (the write transaction is then abandoned). */
+ * UsersPerAccount: 5000") (the write transaction is then abandoned). */
 int entity_count_check(struct call *c, enum entity_kind kind);
 /* Recomputes every counter of every account from the records (migration). */
 int entity_count_rebuild(struct store_txn *t);

@@ -124,7 +124,7 @@ int entity_count_check(struct call *c, enum entity_kind kind)
 		return r;
 	if (n <= kinds[kind].quota)
 		return 0;
-	return call_fail(c, -EDQUOT, "LimitExceeded", "Cannot exceed quota for %s: %" PRIu32 ".",
+	return call_fail(c, -EDQUOT, "LimitExceeded", "Cannot exceed quota for %s: %" PRIu32,
 			 kinds[kind].quota_name, kinds[kind].quota);
 }
 

@@ -239,7 +239,7 @@ static int quota_check(struct call *c, const char *owner_id)
 		return op_fail_store(c, r);
 	if (n >= KEYS_PER_USER)
 		return call_fail(c, -EDQUOT, "LimitExceeded",
-				 "Cannot exceed quota for AccessKeysPerUser: %d.", KEYS_PER_USER);
+				 "Cannot exceed quota for AccessKeysPerUser: %d", KEYS_PER_USER);
 	return 0;
 }
 

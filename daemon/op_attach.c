@@ -20,7 +20,7 @@ enum owner_kind { OWNER_USER, OWNER_GROUP, OWNER_ROLE };
 static const struct owner_info {
 	const char *word;         /* in "The user with name X cannot be found." */
 	const char *field;        /* the request member */
-	const char *quota;        /* LimitExceeded "Cannot exceed quota for ...: 10." */
+	const char *quota;        /* LimitExceeded "Cannot exceed quota for ...: 10" */
 } owners[] = {
 	[OWNER_USER] = { "user", "userName", "PoliciesPerUser" },
 	[OWNER_GROUP] = { "group", "groupName", "PoliciesPerGroup" },
@@ -125,7 +125,7 @@ static int attach(struct call *c, enum owner_kind kind, const char *name, const 
 	if (r != -ENOENT || (r = entity_attached_count(c, o.id, &n)) < 0)
 		return op_fail_store(c, r);
 	if (n >= ENTITY_POLICIES_PER_OWNER)
-		return call_fail(c, -EDQUOT, "LimitExceeded", "Cannot exceed quota for %s: %d.",
+		return call_fail(c, -EDQUOT, "LimitExceeded", "Cannot exceed quota for %s: %d",
 				 owners[kind].quota, ENTITY_POLICIES_PER_OWNER);
 	r = entity_attach(c, o.id, rec);
 	return r < 0 ? op_fail_store(c, r) : 0;

@@ -364,7 +364,7 @@ int op_add_user_to_group(struct call *c, const ProtobufCMessage *m, ProtobufCMes
 		return op_fail_store(c, r);
 	if (n >= ENTITY_GROUPS_PER_USER)
 		return call_fail(c, -EDQUOT, "LimitExceeded",
-				 "Cannot exceed quota for GroupsPerUser: %d.",
+				 "Cannot exceed quota for GroupsPerUser: %d",
 				 ENTITY_GROUPS_PER_USER);
 	r = entity_member_add(c, u->user_name, g->group_name);
 	if (r < 0)

@@ -435,7 +435,7 @@ static int pair_resume(struct call *c, void *state, const struct keyd_reply *rep
 			return op_fail_store(c, r);
 		if (n >= MFA_PER_USER)
 			return call_fail(c, -EDQUOT, "LimitExceeded",
-					 "Cannot exceed quota for MFADevicesPerUser: %d.",
+					 "Cannot exceed quota for MFADevicesPerUser: %d",
 					 MFA_PER_USER);
 		rec->user_id = u->user_id;
 		rec->has_enable_date = true;
@@ -487,7 +487,7 @@ static int pair_start(struct call *c, const char *user_name, const char *serial,
 			return op_fail_store(c, r);
 		if (n >= MFA_PER_USER)
 			return call_fail(c, -EDQUOT, "LimitExceeded",
-					 "Cannot exceed quota for MFADevicesPerUser: %d.",
+					 "Cannot exceed quota for MFADevicesPerUser: %d",
 					 MFA_PER_USER);
 	}
 	st->serial = serial;

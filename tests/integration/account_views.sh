@@ -309,7 +309,7 @@ if [ -x "$LOAD" ]; then
 	summary
 	is "$(j '["SummaryMap"]["Users"]')" "5000" "Users 5000"
 	run "$IAMCTL" iam create-user --user-name one-too-many
-	expect_err LimitExceeded CreateUser 'Cannot exceed quota for UsersPerAccount: 5000\.$' "the 5001st user"
+	expect_err LimitExceeded CreateUser 'Cannot exceed quota for UsersPerAccount: 5000$' "the 5001st user"
 	run "$IAMCTL" iam get-user --user-name one-too-many
 	expect_err NoSuchEntity GetUser "" "the refused user was not created"
 	run "$IAMCTL" iam create-user --user-name Bob
@@ -328,7 +328,7 @@ seq 2 300 | xargs -P 2 -I N "$IAMCTL" iam create-group --group-name qg-N > /dev/
 summary
 is "$(j '["SummaryMap"]["Groups"]')" "300" "Groups 300"
 run "$IAMCTL" iam create-group --group-name one-group-too-many
-expect_err LimitExceeded CreateGroup 'Cannot exceed quota for GroupsPerAccount: 300\.$' "the 301st group"
+expect_err LimitExceeded CreateGroup 'Cannot exceed quota for GroupsPerAccount: 300$' "the 301st group"
 run "$IAMCTL" iam delete-group --group-name qg-2
 run "$IAMCTL" iam create-group --group-name one-group-too-many
 is "$RC" 0 "after a delete there is room for one group"

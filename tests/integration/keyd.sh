@@ -63,7 +63,7 @@ isnt "$KEY2" "$KEY1" "a second key"
 isnt "$SECRET2" "$SECRET1" "with another secret"
 run "$IAMCTL" iam create-access-key --user-name alice
 is "$RC" 254 "a third key: refused"
-like "$ERR" 'LimitExceeded.*Cannot exceed quota for AccessKeysPerUser: 2\.' "LimitExceeded as AWS words it"
+like "$ERR" 'LimitExceeded.*Cannot exceed quota for AccessKeysPerUser: 2$' "LimitExceeded as AWS words it"
 run "$IAMCTL" iam create-access-key --user-name nobody-here
 like "$ERR" 'NoSuchEntity' "create-access-key for a missing user: NoSuchEntity"
 
