@@ -300,6 +300,7 @@ eq((v6["VersionId"], v6["IsDefaultVersion"]), ("v6", True), "version ids keep co
 lv = iam.list_policy_versions(PolicyArn=PA)["Versions"]
 eq(sorted(x["VersionId"] for x in lv), ["v2", "v3", "v4", "v5", "v6"], "ListPolicyVersions")
 eq([x["VersionId"] for x in lv if x["IsDefaultVersion"]], ["v6"], "ListPolicyVersions: one default")
+eq([x["VersionId"] for x in lv], ["v6", "v5", "v4", "v3", "v2"], "ListPolicyVersions: newest first, as AWS lists them")
 check(all("Document" not in x for x in lv), "ListPolicyVersions: no Document member", lv[0])
 items, pages, ok = page_all(iam.list_policy_versions, "Versions", PolicyArn=PA)
 check(ok and len(items) == 5, "ListPolicyVersions MaxItems=1 pages", (pages, len(items)))
@@ -638,6 +639,13 @@ dt = (st["Expiration"] - datetime.datetime.now(datetime.timezone.utc)).total_sec
 check(840 < dt <= 905, "GetSessionToken DurationSeconds=900: expires in 15 minutes", dt)
 sess_sts = client("sts", st["AccessKeyId"], st["SecretAccessKey"], st["SessionToken"])
 eq(sess_sts.get_caller_identity()["Arn"], A + "user/u1", "GetCallerIdentity of a GetSessionToken session: the user")
+# AWS: GetSessionToken credentials without MFA cannot call IAM, and the
+# answer is InvalidClientTokenId 403 "The security token included in the
+# request is invalid." (iamd answers AccessDenied: reported, not checked)
+got = call_err(client("iam", st["AccessKeyId"], st["SecretAccessKey"], st["SessionToken"]).get_user, UserName="u1")
+print("# an IAM call with GetSessionToken credentials without MFA: %r (AWS: InvalidClientTokenId 403)" % (got[:2],))
+check(got[0] in ("InvalidClientTokenId", "AccessDenied") and got[1] == 403,
+      "an IAM call with GetSessionToken credentials without MFA is refused, 403", got)
 fails("GetSessionToken with session credentials", sess_sts.get_session_token, "AccessDenied", 403,
       "Cannot call GetSessionToken with session credentials")
 fails("GetSessionToken DurationSeconds=899", u1sts.get_session_token, "ValidationError", 400,
@@ -1063,6 +1071,21 @@ got = call_err(u1sts.assume_role, RoleArn=ar["Arn"], RoleSessionName="s3", Exter
 print("# AssumeRole with an aws: session tag: %r" % (got[:3] if got[0] else got[:2],))
 check(got[0] is not None and got[1] == 400, "AssumeRole with a session tag key starting with aws:: refused, 400", got)
 
+# --- names are case-insensitive, documents checked as AWS checks them ----------------
+eq(iam.get_user(UserName="U4")["User"]["UserName"], "u4", "GetUser by a name in another case finds the user, named as created")
+fails("CreatePolicy with a Principal", iam.create_policy, "MalformedPolicyDocument", 400,
+      re.compile("(?i)principal"), PolicyName="with-principal",
+      PolicyDocument=doc(dict(allow("iam:GetUser"), Principal={"AWS": A + "root"})))
+fails("CreateRole with a Resource in the trust policy", iam.create_role, "MalformedPolicyDocument", 400,
+      re.compile("Resource"), RoleName="r-res",
+      AssumeRolePolicyDocument=doc({"Effect": "Allow", "Principal": {"AWS": A + "root"}, "Action": "sts:AssumeRole",
+                                    "Resource": "*"}))
+eq(iam.create_policy(PolicyName="p-2008", PolicyDocument=json.dumps(
+    {"Version": "2008-10-17", "Statement": [allow("iam:GetUser")]}))["Policy"]["DefaultVersionId"], "v1",
+   "CreatePolicy with Version 2008-10-17")
+fails("CreatePolicy with an unknown Version", iam.create_policy, "MalformedPolicyDocument", 400, None,
+      PolicyName="p-2099", PolicyDocument=json.dumps({"Version": "2099-01-01", "Statement": [allow("iam:GetUser")]}))
+
 # --- the AWS CLI, where output formatting matters ---------------------------------
 if os.access(aws_cli, os.X_OK):
     env = dict(os.environ, AWS_ACCESS_KEY_ID=akid, AWS_SECRET_ACCESS_KEY=secret, AWS_DEFAULT_REGION="us-east-1",
@@ -1100,6 +1123,9 @@ if os.access(aws_cli, os.X_OK):
     rc, out, err = cli("iam", "create-user", "--user-name", "x" * 65)
     check(rc == 254 and "(ValidationError)" in err and "'userName'" in err,
           "aws: a 65-character user name is a ValidationError", err.strip())
+    rc, out, err = cli("iam", "create-instance-profile", "--instance-profile-name", "ip-cli", "--output", "json")
+    check(rc == 0 and json.loads(out)["InstanceProfile"].get("Roles") == [],
+          "aws iam create-instance-profile: \"Roles\": [] (a required member)", out)
     rc, out, err = cli("iam", "list-roles", "--output", "table", "--query", "Roles[?RoleName=='r-app'].RoleName")
     check(rc == 0 and "r-app" in out and "|" in out, "aws --output table", out)
 else:
