@@ -10,7 +10,8 @@
  * gateway renders iamd's Response as AWS's XML from the descriptors
  * (lib/pbjson/pbjson_xml.c).
  *
- *   gateway_main.c    options, the listener, limits, signals
+ *   gateway_main.c    options, the listening socket, limits, signals
+ *   gateway_loop.c    the event loop (epoll)
  *   gateway_parse.c   the HTTP/1.1 request head
  *   gateway_conn.c    the HTTP connections: reading requests, writing
  *                     answers, keep-alive, pipelining, limits, the request
@@ -23,8 +24,6 @@
 #include <stdint.h>
 
 struct arena;
-struct event;
-struct event_base;
 struct gw;
 struct Iam__Response;
 
@@ -83,6 +82,33 @@ struct gw_request {
 int gw_request_parse(const char *buf, size_t len, size_t max_head, size_t max_body,
 		     struct gw_request *ret);
 
+/* gateway_loop.c: the event loop. A watch is a descriptor in the epoll
+ * set (level-triggered) with its callback, called with what epoll
+ * reported (EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP). A watch deleted while
+ * the loop runs the callbacks of a batch gets none of the rest of that
+ * batch (it may be freed at once). */
+struct gw_loop;
+struct gw_watch;
+typedef void (*gw_watch_fn)(struct gw_watch *w, uint32_t events);
+struct gw_watch {
+	gw_watch_fn fn;
+	void *arg;
+	int fd;                        /* -1 while not in the set */
+	uint32_t events;               /* what it waits for */
+};
+#define GW_WATCH_INIT { NULL, NULL, -1, 0 }
+int gw_loop_new(struct gw_loop **ret);
+void gw_loop_free(struct gw_loop *l);
+int gw_watch_add(struct gw_loop *l, struct gw_watch *w, int fd, uint32_t events,
+		 gw_watch_fn fn, void *arg);
+/* Waits for `events` instead (no system call when unchanged). */
+int gw_watch_set(struct gw_loop *l, struct gw_watch *w, uint32_t events);
+/* Out of the set; before the descriptor is closed. */
+void gw_watch_del(struct gw_loop *l, struct gw_watch *w);
+/* Runs the callbacks of what is ready until gw_loop_stop. */
+int gw_loop_run(struct gw_loop *l);
+void gw_loop_stop(struct gw_loop *l);
+
 /* gateway_up.c: sends `frame` (a packed Request, its id `id`) to iamd on
  * one of the api-socket connections; when the Response arrives (or the
  * connection fails: resp NULL), done(conn, resp) is called once (resp is
@@ -90,7 +116,7 @@ int gw_request_parse(const char *buf, size_t len, size_t max_head, size_t max_bo
 struct gw_conn;
 typedef void (*gw_done_fn)(struct gw_conn *conn, const struct Iam__Response *resp);
 struct gw_up;
-int gw_up_new(struct event_base *base, const char *socket_path, unsigned n,
+int gw_up_new(struct gw_loop *loop, const char *socket_path, unsigned n,
 	      struct gw_up **ret);
 void gw_up_free(struct gw_up *u);
 uint64_t gw_up_next_id(struct gw_up *u);
@@ -107,7 +133,9 @@ int gw_up_send(struct gw_up *u, uint64_t id, const uint8_t *frame, size_t len,
  * ErrorResponse and the connection closed.
  *
  * Connections are counted from their accept; at max_conns the listener
- * pauses (new clients wait in the kernel's backlog) until one closes.
+ * pauses (new clients wait in the kernel's backlog) until one closes; an
+ * accept that fails for want of descriptors or memory pauses it until the
+ * next sweep.
  *
  * The request deadline: each request must arrive whole (request line,
  * headers and body) within `deadline` seconds of the moment the gateway
@@ -115,37 +143,36 @@ int gw_up_send(struct gw_up *u, uint64_t id, const uint8_t *frame, size_t len,
  * a keep-alive connection - however it trickles in; otherwise the
  * connection is closed (and logged). The silence timeout: a client that
  * sends nothing (or takes none of an answer) for `timeout` seconds is
- * dropped. A sweep every GW_SWEEP_MS enforces both. */
+ * dropped. A sweep every GW_SWEEP_MS (a timerfd, running while there
+ * are connections) enforces both. */
 #define GW_DEADLINE 30                 /* seconds for a request to arrive */
 #define GW_SWEEP_MS 250
 
-struct evconnlistener;
 struct gw_http {
 	struct gw_up *up;
-	struct event_base *base;
-	struct evconnlistener *listener;
+	struct gw_loop *loop;
+	struct gw_watch listener;      /* the listening socket */
 	unsigned max_conns;
 	unsigned deadline;             /* seconds */
 	unsigned timeout;              /* seconds */
 	size_t max_head, max_body;
-	bool paused;
+	bool paused;                   /* at max_conns */
+	bool backoff;                  /* accept failed: until the next sweep */
 	bool verbose;
 	struct gw_conn **conns;        /* n_conns open ones */
 	size_t n_conns, cap_conns;
-	struct event *sweep;           /* pending while n_conns > 0 */
+	struct gw_watch sweep;         /* the timerfd */
+	bool sweeping;                 /* armed */
 	uint64_t n_cut;                /* connections cut by the deadline */
 	uint8_t *frame;                /* the request frame being sent */
 	size_t frame_cap;
 	struct arena *arena;           /* the answer being rendered */
 	struct gw_request req;         /* the request being forwarded */
 };
-int gw_http_init(struct gw_http *h, struct event_base *base, struct gw_up *up,
+/* Serves the listening socket lfd (non-blocking; h takes it). */
+int gw_http_init(struct gw_http *h, struct gw_loop *loop, struct gw_up *up, int lfd,
 		 const struct gw_config *cfg);
 void gw_http_release(struct gw_http *h);
-/* evconnlistener's callback (arg: the gw_http). */
-struct sockaddr;
-void gw_http_accept(struct evconnlistener *l, int fd, struct sockaddr *sa, int salen,
-		    void *arg);
 /* The connection's peer, "127.0.0.1:50123". */
 const char *gw_conn_peer(const struct gw_conn *c);
 /* Queues the answer (status, Content-Type text/xml, the request id header

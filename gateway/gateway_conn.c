@@ -13,13 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <event2/event.h>
-#include <event2/listener.h>
 
 #include "gateway.h"
 #include "util/arena.h"
@@ -27,12 +26,12 @@
 #define IN_START 8192u
 #define IN_SLACK 4096u     /* free space wanted before a read */
 #define LINGER_MS 2000u    /* a refused client's rest is read and dropped */
+#define ACCEPTS 16u        /* accepted per readable event of the listener */
 
 struct gw_conn {
 	struct gw_http *h;
 	int fd;                       /* -1 once closed */
-	struct event *rev;            /* EV_READ | EV_PERSIST, pending unless paused */
-	struct event *wev;            /* EV_WRITE, pending while `out` holds bytes */
+	struct gw_watch w;            /* EPOLLIN while reading, EPOLLOUT while `out` */
 	char *in;                     /* received, not yet forwarded: [in_off, in_len) */
 	size_t in_off, in_len, in_cap;
 	char *out;                    /* an answer the socket did not take whole */
@@ -46,13 +45,19 @@ struct gw_conn {
 	bool closing;                 /* close once the answer is out */
 	bool refused;                 /* the gateway refused the request */
 	bool draining;                /* refused and answered: reading to drop */
-	bool reading;                 /* rev is pending */
+	bool reading;                 /* waiting for EPOLLIN */
 	bool eof;                     /* the client closed its side */
 	bool continued;               /* 100 Continue sent for the request */
 	bool in_process;              /* process() is running */
 	unsigned version;             /* of the request at iamd */
 	char peer[64];                /* "127.0.0.1:50123", for iamd's logs */
 };
+
+static void listener_update(struct gw_http *h)
+{
+	bool on = !h->paused && !h->backoff;
+	gw_watch_set(h->loop, &h->listener, on ? EPOLLIN : 0);
+}
 
 static uint64_t now_ms(void)
 {
@@ -82,29 +87,33 @@ static void conn_close(struct gw_conn *c)
 	struct gw_http *h = c->h;
 	if (c->fd < 0)
 		return;
-	event_free(c->rev);
-	event_free(c->wev);
-	c->rev = c->wev = NULL;
+	gw_watch_del(h->loop, &c->w);
 	close(c->fd);
 	c->fd = -1;
 	h->conns[c->idx] = h->conns[--h->n_conns];
 	h->conns[c->idx]->idx = c->idx;
 	if (h->paused && h->n_conns < h->max_conns) {
-		evconnlistener_enable(h->listener);
 		h->paused = false;
+		listener_update(h);
 	}
 	conn_unref(c);
+}
+
+/* What the connection waits for: EPOLLIN while reading, EPOLLOUT while
+ * an answer waits for room. */
+static void conn_watch(struct gw_conn *c)
+{
+	uint32_t ev = (c->reading ? EPOLLIN : 0) | (c->out ? EPOLLOUT : 0);
+	if (c->fd >= 0 && gw_watch_set(c->h->loop, &c->w, ev) < 0)
+		conn_close(c);
 }
 
 static void reading_set(struct gw_conn *c, bool on)
 {
 	if (c->reading == on || c->fd < 0)
 		return;
-	if (on)
-		event_add(c->rev, NULL);
-	else
-		event_del(c->rev);
 	c->reading = on;
+	conn_watch(c);
 }
 
 static void process(struct gw_conn *c);
@@ -139,11 +148,9 @@ static bool write_error(int e)
 	return e != EAGAIN && e != EWOULDBLOCK && e != EINTR;
 }
 
-static void conn_writable(evutil_socket_t fd, short what, void *arg)
+static void conn_writable(struct gw_conn *c)
 {
-	struct gw_conn *c = arg;
-	(void)what;
-	ssize_t w = write(fd, c->out + c->out_off, c->out_len - c->out_off);
+	ssize_t w = write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
 	if (w < 0) {
 		if (write_error(errno))
 			conn_close(c);
@@ -153,12 +160,11 @@ static void conn_writable(evutil_socket_t fd, short what, void *arg)
 	c->out_off += (size_t)w;
 	if (c->out_off < c->out_len)
 		return;
-	event_del(c->wev);
-	if (c->out)
-		explicit_bzero(c->out, c->out_len);   /* may hold a secret */
+	explicit_bzero(c->out, c->out_len);   /* may hold a secret */
 	free(c->out);
 	c->out = NULL;
 	c->out_off = c->out_len = 0;
+	conn_watch(c);
 	answer_done(c);
 }
 
@@ -199,8 +205,8 @@ static void conn_write(struct gw_conn *c, const struct iovec *iov, int n)
 		skip = 0;
 	}
 	c->out_off = 0;
-	reading_set(c, false);
-	event_add(c->wev, NULL);
+	c->reading = false;
+	conn_watch(c);
 }
 
 static char *put(char *p, const char *s, size_t n)
@@ -389,11 +395,10 @@ void gw_conn_request_done(struct gw_conn *c)
 	conn_unref(c);
 }
 
-static void conn_readable(evutil_socket_t fd, short what, void *arg)
+static void conn_readable(struct gw_conn *c)
 {
-	struct gw_conn *c = arg;
 	struct gw_http *h = c->h;
-	(void)what;
+	int fd = c->fd;
 	if (c->draining) {
 		char drop[4096];
 		ssize_t r = read(fd, drop, sizeof(drop));
@@ -442,7 +447,6 @@ static void conn_readable(evutil_socket_t fd, short what, void *arg)
 	}
 	c->in_len += (size_t)r;
 	c->last_ms = now_ms();
-	c->refs++;
 	process(c);
 	/* after a large request, give the memory back */
 	if (c->fd >= 0 && !c->busy && c->in_len == 0 && c->in_cap > 8 * IN_START) {
@@ -450,23 +454,49 @@ static void conn_readable(evutil_socket_t fd, short what, void *arg)
 		c->in = NULL;
 		c->in_cap = 0;
 	}
+}
+
+static void conn_event(struct gw_watch *w, uint32_t events)
+{
+	struct gw_conn *c = w->arg;
+	c->refs++;
+	if (c->out && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+		conn_writable(c);
+	if (c->fd >= 0 && c->reading && (events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+		conn_readable(c);
+	else if (c->fd >= 0 && !c->reading && !c->out && (events & (EPOLLERR | EPOLLHUP)))
+		conn_close(c);   /* reset or shut both ways: reported until closed */
 	conn_unref(c);
 }
 
-static void sweep_arm(struct gw_http *h)
+/* The sweep runs every GW_SWEEP_MS while there are connections (or the
+ * listener waits for the next one after a failed accept). */
+static void sweep_set(struct gw_http *h, bool on)
 {
-	struct timeval tv = { 0, GW_SWEEP_MS * 1000 };
-	if (h->sweep && !evtimer_pending(h->sweep, NULL))
-		evtimer_add(h->sweep, &tv);
+	struct itimerspec its = { 0 };
+	if (on == h->sweeping || h->sweep.fd < 0)
+		return;
+	if (on) {
+		its.it_interval.tv_nsec = GW_SWEEP_MS * 1000000L;
+		its.it_value = its.it_interval;
+	}
+	if (timerfd_settime(h->sweep.fd, 0, &its, NULL) == 0)
+		h->sweeping = on;
 }
 
-static void sweep(evutil_socket_t fd, short what, void *arg)
+static void sweep(struct gw_watch *w, uint32_t events)
 {
-	struct gw_http *h = arg;
+	struct gw_http *h = w->arg;
 	uint64_t now = now_ms();
 	uint64_t silence = (uint64_t)h->timeout * 1000u;
-	(void)fd;
-	(void)what;
+	uint64_t ticks;
+	(void)events;
+	if (read(w->fd, &ticks, sizeof(ticks)) < 0 && write_error(errno))
+		fprintf(stderr, "iam-gateway: the sweep's timer: %s\n", strerror(errno));
+	if (h->backoff) {
+		h->backoff = false;
+		listener_update(h);
+	}
 	for (size_t i = 0; i < h->n_conns;) {
 		struct gw_conn *c = h->conns[i];
 		if (c->busy) {
@@ -496,19 +526,16 @@ static void sweep(evutil_socket_t fd, short what, void *arg)
 		}
 		i++;
 	}
-	if (h->n_conns)
-		sweep_arm(h);
+	if (!h->n_conns)
+		sweep_set(h, false);
 }
 
-void gw_http_accept(struct evconnlistener *l, int fd, struct sockaddr *sa, int salen,
-		    void *arg)
+static void conn_new(struct gw_http *h, int fd, const struct sockaddr *sa, socklen_t salen)
 {
-	struct gw_http *h = arg;
 	struct gw_conn *c = NULL;
 	char addr[INET6_ADDRSTRLEN] = "?";
 	unsigned port = 0;
 	int one = 1;
-	(void)l;
 	if (h->n_conns == h->cap_conns) {
 		size_t cap = h->cap_conns ? 2 * h->cap_conns : 64;
 		struct gw_conn **n = realloc(h->conns, cap * sizeof(*n));
@@ -523,17 +550,16 @@ void gw_http_accept(struct evconnlistener *l, int fd, struct sockaddr *sa, int s
 	c->h = h;
 	c->fd = fd;
 	c->refs = 1;
-	c->rev = event_new(h->base, fd, EV_READ | EV_PERSIST, conn_readable, c);
-	c->wev = event_new(h->base, fd, EV_WRITE | EV_PERSIST, conn_writable, c);
-	if (!c->rev || !c->wev || event_add(c->rev, NULL) < 0)
+	c->w.fd = -1;
+	if (gw_watch_add(h->loop, &c->w, fd, EPOLLIN, conn_event, c) < 0)
 		goto fail;
 	c->reading = true;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (sa && sa->sa_family == AF_INET && (size_t)salen >= sizeof(struct sockaddr_in)) {
+	if (sa->sa_family == AF_INET && (size_t)salen >= sizeof(struct sockaddr_in)) {
 		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
 		inet_ntop(AF_INET, &s4->sin_addr, addr, sizeof(addr));
 		port = ntohs(s4->sin_port);
-	} else if (sa && sa->sa_family == AF_INET6 &&
+	} else if (sa->sa_family == AF_INET6 &&
 		   (size_t)salen >= sizeof(struct sockaddr_in6)) {
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
 		inet_ntop(AF_INET6, &s6->sin6_addr, addr, sizeof(addr));
@@ -544,29 +570,53 @@ void gw_http_accept(struct evconnlistener *l, int fd, struct sockaddr *sa, int s
 	c->deadline_ms = c->last_ms + (uint64_t)h->deadline * 1000u;
 	c->idx = h->n_conns;
 	h->conns[h->n_conns++] = c;
-	if (h->n_conns >= h->max_conns && !h->paused && h->listener) {
-		evconnlistener_disable(h->listener);
+	if (h->n_conns >= h->max_conns && !h->paused) {
 		h->paused = true;
+		listener_update(h);
 	}
-	sweep_arm(h);
+	sweep_set(h, true);
 	return;
 fail:
-	if (c) {
-		if (c->rev)
-			event_free(c->rev);
-		if (c->wev)
-			event_free(c->wev);
-		free(c);
-	}
+	if (c)
+		gw_watch_del(h->loop, &c->w);
+	free(c);
 	fprintf(stderr, "iam-gateway: out of memory, a connection refused\n");
 	close(fd);
 }
 
-int gw_http_init(struct gw_http *h, struct event_base *base, struct gw_up *up,
+static void listener_readable(struct gw_watch *w, uint32_t events)
+{
+	struct gw_http *h = w->arg;
+	(void)events;
+	for (unsigned i = 0; i < ACCEPTS && !h->paused && !h->backoff; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int fd = accept4(w->fd, (struct sockaddr *)&ss, &sl,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			conn_new(h, fd, (struct sockaddr *)&ss, sl);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		/* EMFILE, ENFILE, ENOBUFS, ENOMEM: the client waits in the
+		 * backlog; the listener rests until the next sweep */
+		fprintf(stderr, "iam-gateway: accept: %s\n", strerror(errno));
+		h->backoff = true;
+		listener_update(h);
+		sweep_set(h, true);
+	}
+}
+
+int gw_http_init(struct gw_http *h, struct gw_loop *loop, struct gw_up *up, int lfd,
 		 const struct gw_config *cfg)
 {
+	int r;
 	memset(h, 0, sizeof(*h));
-	h->base = base;
+	h->listener.fd = h->sweep.fd = -1;
+	h->loop = loop;
 	h->up = up;
 	h->max_conns = cfg->max_conns;
 	h->deadline = cfg->deadline;
@@ -574,10 +624,22 @@ int gw_http_init(struct gw_http *h, struct event_base *base, struct gw_up *up,
 	h->max_head = cfg->max_headers;
 	h->max_body = cfg->max_body;
 	h->verbose = cfg->verbose;
-	h->sweep = evtimer_new(base, sweep, h);
-	if (!h->sweep || arena_new(16384, &h->arena) < 0)
+	if (arena_new(16384, &h->arena) < 0) {
+		close(lfd);
 		return -ENOMEM;
-	return 0;
+	}
+	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (tfd < 0 || (r = gw_watch_add(loop, &h->sweep, tfd, EPOLLIN, sweep, h)) < 0) {
+		r = tfd < 0 ? -errno : r;
+		if (tfd >= 0)
+			close(tfd);
+		close(lfd);
+		return r;
+	}
+	r = gw_watch_add(loop, &h->listener, lfd, EPOLLIN, listener_readable, h);
+	if (r < 0)
+		close(lfd);
+	return r;
 }
 
 void gw_http_release(struct gw_http *h)
@@ -589,9 +651,16 @@ void gw_http_release(struct gw_http *h)
 	free(h->frame);
 	h->frame = NULL;
 	h->frame_cap = 0;
-	if (h->sweep)
-		event_free(h->sweep);
-	h->sweep = NULL;
+	int fd = h->sweep.fd;
+	if (fd >= 0) {
+		gw_watch_del(h->loop, &h->sweep);
+		close(fd);
+	}
+	fd = h->listener.fd;
+	if (fd >= 0) {
+		gw_watch_del(h->loop, &h->listener);
+		close(fd);
+	}
 	arena_free(h->arena);
 	h->arena = NULL;
 }

@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
-
-#include <event2/event.h>
-#include <event2/listener.h>
+#include <unistd.h>
 
 #include "gateway.h"
 
@@ -22,8 +22,8 @@
 
 struct gw {
 	struct gw_config cfg;
-	struct event_base *base;
-	struct evconnlistener *listener;
+	struct gw_loop *loop;
+	struct gw_watch sig;           /* the signalfd of SIGTERM and SIGINT */
 };
 
 static void usage(FILE *f)
@@ -96,12 +96,31 @@ static int parse_listen(const char *s, bool any, char *host, size_t size, unsign
 	return 0;
 }
 
-static void on_signal(evutil_socket_t sig, short what, void *arg)
+static void on_signal(struct gw_watch *w, uint32_t events)
 {
-	struct gw *g = arg;
-	(void)what;
-	fprintf(stderr, "iam-gateway: signal %d, stopping\n", (int)sig);
-	event_base_loopexit(g->base, NULL);
+	struct gw *g = w->arg;
+	struct signalfd_siginfo si;
+	(void)events;
+	if (read(w->fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return;
+	fprintf(stderr, "iam-gateway: signal %d, stopping\n", (int)si.ssi_signo);
+	gw_loop_stop(g->loop);
+}
+
+/* The listening socket, non-blocking; -errno. */
+static int listen_on(const struct sockaddr *sa, socklen_t sl)
+{
+	int one = 1;
+	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, sa, sl) < 0 || listen(fd, 128) < 0) {
+		int r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
 }
 
 int main(int argc, char **argv)
@@ -124,7 +143,8 @@ int main(int argc, char **argv)
 	struct gw g = { 0 };
 	struct gw_http gh = { 0 };
 	struct gw_up *up = NULL;
-	struct event *sigs[2] = { NULL, NULL };
+	bool http = false;
+	sigset_t mask;
 	char listen_default[32], host[64];
 	unsigned port;
 	unsigned long v;
@@ -194,47 +214,60 @@ int main(int argc, char **argv)
 		inet_pton(AF_INET, host, &s4->sin_addr);
 		sl = sizeof(*s4);
 	}
-	g.base = event_base_new();
-	if (!g.base || gw_up_new(g.base, g.cfg.socket_path, g.cfg.upstreams, &up) < 0 ||
-	    gw_http_init(&gh, g.base, up, &g.cfg) < 0) {
+	g.sig.fd = -1;
+	int lfd = listen_on((struct sockaddr *)&ss, sl);
+	if (lfd < 0) {
+		fprintf(stderr, "iam-gateway: cannot listen on %s: %s\n", g.cfg.listen,
+			strerror(-lfd));
+		goto out;
+	}
+	sl = sizeof(ss);
+	if (getsockname(lfd, (struct sockaddr *)&ss, &sl) == 0)
+		port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+						      : ((struct sockaddr_in *)&ss)->sin_port);
+	if (gw_loop_new(&g.loop) < 0 ||
+	    gw_up_new(g.loop, g.cfg.socket_path, g.cfg.upstreams, &up) < 0) {
+		close(lfd);
 		fprintf(stderr, "iam-gateway: out of memory\n");
 		goto out;
 	}
-	g.listener = evconnlistener_new_bind(g.base, gw_http_accept, &gh,
-					     LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC |
-					     LEV_OPT_REUSEABLE, 128, (struct sockaddr *)&ss, (int)sl);
-	if (!g.listener) {
-		fprintf(stderr, "iam-gateway: cannot listen on %s: %s\n", g.cfg.listen,
-			strerror(errno));
+	http = true;
+	r = gw_http_init(&gh, g.loop, up, lfd, &g.cfg);   /* takes lfd */
+	if (r < 0) {
+		fprintf(stderr, "iam-gateway: cannot start: %s\n", strerror(-r));
 		goto out;
 	}
-	gh.listener = g.listener;
-	sl = sizeof(ss);
-	if (getsockname(evconnlistener_get_fd(g.listener), (struct sockaddr *)&ss, &sl) == 0)
-		port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-						      : ((struct sockaddr_in *)&ss)->sin_port);
-	sigs[0] = evsignal_new(g.base, SIGTERM, on_signal, &g);
-	sigs[1] = evsignal_new(g.base, SIGINT, on_signal, &g);
-	if (!sigs[0] || !sigs[1] || evsignal_add(sigs[0], NULL) < 0 ||
-	    evsignal_add(sigs[1], NULL) < 0)
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	int sfd = sigprocmask(SIG_BLOCK, &mask, NULL) == 0 ?
+		  signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC) : -1;
+	if (sfd < 0 || gw_watch_add(g.loop, &g.sig, sfd, EPOLLIN, on_signal, &g) < 0) {
+		fprintf(stderr, "iam-gateway: signals: %s\n", strerror(errno));
+		if (sfd >= 0)
+			close(sfd);
 		goto out;
+	}
 	printf(strchr(host, ':') ? "listening on http://[%s]:%u\n" : "listening on http://%s:%u\n",
 	       host, port);
 	fflush(stdout);
 	fprintf(stderr, "iam-gateway: serving %s:%u for the api socket %s (silence timeout "
 		"%u s, request deadline %u s, %u connections)\n", host, port, g.cfg.socket_path,
 		g.cfg.timeout, g.cfg.deadline, g.cfg.max_conns);
-	event_base_dispatch(g.base);
-	ret = 0;
+	r = gw_loop_run(g.loop);
+	if (r < 0)
+		fprintf(stderr, "iam-gateway: epoll_wait: %s\n", strerror(-r));
+	else
+		ret = 0;
 out:
-	for (size_t i = 0; i < 2; i++)
-		if (sigs[i])
-			event_free(sigs[i]);
-	gw_http_release(&gh);
-	if (g.listener)
-		evconnlistener_free(g.listener);
+	if (g.sig.fd >= 0) {
+		int fd = g.sig.fd;
+		gw_watch_del(g.loop, &g.sig);
+		close(fd);
+	}
+	if (http)
+		gw_http_release(&gh);
 	gw_up_free(up);
-	if (g.base)
-		event_base_free(g.base);
+	gw_loop_free(g.loop);
 	return ret;
 }

@@ -7,15 +7,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
-
-#include <event2/buffer.h>
-#include <event2/event.h>
-#include <event2/util.h>
 
 #include "api.pb-c.h"
 #include "gateway.h"
@@ -35,14 +33,14 @@ struct pending {
 
 /* One api-socket connection. Writes go straight to the socket while
  * nothing waits before them (no event loop turn, no epoll change); what
- * the socket does not take waits in `out` for EV_WRITE. Answers are read
+ * the socket does not take waits in `out` for EPOLLOUT. Answers are read
  * into `in`, one read per readable event. */
 struct conn {
 	struct gw_up *u;
-	evutil_socket_t fd;        /* -1 while closed */
-	struct event *rev;         /* persistent EV_READ */
-	struct event *wev;         /* EV_WRITE, pending while `out` holds bytes */
-	struct evbuffer *out;
+	int fd;                    /* -1 while closed */
+	struct gw_watch w;         /* EPOLLIN, and EPOLLOUT while `out` holds bytes */
+	uint8_t *out;              /* [out_off, out_len) to send */
+	size_t out_off, out_len, out_cap;
 	uint8_t *in;
 	size_t in_len, in_cap;
 	struct pending *head, *tail;
@@ -51,7 +49,7 @@ struct conn {
 };
 
 struct gw_up {
-	struct event_base *base;
+	struct gw_loop *loop;
 	char *path;
 	unsigned n;
 	unsigned rr;
@@ -115,19 +113,25 @@ static uint8_t *in_grow(struct conn *c, size_t cap)
 	return n;
 }
 
+static void out_free(struct conn *c)
+{
+	if (c->out)
+		explicit_bzero(c->out, c->out_cap);   /* requests may hold a secret */
+	free(c->out);
+	c->out = NULL;
+	c->out_off = c->out_len = c->out_cap = 0;
+}
+
 static void conn_close(struct conn *c, const char *why)
 {
 	struct pending *p = c->head;
 	if (c->fd >= 0) {
 		if (why)
 			fprintf(stderr, "iam-gateway: api socket connection lost: %s\n", why);
-		event_free(c->rev);
-		event_free(c->wev);
-		evbuffer_free(c->out);
-		evutil_closesocket(c->fd);
+		gw_watch_del(c->u->loop, &c->w);
+		close(c->fd);
 	}
-	c->rev = c->wev = NULL;
-	c->out = NULL;
+	out_free(c);
 	c->fd = -1;
 	if (c->in)
 		explicit_bzero(c->in, c->in_cap);
@@ -184,10 +188,9 @@ static bool conn_answer(struct conn *c, const uint8_t *body, uint32_t len)
 	return true;
 }
 
-static void conn_read(evutil_socket_t fd, short what, void *arg)
+static void conn_read(struct conn *c)
 {
-	struct conn *c = arg;
-	(void)what;
+	int fd = c->fd;
 	if (c->in_len == c->in_cap) {
 		size_t cap = c->in_cap ? 2 * c->in_cap : IN_START;
 		if (cap > MAX_ANSWER + RPC_HDR_LEN || !in_grow(c, cap)) {
@@ -236,23 +239,35 @@ static void conn_read(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static void conn_write(evutil_socket_t fd, short what, void *arg)
+static void conn_write(struct conn *c)
 {
-	struct conn *c = arg;
-	(void)what;
-	int r = evbuffer_write(c->out, fd);
-	if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-		conn_close(c, strerror(errno));
+	ssize_t w = write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
+	if (w < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			conn_close(c, strerror(errno));
 		return;
 	}
-	if (evbuffer_get_length(c->out) == 0)
-		event_del(c->wev);
+	c->out_off += (size_t)w;
+	if (c->out_off < c->out_len)
+		return;
+	out_free(c);
+	if (gw_watch_set(c->u->loop, &c->w, EPOLLIN) < 0)
+		conn_close(c, "epoll");
+}
+
+static void conn_event(struct gw_watch *w, uint32_t events)
+{
+	struct conn *c = w->arg;
+	if (c->out && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+		conn_write(c);
+	if (c->fd >= 0 && (events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+		conn_read(c);
 }
 
 /* Sends a whole frame: at once while nothing waits, else after what does. */
 static int conn_send(struct conn *c, const uint8_t *p, size_t len)
 {
-	if (evbuffer_get_length(c->out) == 0) {
+	if (!c->out) {
 		ssize_t w = write(c->fd, p, len);
 		if (w < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
@@ -264,9 +279,24 @@ static int conn_send(struct conn *c, const uint8_t *p, size_t len)
 		if (len == 0)
 			return 0;
 	}
-	if (evbuffer_add(c->out, p, len) < 0)
-		return -ENOMEM;
-	return event_add(c->wev, NULL) < 0 ? -ENOMEM : 0;
+	if (c->out_len + len > c->out_cap) {
+		/* what is left moves to the front of a new buffer; the old one
+		 * is wiped */
+		size_t left = c->out_len - c->out_off;
+		size_t cap = 2 * (left + len);
+		uint8_t *n = malloc(cap);
+		if (!n)
+			return -ENOMEM;
+		if (left)
+			memcpy(n, c->out + c->out_off, left);
+		out_free(c);
+		c->out = n;
+		c->out_cap = cap;
+		c->out_len = left;
+	}
+	memcpy(c->out + c->out_len, p, len);
+	c->out_len += len;
+	return gw_watch_set(c->u->loop, &c->w, EPOLLIN | EPOLLOUT);
 }
 
 static int conn_open(struct conn *c)
@@ -278,21 +308,14 @@ static int conn_open(struct conn *c)
 	int r = rpc_connect_unix(c->u->path, &fd);
 	if (r < 0)
 		return r;
-	evutil_make_socket_nonblocking(fd);
-	c->fd = fd;
-	c->rev = event_new(c->u->base, fd, EV_READ | EV_PERSIST, conn_read, c);
-	c->wev = event_new(c->u->base, fd, EV_WRITE | EV_PERSIST, conn_write, c);
-	c->out = evbuffer_new();
-	if (!c->rev || !c->wev || !c->out || event_add(c->rev, NULL) < 0) {
-		event_free(c->rev);   /* accepts NULL */
-		event_free(c->wev);
-		evbuffer_free(c->out);
-		c->rev = c->wev = NULL;
-		c->out = NULL;
-		c->fd = -1;
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    (r = gw_watch_add(c->u->loop, &c->w, fd, EPOLLIN, conn_event, c)) < 0) {
+		r = fl < 0 ? -errno : r < 0 ? r : -errno;
 		close(fd);
-		return -ENOMEM;
+		return r;
 	}
+	c->fd = fd;
 	hello.has_version = true;
 	hello.version = 1;
 	hello.client = (char *)"iam-gateway/" PACKAGE_VERSION;
@@ -311,13 +334,13 @@ static int conn_open(struct conn *c)
 	return 0;
 }
 
-int gw_up_new(struct event_base *base, const char *socket_path, unsigned n,
+int gw_up_new(struct gw_loop *loop, const char *socket_path, unsigned n,
 	      struct gw_up **ret)
 {
 	struct gw_up *u = calloc(1, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
-	u->base = base;
+	u->loop = loop;
 	u->n = n ? n : 1;
 	u->path = strdup(socket_path);
 	u->conns = calloc(u->n, sizeof(*u->conns));
@@ -328,6 +351,7 @@ int gw_up_new(struct event_base *base, const char *socket_path, unsigned n,
 	for (unsigned i = 0; i < u->n; i++) {
 		u->conns[i].u = u;
 		u->conns[i].fd = -1;
+		u->conns[i].w.fd = -1;
 	}
 	u->pb.alloc = pb_alloc;
 	u->pb.free = pb_free;

@@ -3,9 +3,7 @@
 sbin_PROGRAMS += gateway/iam-gateway
 gateway_iam_gateway_SOURCES = gateway/gateway.h gateway/gateway_main.c \
 	gateway/gateway_http.c gateway/gateway_up.c \
-	gateway/gateway_conn.c gateway/gateway_parse.c
-gateway_iam_gateway_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) \
-	$(PROTOBUF_C_CFLAGS) $(JANSSON_CFLAGS)
+	gateway/gateway_conn.c gateway/gateway_parse.c gateway/gateway_loop.c
+gateway_iam_gateway_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(JANSSON_CFLAGS)
 gateway_iam_gateway_LDADD = lib/libiampbjson.la lib/libiamrpc.la proto/libiamproto.la \
-	lib/libiamutil.la $(LIBEVENT_LIBS) $(PROTOBUF_C_LIBS) \
-	$(JANSSON_LIBS)
+	lib/libiamutil.la $(PROTOBUF_C_LIBS) $(JANSSON_LIBS)
