@@ -6,7 +6,8 @@
 # the silence timeout), while other clients are served meanwhile; the
 # deadline's clock restarts for each request of a keep-alive connection;
 # --max-connections (a client beyond waits, then is served); pipelined
-# requests; bad values.
+# requests; bad values; running out of descriptors (clients wait in the
+# backlog, the listener rests instead of spinning).
 # The answers here are iamd's own (MissingAuthenticationToken for an
 # unsigned request): each one went through the gateway and iamd.
 . "$top_srcdir/tests/integration/lib.sh"
@@ -156,6 +157,31 @@ elif what == "maxconns":
     s.settimeout(5)
     st, body = answer(s)
     print("7th then %s" % st)
+elif what == "fds":
+    # the gateway runs out of descriptors: clients beyond wait in the
+    # backlog, and are served once descriptors are free again
+    a = conn()
+    for i in range(2):   # both api-socket connections opened
+        a.sendall(REQ)
+        answer(a)
+    idle = [conn() for i in range(8)]
+    time.sleep(0.3)
+    s = socket.create_connection(("127.0.0.1", port), timeout=15)
+    s.sendall(REQ)
+    s.settimeout(1)
+    try:
+        d = s.recv(4096)
+        print("late answered at once" if d else "late closed")
+    except socket.timeout:
+        print("late waits")
+    for c in idle:
+        c.close()
+    s.settimeout(10)
+    st, body = answer(s)
+    print("late then %s" % st)
+    a.sendall(REQ)
+    st, body = answer(a)
+    print("first then %s" % st)
 PY
 
 run python3 "$TMP/clients.py" "$IAMD_GATEWAY_PORT" headers
@@ -191,5 +217,29 @@ like "$OUT" '7th then HTTP/1.1 403' "... and is served once one closes"
 
 ok "the gateway is still running" kill -0 "$IAMD_GATEWAY_PID"
 ok "iam-gateway stops on SIGTERM" gateway_stop
+
+# Out of descriptors (a low RLIMIT_NOFILE): an accept that fails rests the
+# listener until the next sweep (250 ms) instead of failing again at once,
+# and the clients waiting in the backlog are served once descriptors are
+# free.
+GW=$IAMD_GATEWAY
+printf '#!/bin/sh\nulimit -n 16\nexec "%s" "$@"\n' "$GW" >"$TMP/gateway-fds"
+chmod +x "$TMP/gateway-fds"
+IAMD_GATEWAY=$TMP/gateway-fds
+GW_LOG=$IAMD_GATEWAY_LOG
+IAMD_GATEWAY_LOG=$TMP/fds.log
+: >"$IAMD_GATEWAY_LOG"
+gateway_start || bail_out "iam-gateway did not start with 16 descriptors"
+run python3 "$TMP/clients.py" "$IAMD_GATEWAY_PORT" fds
+like "$OUT" 'late waits' "out of descriptors: a further client waits ..."
+like "$OUT" 'late then HTTP/1.1 403' "... and is served once descriptors are free"
+like "$OUT" 'first then HTTP/1.1 403' "the first client is still served"
+like "$(cat "$TMP/fds.log")" 'accept: Too many open files' "the gateway logs the failed accept"
+N=$(grep -c 'accept: Too many open files' "$TMP/fds.log")
+ok "... a few times, not in a loop ($N times)" test "$N" -ge 1 -a "$N" -le 40
+ok "iam-gateway stops on SIGTERM" gateway_stop
+cat "$TMP/fds.log" >>"$GW_LOG"
+IAMD_GATEWAY_LOG=$GW_LOG
+IAMD_GATEWAY=$GW
 ok "iamd stops" iamd_stop
 done_testing
