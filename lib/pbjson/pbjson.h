@@ -66,10 +66,11 @@ bool pbjson_field_is_document(const ProtobufCMessageDescriptor *d,
 			      const ProtobufCFieldDescriptor *f);
 /* A repeated message field that is an AWS map (see above). */
 bool pbjson_field_is_map(const ProtobufCFieldDescriptor *f);
-/* A repeated field of a nested structure that AWS's model marks required,
- * so an answer carries it even when empty (InstanceProfile.Roles: an
- * instance profile without a role has "Roles": [], <Roles/>); d is the
- * message that holds f. */
+/* A repeated field of a nested structure that AWS answers even when empty
+ * (InstanceProfile.Roles: an instance profile without a role has
+ * "Roles": [], <Roles/>; simulate's MatchedStatements and
+ * MissingContextValues; GetAccountAuthorizationDetails' policy lists: the
+ * table in pbjson_fields.c); d is the message that holds f. */
 bool pbjson_field_is_required_list(const ProtobufCMessageDescriptor *d,
 				   const ProtobufCFieldDescriptor *f);
 /* How many values `f` holds in `m`: 0 when absent, 1 for a set optional or

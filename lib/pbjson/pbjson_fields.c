@@ -82,11 +82,40 @@ bool pbjson_field_is_map(const ProtobufCFieldDescriptor *f)
 	       d->fields[1].id == 2 && strcmp(d->fields[1].name, "value") == 0;
 }
 
+/* The nested lists AWS answers even when empty: InstanceProfile.Roles is
+ * required in AWS's model; the others are what AWS's own CLI examples show
+ * (awscli's examples/iam: simulate-custom-policy's "MatchedStatements": []
+ * and "MissingContextValues": [], get-account-authorization-details'
+ * "UserPolicyList": [], "GroupPolicyList": [], "RolePolicyList": [],
+ * "AttachedManagedPolicies": []). */
+static const struct {
+	const char *message, *field;
+} required_lists[] = {
+	{ "InstanceProfile", "roles" },
+	{ "EvaluationResult", "matched_statements" },
+	{ "EvaluationResult", "missing_context_values" },
+	{ "ResourceSpecificResult", "matched_statements" },
+	{ "ResourceSpecificResult", "missing_context_values" },
+	{ "UserDetail", "user_policy_list" },
+	{ "UserDetail", "group_list" },
+	{ "UserDetail", "attached_managed_policies" },
+	{ "GroupDetail", "group_policy_list" },
+	{ "GroupDetail", "attached_managed_policies" },
+	{ "RoleDetail", "role_policy_list" },
+	{ "RoleDetail", "attached_managed_policies" },
+	{ "RoleDetail", "instance_profile_list" },
+};
+
 bool pbjson_field_is_required_list(const ProtobufCMessageDescriptor *d,
 				   const ProtobufCFieldDescriptor *f)
 {
-	return f->label == PROTOBUF_C_LABEL_REPEATED && strcmp(f->name, "roles") == 0 &&
-	       d && d->short_name && strcmp(d->short_name, "InstanceProfile") == 0;
+	if (f->label != PROTOBUF_C_LABEL_REPEATED || !d || !d->short_name)
+		return false;
+	for (size_t i = 0; i < sizeof(required_lists) / sizeof(*required_lists); i++)
+		if (strcmp(f->name, required_lists[i].field) == 0 &&
+		    strcmp(d->short_name, required_lists[i].message) == 0)
+			return true;
+	return false;
 }
 
 size_t pbjson_field_count(const ProtobufCMessage *m,

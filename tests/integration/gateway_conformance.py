@@ -786,6 +786,8 @@ sr = iam.simulate_custom_policy(PolicyInputList=[SP], ActionNames=["s3:PutObject
     {"ContextKeyName": "s3:max-keys", "ContextKeyType": "numeric", "ContextKeyValues": ["50"]},
     {"ContextKeyName": "aws:SecureTransport", "ContextKeyType": "boolean", "ContextKeyValues": ["true"]}])
 eq(sr["EvaluationResults"][0]["EvalDecision"], "implicitDeny", "SimulateCustomPolicy: a numeric entry too large")
+eq((sr["EvaluationResults"][0].get("MatchedStatements"), sr["EvaluationResults"][0].get("MissingContextValues")),
+   ([], []), "implicitDeny: MatchedStatements and MissingContextValues empty lists, as AWS's CLI examples show")
 sr = iam.simulate_custom_policy(PolicyInputList=[doc(allow("s3:*")), SP], ActionNames=["s3:DeleteObject"],
                                 ResourceArns=["arn:aws:s3:::bkt/keep/x"])["EvaluationResults"][0]
 eq(sr["EvalDecision"], "explicitDeny", "SimulateCustomPolicy: explicitDeny")
@@ -856,6 +858,11 @@ check(all(isinstance(x["PolicyDocument"], dict) for x in ud["u1"].get("UserPolic
 eq(ud["u2b"].get("AttachedManagedPolicies"), [{"PolicyName": "p-read", "PolicyArn": PA}],
    "UserDetailList: AttachedManagedPolicies")
 eq(ud["u3"].get("PermissionsBoundary", {}).get("PermissionsBoundaryArn"), PA, "UserDetailList: PermissionsBoundary")
+bare = [x for x in ad["UserDetailList"] if not x.get("UserPolicyList") and not x.get("AttachedManagedPolicies")]
+check(bare and all(x.get("UserPolicyList") == [] and x.get("AttachedManagedPolicies") == []
+                   and isinstance(x.get("GroupList"), list) for x in bare),
+      "UserDetailList: a user without policies has UserPolicyList [], AttachedManagedPolicies [] and a GroupList",
+      bare[:1])
 ad = iam.get_account_authorization_details(Filter=["LocalManagedPolicy"])
 eq(sorted(x["PolicyName"] for x in ad["Policies"]), ["p-read", "p-tagged", "p-unused"],
    "GetAccountAuthorizationDetails Filter=LocalManagedPolicy")
@@ -867,6 +874,16 @@ rd = {x["RoleName"]: x for x in ad["RoleDetailList"]}
 eq([x["InstanceProfileName"] for x in rd["r-app"].get("InstanceProfileList", [])], ["ip-web"],
    "RoleDetailList: InstanceProfileList")
 check(isinstance(rd["r-app"]["AssumeRolePolicyDocument"], dict), "RoleDetailList: the trust policy as a dict")
+check(all(isinstance(x.get(k), list) for x in ad["RoleDetailList"]
+          for k in ("RolePolicyList", "AttachedManagedPolicies", "InstanceProfileList")),
+      "RoleDetailList: RolePolicyList, AttachedManagedPolicies and InstanceProfileList always lists",
+      [sorted(x) for x in ad["RoleDetailList"]][:1])
+ad = iam.get_account_authorization_details(Filter=["Group"])
+check(ad["GroupDetailList"] and all(isinstance(x.get("GroupPolicyList"), list)
+                                    and isinstance(x.get("AttachedManagedPolicies"), list)
+                                    for x in ad["GroupDetailList"]),
+      "GroupDetailList: GroupPolicyList and AttachedManagedPolicies always lists",
+      [sorted(x) for x in ad["GroupDetailList"]][:1])
 items, pages, ok = page_all(iam.get_account_authorization_details, "UserDetailList", Filter=["User"])
 check(ok and len(items) == len(iam.list_users()["Users"]), "GetAccountAuthorizationDetails MaxItems=1 pages",
       (pages, len(items)))
