@@ -123,6 +123,9 @@ TESTS += tests/integration/gateway_awscli.sh
 # iamd:GetCredentials: uids, selectors, trust conditions (hostroles)
 dist_check_SCRIPTS += tests/integration/hostroles_creds.sh
 TESTS += tests/integration/hostroles_creds.sh
+# trust-policy conditions on the host identity keys (operators, IfExists, Null, Deny)
+dist_check_SCRIPTS += tests/integration/hostroles_conditions.sh
+TESTS += tests/integration/hostroles_conditions.sh
 # libiam's host credentials cache (hostroles_creds.sh drives it)
 check_PROGRAMS += tests/integration/credcache_check
 tests_integration_credcache_check_SOURCES = tests/integration/credcache_check.c
