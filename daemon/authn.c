@@ -19,6 +19,8 @@
 #include "store/store.h"
 #include "util/arena.h"
 
+/* InvalidClientTokenId's text: STS ends it with a period, IAM does not
+ * (as each endpoint answers; invalid_token()) */
 #define MSG_INVALID_TOKEN "The security token included in the request is invalid."
 #define MSG_EXPIRED_TOKEN "The security token included in the request is expired"
 #define MSG_MISSING "Request is missing Authentication Token"
@@ -57,6 +59,16 @@ static int fail(struct call *c, int err, const char *code, const char *msg)
 {
 	call_fail(c, err, code, "%s", msg);
 	c->err_http = strcmp(code, SIGV4_E_INCOMPLETE) == 0 ? 400 : 403;
+	return c->err;
+}
+
+/* InvalidClientTokenId (403), worded as the call's service words it */
+static int invalid_token(struct call *c)
+{
+	bool sts = !c->op || strncmp(c->op->action, "sts:", 4) == 0;
+	call_fail(c, -EACCES, "InvalidClientTokenId", "%.*s",
+		  (int)strlen(MSG_INVALID_TOKEN) - (sts ? 0 : 1), MSG_INVALID_TOKEN);
+	c->err_http = 403;
 	return c->err;
 }
 
@@ -253,7 +265,7 @@ static int caller_session(struct call *c, const struct authn_state *st,
 	    !copy->account || !copy->principal_arn) {
 		iamd_log_call(LOG_WARNING, c, "session token of %s holds other claims",
 			      st->access_key_id);
-		return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
+		return invalid_token(c);
 	}
 	c->caller.kind = CALLER_SESSION;
 	/* GetSessionToken credentials act as their user or root (within the
@@ -296,7 +308,7 @@ static int caller_key_owner_in(struct call *c, const struct authn_state *st,
 	if (t != c->txn && t != txn)
 		store_txn_abort(t);
 	if (r == -ENOENT)
-		return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
+		return invalid_token(c);
 	if (r < 0)
 		return call_fail(c, r, "ServiceFailure", NULL);
 	/* a copy: `k` may be a kept one (gen_cache.h), as `u` below */
@@ -347,7 +359,7 @@ static int verify_refused(struct call *c, const struct authn_state *st,
 	case KEYD__CODE__UNKNOWN_KEY_VERSION:
 		iamd_log_call(LOG_NOTICE, c, "%s: keyd refused the credentials of %s (code %d)",
 			      c->op->name, st->access_key_id, (int)rep->code);
-		return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
+		return invalid_token(c);
 	default:
 		return call_keyd_fail(c, rep);
 	}
@@ -373,7 +385,7 @@ static int verify_resume(struct call *c, void *state, const struct keyd_reply *r
 		return mismatch(c, st);
 	if (st->session)
 		return v->claims ? caller_session(c, st, v->claims)
-				 : fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
+				 : invalid_token(c);
 	return caller_key_owner(c, st, true);
 }
 
@@ -419,7 +431,7 @@ static int key_active(struct call *c, struct store_txn *t, const char *id,
 	Iam__AccessKeyRecord *k;
 	int r = key_get_kept(c, t, id, &k);
 	if (r == -ENOENT || (r == 0 && (!k->status || strcmp(k->status, "Active") != 0)))
-		return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
+		return invalid_token(c);
 	if (r < 0)
 		return call_fail(c, r, "ServiceFailure", NULL);
 	*ret = k;
@@ -532,7 +544,7 @@ static int mint_resume(struct call *c, void *state, const struct keyd_reply *rep
 		iamd_log_call(LOG_NOTICE, c, "%s: the owner of %s changed while keyd checked",
 			      c->op->name, st->access_key_id);
 		c->caller = st->before;
-		return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
+		return invalid_token(c);
 	}
 	iamd_log_call(LOG_DEBUG, c, "%s: signature of %s verified and session minted in one "
 		      "keyd request (VerifyAndMint)", c->op->name, st->access_key_id);
@@ -600,10 +612,10 @@ static int verify_start(struct call *c, const struct sigv4_authz *pz, const char
 	v.signature.data = sig_bin;
 	v.signature.len = sizeof(sig_bin);
 	if (strlen(az.access_key_id) > MAX_KEY_ID)
-		return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
+		return invalid_token(c);
 	if (strncmp(az.access_key_id, "ASIA", 4) == 0) {
 		if (!call.security_token)
-			return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
+			return invalid_token(c);
 		st->session = true;
 		v.session_token = (char *)call.security_token;
 	} else if (strncmp(az.access_key_id, "AKIA", 4) == 0 && !call.security_token) {
@@ -628,7 +640,7 @@ static int verify_start(struct call *c, const struct sigv4_authz *pz, const char
 		if (r < 0 || deferred)
 			return r;
 	} else {
-		return fail(c, -EACCES, "InvalidClientTokenId", MSG_INVALID_TOKEN);
+		return invalid_token(c);
 	}
 	return call_keyd(c, KEYD__REQUEST__OP_VERIFY_SIGV4, &v.base, verify_resume, st);
 }

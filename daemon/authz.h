@@ -29,6 +29,10 @@ enum authz_decision {
 struct authz_result {
 	enum authz_decision decision;
 	const char *message;      /* AWS's AccessDenied text when denied (c->arena) */
+	const char *code;         /* when denied: the error AWS answers, NULL for
+				   * AccessDenied (InvalidClientTokenId: an IAM
+				   * call with GetSessionToken credentials
+				   * without MFA, sts_session.h) */
 };
 
 /* Decides `action` ("iam:GetUser") on `resource` (an ARN, or "*") for

@@ -164,7 +164,7 @@ static int call_run(struct call *c, const struct keyd_reply *rep,
 		goto out;
 	}
 	if (az.decision != AUTHZ_ALLOW) {
-		call_fail(c, -EACCES, "AccessDenied", "%s", az.message);
+		call_fail(c, -EACCES, az.code ? az.code : "AccessDenied", "%s", az.message);
 		if (!c->authn_deferred)   /* else: decided again once proven */
 			iamd_log_call(LOG_NOTICE, c, "%s denied to uid %u", op->name,
 				      (unsigned)c->caller.uid);

@@ -11,6 +11,7 @@
 #include "iamd.h"
 #include "keyd.pb-c.h"
 #include "principal.h"
+#include "sd.h"
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/isotime.h"
@@ -363,12 +364,15 @@ static int session_token_limits(struct call *c, const char *action, const char *
 				struct authz_result *ret)
 {
 	const Keyd__SessionClaims *s = c->caller.session;
-	if (strncasecmp(action, "iam:", 4) == 0 && !s->mfa_present)
-		return deny(c, authz_concat(c, "User: ", c->caller.arn,
-					    " is not authorized to perform: ", action,
-					    " on resource: ", resource,
-					    " because credentials from GetSessionToken cannot call IAM without MFA authentication",
-					    NULL), ret);
+	if (strncasecmp(action, "iam:", 4) == 0 && !s->mfa_present) {
+		/* AWS's IAM endpoint does not say why: InvalidClientTokenId
+		 * (403), as for a token it cannot read; the log does */
+		iamd_log_call(LOG_INFO, c, "%s: credentials from GetSessionToken cannot call "
+			      "IAM without MFA authentication (%s)", action, c->caller.arn);
+		int r = deny(c, "The security token included in the request is invalid", ret);
+		ret->code = "InvalidClientTokenId";
+		return r;
+	}
 	if (strncasecmp(action, "sts:", 4) == 0 && strcasecmp(action, "sts:AssumeRole") != 0)
 		return deny(c, authz_concat(c, "User: ", c->caller.arn,
 					    " is not authorized to perform: ", action,

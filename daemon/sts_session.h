@@ -11,8 +11,8 @@
  *     aws:MultiFactorAuthPresent, aws:SourceIdentity and aws:PrincipalTag/<k>
  *     from the session tags, which win over the role's tags of the same key;
  *   - a GetSessionToken session acts as its user (or root) minus AWS's
- *     limits: no IAM call without MFA, and of STS only AssumeRole and
- *     GetCallerIdentity.
+ *     limits: no IAM call without MFA (InvalidClientTokenId, as AWS's IAM
+ *     answers it), and of STS only AssumeRole and GetCallerIdentity.
  * Several session policies are a union (AWS: the session may do what any of
  * them allows, within the role's permissions): the decision is made once
  * per session policy with lib/policy's single session layer and combined

@@ -194,6 +194,7 @@ as alice run "$IAMCTL" sts get-session-token
 take T0
 as T0 run "$IAMCTL" iam list-users
 is "$RC" 254 "GetSessionToken credentials without MFA may not call IAM"
+like "$ERR" 'InvalidClientTokenId' "(InvalidClientTokenId, as AWS)"
 as alice run "$IAMCTL" sts get-session-token --serial-number "$SERIAL" \
 	--token-code "$(totp "$SEED" $((N + 7)))"
 is "$RC" 0 "GetSessionToken with MFA (a code after the resync)"

@@ -420,7 +420,10 @@ sess G run "$IAMCTL" sts get-caller-identity
 is "$(j '["Arn"]')" "$ALICE_ARN" "a GetSessionToken session is the user (Arn)"
 is "$(j '["UserId"]')" "$ALICE_ID" "(UserId AIDA...)"
 sess G run "$IAMCTL" iam get-user --user-name alice
-like "$ERR" 'AccessDenied.*cannot call IAM without MFA' "no IAM call without MFA"
+like "$ERR" '\(InvalidClientTokenId\).*: The security token included in the request is invalid$' \
+	"no IAM call without MFA: InvalidClientTokenId, as AWS's IAM answers it"
+like "$(cat "$IAMD_LOG")" 'credentials from GetSessionToken cannot call IAM without MFA' \
+	"iamd's log says why"
 sess G run "$IAMCTL" sts assume-role --role-arn "arn:aws:iam::$A:role/r1" --role-session-name fromg
 is "$RC" 0 "but AssumeRole works with it"
 sess G run "$IAMCTL" sts get-session-token

@@ -313,7 +313,7 @@ async function main() {
   const lak = await iam.send(new ListAccessKeysCommand({ UserName: "jsalice" }));
   eq(lak.AccessKeyMetadata.map((k) => k.Status), ["Inactive"], "UpdateAccessKey Inactive, ListAccessKeys");
   const ina = await failure(alice, new GetUserCommand({ UserName: "jsbob" }));
-  eq([ina.code, ina.status, ina.message], ["InvalidClientTokenId", 403, "The security token included in the request is invalid."],
+  eq([ina.code, ina.status, ina.message], ["InvalidClientTokenId", 403, "The security token included in the request is invalid"],
      "an inactive key: InvalidClientTokenId 403");
   const unk = await failure(iamFor("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"), new ListRolesCommand({}));
   eq([unk.code, unk.status], ["InvalidClientTokenId", 403], "an unknown key: InvalidClientTokenId 403");
