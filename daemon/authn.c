@@ -13,6 +13,7 @@
 #include "iamd.h"
 #include "keyd.pb-c.h"
 #include "keyd_client.h"
+#include "rpc/rpc.h"
 #include "sd.h"
 #include "sigv4/sigv4.h"
 #include "store.pb-c.h"
@@ -79,19 +80,14 @@ static int fail_sigv4(struct call *c, int r, const struct sigv4_error *e)
 	return fail(c, -EACCES, e->code, e->message ? e->message : "");
 }
 
-/* protobuf wire format: a varint at p[*i, len). */
+/* protobuf wire format: a varint at p[*i, len) (rpc_varint_get()). */
 static int varint(const uint8_t *p, size_t len, size_t *i, uint64_t *ret)
 {
-	uint64_t v = 0;
-	for (unsigned shift = 0; shift < 64 && *i < len; shift += 7) {
-		uint8_t b = p[(*i)++];
-		v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80)) {
-			*ret = v;
-			return 0;
-		}
-	}
-	return -EBADMSG;
+	const uint8_t *e = rpc_varint_get(p + *i, p + len, ret);
+	if (!e)
+		return -EBADMSG;
+	*i = (size_t)(e - p);
+	return 0;
 }
 
 int authn_op_bytes(const uint8_t *body, size_t len, uint32_t op,

@@ -149,23 +149,6 @@ static void conn_close(struct conn *c, const char *why)
 	}
 }
 
-/* A varint of at most 10 bytes at p[0, end); NULL when it is not one. */
-static const uint8_t *varint_get(const uint8_t *p, const uint8_t *end, uint64_t *ret)
-{
-	uint64_t v = 0;
-	for (unsigned shift = 0; shift < 70 && p < end; shift += 7) {
-		uint8_t b = *p++;
-		if (shift == 63 && b > 1)
-			return NULL;   /* beyond 64 bits */
-		v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80)) {
-			*ret = v;
-			return p;
-		}
-	}
-	return NULL;
-}
-
 /* The Response envelope decoded by hand into the arena: its id, status,
  * request_id and the one result field, each once, the result with its own
  * message's descriptor - protobuf-c's unpack of Response initializes and
@@ -183,17 +166,17 @@ static Iam__Response *response_peek(struct gw_up *u, const uint8_t *body, size_t
 		return NULL;
 	iam__response__init(r);
 	while (p < end) {
-		p = varint_get(p, end, &v);
+		p = rpc_varint_get(p, end, &v);
 		if (!p || v > UINT32_MAX)
 			return NULL;
 		uint32_t number = (uint32_t)(v >> 3), wire = (uint32_t)(v & 7);
 		if (number == RPC_RESPONSE_ID && wire == 0 && !r->has_id) {
-			if (!(p = varint_get(p, end, &r->id)))
+			if (!(p = rpc_varint_get(p, end, &r->id)))
 				return NULL;
 			r->has_id = true;
 			continue;
 		}
-		if (wire != 2 || !(p = varint_get(p, end, &n)) || n > (uint64_t)(end - p))
+		if (wire != 2 || !(p = rpc_varint_get(p, end, &n)) || n > (uint64_t)(end - p))
 			return NULL;
 		const uint8_t *inner = p;
 		p += n;

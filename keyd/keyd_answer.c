@@ -552,35 +552,21 @@ static const struct keyd_op *op_find(uint32_t number)
 
 /* ---- framing ---- */
 
-static const uint8_t *varint_get(const uint8_t *p, const uint8_t *end, uint64_t *ret)
-{
-	uint64_t v = 0;
-	for (unsigned shift = 0; p < end && shift < 64; shift += 7) {
-		uint8_t b = *p++;
-		v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80)) {
-			*ret = v;
-			return p;
-		}
-	}
-	return NULL;
-}
-
 int keyd_request_peek_op(const uint8_t *p, size_t len, uint32_t *ret_op)
 {
 	const uint8_t *end = p + len;
 	uint32_t op = 0;
 	while (p < end) {
 		uint64_t tag, v;
-		p = varint_get(p, end, &tag);
+		p = rpc_varint_get(p, end, &tag);
 		if (!p)
 			return -EBADMSG;
 		uint64_t field = tag >> 3;
 		unsigned wt = (unsigned)(tag & 7);
 		if (field == 1 && wt == 0) {
-			p = varint_get(p, end, &v);
+			p = rpc_varint_get(p, end, &v);
 		} else if (field > 1 && field < (1u << 29) && wt == 2) {
-			p = varint_get(p, end, &v);
+			p = rpc_varint_get(p, end, &v);
 			if (!p || v > (uint64_t)(end - p) || (op && op != field))
 				return -EBADMSG;
 			p += v;

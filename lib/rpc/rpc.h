@@ -84,8 +84,27 @@ int rpc_frame_parse(const uint8_t *p, size_t len, uint32_t cap,
 int rpc_frame_next(struct rpc_buf *b, uint32_t cap, const uint8_t **ret_body,
 		   uint32_t *ret_body_len);
 
-/* Protobuf varints, for frames packed by hand (rpc_frame.c, iam-gateway):
- * the bytes `v` takes, and writing it at p (returns the end). */
+/* Protobuf varints, for frames packed and read by hand (rpc_frame.c,
+ * iam-gateway, keyd's op peek, SigV4's op bytes): the bytes `v` takes,
+ * writing it at p (returns the end), and reading one of at most 10 bytes
+ * at p[0, end) (returns the end; NULL when the bytes are not a varint of 64
+ * bits at most: truncated, longer, or above 2^64 - 1). */
+static inline const uint8_t *rpc_varint_get(const uint8_t *p, const uint8_t *end,
+					    uint64_t *ret)
+{
+	uint64_t v = 0;
+	for (unsigned shift = 0; shift < 70 && p < end; shift += 7) {
+		uint8_t b = *p++;
+		if (shift == 63 && b > 1)
+			return NULL;   /* beyond 64 bits */
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*ret = v;
+			return p;
+		}
+	}
+	return NULL;
+}
 static inline size_t rpc_varint_len(uint64_t v)
 {
 	size_t n = 1;

@@ -253,24 +253,6 @@ int rpc_frame_pack_response_with(struct rpc_buf *out, uint64_t id,
 	return 0;
 }
 
-/* A varint of at most 10 bytes at p[0, end); NULL when it is not one. */
-static const uint8_t *varint_get(const uint8_t *p, const uint8_t *end,
-				 uint64_t *ret)
-{
-	uint64_t v = 0;
-	for (unsigned shift = 0; shift < 70 && p < end; shift += 7) {
-		uint8_t b = *p++;
-		if (shift == 63 && b > 1)
-			return NULL;   /* beyond 64 bits */
-		v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80)) {
-			*ret = v;
-			return p;
-		}
-	}
-	return NULL;
-}
-
 int rpc_request_peek(const ProtobufCMessageDescriptor *desc,
 		     const uint8_t *body, size_t len, uint64_t *ret_id,
 		     const ProtobufCFieldDescriptor **ret_field,
@@ -282,12 +264,12 @@ int rpc_request_peek(const ProtobufCMessageDescriptor *desc,
 	size_t inner_len = 0;
 	uint64_t id = 0, v, n;
 	while (p < end) {
-		p = varint_get(p, end, &v);
+		p = rpc_varint_get(p, end, &v);
 		if (!p || v > UINT32_MAX)
 			return 0;
 		uint32_t number = (uint32_t)(v >> 3), wire = (uint32_t)(v & 7);
 		if (number == RPC_REQUEST_ID && wire == 0) {
-			p = varint_get(p, end, &id);   /* the last one wins */
+			p = rpc_varint_get(p, end, &id);   /* the last one wins */
 			if (!p)
 				return 0;
 			continue;
@@ -299,7 +281,7 @@ int rpc_request_peek(const ProtobufCMessageDescriptor *desc,
 		if (!f || f->type != PROTOBUF_C_TYPE_MESSAGE ||
 		    !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
 			return 0;
-		p = varint_get(p, end, &n);
+		p = rpc_varint_get(p, end, &n);
 		if (!p || n > (uint64_t)(end - p))
 			return 0;
 		op = f;

@@ -329,8 +329,35 @@ static void test_buf_secret(void)
 	tap_ok(b.data == NULL && b.wipe_end == 0, "secret: release");
 }
 
+/* rpc_varint_get(): what protobuf accepts as a 64-bit varint, nothing more */
+static void test_varint_get(void)
+{
+	uint8_t buf[16];
+	uint64_t v = 0;
+	const uint64_t cases[] = { 0, 1, 127, 128, 300, UINT32_MAX, (uint64_t)1 << 63, UINT64_MAX };
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		uint8_t *end = rpc_varint_put(buf, cases[i]);
+		const uint8_t *got = rpc_varint_get(buf, end, &v);
+		tap_ok(got == end && v == cases[i] && (size_t)(end - buf) == rpc_varint_len(cases[i]),
+		       "varint %llu: read back whole (%zu bytes)", (unsigned long long)cases[i],
+		       (size_t)(end - buf));
+		tap_ok(rpc_varint_get(buf, end - 1, &v) == NULL, "varint %llu: truncated is refused",
+		       (unsigned long long)cases[i]);
+	}
+	/* ten bytes whose last is above 1: beyond 2^64 - 1 */
+	memset(buf, 0xff, 9);
+	buf[9] = 0x02;
+	tap_ok(rpc_varint_get(buf, buf + 10, &v) == NULL, "varint above 2^64 - 1 is refused");
+	/* eleven bytes (a continuation bit on the tenth) */
+	memset(buf, 0x80, 10);
+	buf[10] = 0x00;
+	tap_ok(rpc_varint_get(buf, buf + 11, &v) == NULL, "varint of 11 bytes is refused");
+	tap_ok(rpc_varint_get(buf, buf, &v) == NULL, "no bytes: no varint");
+}
+
 int main(void)
 {
+	test_varint_get();
 	test_buf_secret();
 	test_request_peek();
 	test_pack_response();
