@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "pbjson/pbjson.h"
@@ -117,10 +118,37 @@ int pbjson_name_from_kebab(const char *kebab, char *buf, size_t size)
 	return swap_char(kebab, '-', '_', buf, size);
 }
 
+/* Field descriptors live in protobuf-c's static tables, so a descriptor's
+ * address names its field for the life of the process: the names already
+ * converted are kept per thread (every answer, audit record and XML
+ * document converts the same few dozen), direct-mapped by address. */
+#define NAME_CACHE 64
+static _Thread_local struct {
+	const ProtobufCFieldDescriptor *f;
+	size_t len;
+	char name[48];
+} name_cache[NAME_CACHE];
+
 int pbjson_field_aws_name(const ProtobufCFieldDescriptor *f, char *buf,
 			  size_t size)
 {
-	return pbjson_name_to_aws(f->name, buf, size);
+	size_t h = (size_t)((uintptr_t)f / sizeof(*f)) % NAME_CACHE;
+	if (name_cache[h].f == f) {
+		if (name_cache[h].len >= size)
+			return -ENAMETOOLONG;
+		memcpy(buf, name_cache[h].name, name_cache[h].len + 1);
+		return 0;
+	}
+	int r = pbjson_name_to_aws(f->name, buf, size);
+	if (r == 0) {
+		size_t n = strlen(buf);
+		if (n < sizeof(name_cache[h].name)) {
+			memcpy(name_cache[h].name, buf, n + 1);
+			name_cache[h].len = n;
+			name_cache[h].f = f;
+		}
+	}
+	return r;
 }
 
 /* Members that AWS spells in lower case, unlike every other: STS's

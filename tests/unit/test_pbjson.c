@@ -116,6 +116,23 @@ static void test_names(void)
 	       "STS PolicyDescriptorType's member is \"arn\" in lower case, as AWS spells it");
 	tap_ok(pbjson_field_by_aws_name(&iam__user__descriptor, "arn") == NULL,
 	       "but User's is \"Arn\"");
+
+	/* field names: converted once per thread, then from the cache; every
+	 * field of a message, twice over, and a buffer too small for a kept
+	 * name */
+	const ProtobufCMessageDescriptor *d = &iam__role__descriptor;
+	bool same = true;
+	for (int pass = 0; pass < 2; pass++)
+		for (unsigned i = 0; i < d->n_fields; i++) {
+			char want[PBJSON_NAME_MAX], got[PBJSON_NAME_MAX];
+			same &= pbjson_name_to_aws(d->fields[i].name, want, sizeof(want)) == 0 &&
+				pbjson_field_aws_name(&d->fields[i], got, sizeof(got)) == 0 &&
+				strcmp(want, got) == 0;
+		}
+	tap_ok(same, "every field's AWS name, converted and then kept, is the conversion's");
+	const ProtobufCFieldDescriptor *f = pbjson_field_by_aws_name(d, "MaxSessionDuration");
+	TAP_IS_INT(f ? pbjson_field_aws_name(f, buf, 5) : 0, -ENAMETOOLONG,
+		   "a kept name that does not fit is -ENAMETOOLONG");
 }
 
 static void test_isotime(void)
