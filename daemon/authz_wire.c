@@ -64,40 +64,44 @@ static char *str_copy(struct arena *a, const uint8_t *p, size_t n)
 	return s;
 }
 
-/* A ContextEntry: its values counted first (one array, as protobuf-c
- * makes it). 1, 0 (not canonical) or -ENOMEM. */
+#define LIST_MAX 16   /* context entries, values of one: more go to protobuf-c */
+
+/* Copies the n pointers of a list gathered on the stack into `a`. */
+static void *list_copy(struct arena *a, void *const *v, size_t n)
+{
+	void **p = n ? arena_alloc(a, n * sizeof(*p)) : NULL;
+	if (p)
+		memcpy(p, v, n * sizeof(*p));
+	return p;
+}
+
+/* A ContextEntry, in one pass. 1, 0 (not taken) or -ENOMEM. */
 static int context_decode(struct arena *a, const uint8_t *p, const uint8_t *end,
 			  Iam__ContextEntry *ret)
 {
-	const uint8_t *q = p, *data;
+	const uint8_t *data;
 	uint32_t num, wire;
 	uint64_t v;
+	char *vals[LIST_MAX];
 	size_t nv = 0;
 	iam__context_entry__init(ret);
-	while (q < end) {
-		q = field_next(q, end, &num, &wire, &v, &data);
-		if (!q || wire != W_LEN || num < 1 || num > 3)
-			return 0;
-		if (num == 2)
-			nv++;
-	}
-	if (nv) {
-		ret->context_key_values = arena_alloc(a, nv * sizeof(char *));
-		if (!ret->context_key_values)
-			return -ENOMEM;
-	}
 	while (p < end) {
 		p = field_next(p, end, &num, &wire, &v, &data);
+		if (!p || wire != W_LEN || num < 1 || num > 3 || (num == 2 && nv == LIST_MAX))
+			return 0;
 		char *s = str_copy(a, data, (size_t)v);
 		if (!s)
 			return -ENOMEM;
 		if (num == 1)
 			ret->context_key_name = s;   /* the last one wins */
 		else if (num == 2)
-			ret->context_key_values[ret->n_context_key_values++] = s;
+			vals[nv++] = s;
 		else
 			ret->context_key_type = s;
 	}
+	if (nv && !(ret->context_key_values = list_copy(a, (void *const *)vals, nv)))
+		return -ENOMEM;
+	ret->n_context_key_values = nv;
 	return 1;
 }
 
@@ -107,28 +111,17 @@ int authz_wire_decode(struct arena *a, const uint8_t *body, size_t len,
 	const uint8_t *p = body, *end = body + len, *data;
 	uint32_t num, wire;
 	uint64_t v;
+	Iam__ContextEntry *ents[LIST_MAX];
 	size_t nc = 0;
-	/* first pass: every field is one this decoder takes */
+	Iam__AuthorizeRequest *m = arena_alloc(a, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	iam__authorize_request__init(m);
 	while (p < end) {
 		p = field_next(p, end, &num, &wire, &v, &data);
 		if (!p || num < F_PRINCIPAL || num > F_ENCODE ||
 		    wire != (num == F_ENCODE ? W_VARINT : W_LEN))
 			return 0;
-		if (num == F_CONTEXT)
-			nc++;
-	}
-	Iam__AuthorizeRequest *m = arena_alloc(a, sizeof(*m));
-	Iam__ContextEntry *ce = nc ? arena_alloc(a, nc * sizeof(*ce)) : NULL;
-	if (!m || (nc && !ce))
-		return -ENOMEM;
-	iam__authorize_request__init(m);
-	if (nc) {
-		m->context_entries = arena_alloc(a, nc * sizeof(*m->context_entries));
-		if (!m->context_entries)
-			return -ENOMEM;
-	}
-	for (p = body; p < end;) {
-		p = field_next(p, end, &num, &wire, &v, &data);
 		char **str = NULL;
 		switch (num) {
 		case F_PRINCIPAL: str = &m->principal_arn; break;
@@ -141,17 +134,24 @@ int authz_wire_decode(struct arena *a, const uint8_t *body, size_t len,
 			m->encode_authorization_message = v != 0;
 			continue;
 		default: {   /* F_CONTEXT */
-			Iam__ContextEntry *e = &ce[m->n_context_entries];
+			Iam__ContextEntry *e = nc < LIST_MAX ? arena_alloc(a, sizeof(*e)) : NULL;
+			if (nc == LIST_MAX)
+				return 0;
+			if (!e)
+				return -ENOMEM;
 			int r = context_decode(a, data, data + v, e);
 			if (r <= 0)
 				return r;
-			m->context_entries[m->n_context_entries++] = e;
+			ents[nc++] = e;
 			continue;
 		}
 		}
 		if (!(*str = str_copy(a, data, (size_t)v)))   /* the last one wins */
 			return -ENOMEM;
 	}
+	if (nc && !(m->context_entries = list_copy(a, (void *const *)ents, nc)))
+		return -ENOMEM;
+	m->n_context_entries = nc;
 	*ret = m;
 	return 1;
 }

@@ -5,9 +5,10 @@
  *
  * Both give exactly what the generic code gives, or step aside:
  * authz_wire_decode() takes only the canonical encoding of the fields the
- * message has (anything else - an unknown field, another wire type, a
- * varint over 10 bytes - answers 0 and the caller uses protobuf-c, which
- * decides what it means); authz_wire_render() writes the bytes
+ * message has, in one pass, with up to 16 context entries of up to 16
+ * values (anything else - an unknown field, another wire type, a long tag,
+ * varint or length, more entries or values - answers 0 and the caller uses
+ * protobuf-c, which decides what it means); authz_wire_render() writes the bytes
  * pbjson_write() writes with audit_record.c's flags; authz_wire_packer
  * packs the answer (AuthorizeResponse) as protobuf_c_message_pack() does.
  * tests/unit/test_authz_wire.c checks both against the generic code. */

@@ -136,6 +136,32 @@ int main(void)
 	m.action_name = "s3:\xff\xfe bad UTF-8 \x7f";
 	same(&m, "bytes that are not UTF-8");
 
+	/* 16 context entries of 16 values by hand, 17 left to protobuf-c */
+	{
+		Iam__AuthorizeRequest big = IAM__AUTHORIZE_REQUEST__INIT;
+		Iam__ContextEntry be[17];
+		Iam__ContextEntry *bev[17];
+		char *many[17];
+		for (int k = 0; k < 17; k++) {
+			iam__context_entry__init(&be[k]);
+			be[k].context_key_name = "aws:TagKeys";
+			be[k].context_key_values = many;
+			be[k].n_context_key_values = 16;
+			many[k] = "v";
+			bev[k] = &be[k];
+		}
+		big.action_name = "s3:GetObject";
+		big.context_entries = bev;
+		big.n_context_entries = 16;
+		same(&big, "16 context entries of 16 values");
+		static uint8_t bb[16384];
+		big.n_context_entries = 17;
+		aside(bb, pack(&big, bb), "17 context entries");
+		big.n_context_entries = 1;
+		be[0].n_context_key_values = 17;
+		aside(bb, pack(&big, bb), "a context entry of 17 values");
+	}
+
 	/* what the hand decoder leaves to protobuf-c */
 	static const uint8_t unknown[] = { 0x42, 0x01, 'x' };            /* field 8 */
 	static const uint8_t long_tag[] = { 0x8a, 0x00, 0x01, 'x' };     /* field 1, 2-byte tag */
