@@ -22,6 +22,8 @@
 #define BUF_KEEP (256u * 1024)        /* larger idle buffers are given back */
 #define DRAIN_TIMEOUT_MS 2000
 #define ACCEPT_BACKOFF_MS 100
+#define CONSUME_BATCH 2048u        /* answered request bytes left in a socket */
+#define CONSUME_DELAY_US 1000      /* at most this long */
 
 struct conn {
 	struct server *srv;
@@ -41,6 +43,10 @@ struct conn {
 	uint64_t frame_start_ms;  /* first byte of an incomplete frame; 0: none */
 	size_t unconsumed;        /* bytes copied into `in` with MSG_PEEK that are
 				   * still in the socket (conn_consume()) */
+	bool peek_off;            /* SO_PEEK_OFF set: peeks go on from there */
+	bool peer_closed;         /* EV_CLOSED: the peer shut down its side; read
+				   * on to the end (an edge-triggered event
+				   * will not come again for it) */
 };
 
 struct server {
@@ -48,6 +54,8 @@ struct server {
 	struct event_base *base;
 	int lfd;
 	struct event *lev, *backoff, *drain, *sigterm, *sigint;
+	struct event *consume;    /* takes answered requests out of sockets */
+	bool consume_armed;
 	struct conn *conns;
 	unsigned nconns;
 	bool stopping;
@@ -109,10 +117,13 @@ static void conn_set_reading(struct conn *cn, bool on)
 {
 	if (on == cn->reading || (on && (cn->draining || cn->pending)))
 		return;
-	if (on)
+	if (on) {
 		event_add(cn->rev, NULL);
-	else
+		/* edge-triggered: what arrived while paused raised no event */
+		event_active(cn->rev, EV_READ, 0);
+	} else {
 		event_del(cn->rev);
+	}
 	cn->reading = on;
 }
 
@@ -127,16 +138,19 @@ static void conn_set_writing(struct conn *cn, bool on)
 	cn->writing = on;
 }
 
-/* Takes the bytes already copied into `in` out of the socket. A request is
- * read with MSG_PEEK and taken out only once its answer is sent: taking it
- * out frees the sender's buffer, which wakes the peer if it sleeps on its
- * socket (unix_write_space()) - a blocked client waiting for its answer
- * would be woken for nothing, a context switch (an IPI from another CPU)
- * per call; after the answer it is awake already. 0, or -1 on a socket
- * error (the next read sees it). */
+/* Takes the bytes already copied into `in` out of the socket. Requests are
+ * read with MSG_PEEK and taken out later, a batch at a time: taking one
+ * out frees its sender's buffer, which wakes the peer if it sleeps on its
+ * socket (unix_write_space()) - and a client waiting for its answer does:
+ * a context switch (an IPI from another CPU) per call for nothing. Taken
+ * out when CONSUME_BATCH bytes are answered, else by the server's timer
+ * within CONSUME_DELAY_US (a peer whose small SO_SNDBUF fills up with them
+ * waits that long at most). Without SO_PEEK_OFF (conn_new) each read takes
+ * out what the one before peeked. 0, or -1 on a socket error (the next
+ * read sees it). */
 static int conn_consume(struct conn *cn)
 {
-	uint8_t scratch[4096];
+	static uint8_t scratch[CONSUME_BATCH];   /* one loop thread */
 	while (cn->unconsumed > 0) {
 		size_t want = cn->unconsumed < sizeof(scratch) ? cn->unconsumed : sizeof(scratch);
 		ssize_t n = recv(cn->fd, scratch, want, MSG_DONTWAIT);
@@ -150,6 +164,32 @@ static int conn_consume(struct conn *cn)
 		explicit_bzero(scratch, (size_t)n);   /* no second copy of a request */
 	}
 	return 0;
+}
+
+/* After a read's frames are answered: a full batch goes now, else the
+ * timer takes it (server_on_consume()). */
+static void conn_consume_later(struct conn *cn)
+{
+	struct server *srv = cn->srv;
+	if (cn->unconsumed >= CONSUME_BATCH) {
+		conn_consume(cn);
+		return;
+	}
+	if (cn->unconsumed && !srv->consume_armed) {
+		struct timeval tv = { .tv_sec = 0, .tv_usec = CONSUME_DELAY_US };
+		evtimer_add(srv->consume, &tv);
+		srv->consume_armed = true;
+	}
+}
+
+static void server_on_consume(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	(void)fd;
+	(void)what;
+	srv->consume_armed = false;
+	for (struct conn *cn = srv->conns; cn; cn = cn->next)
+		conn_consume(cn);
 }
 
 /* Writes what is queued. 0: all sent or the rest waits for EV_WRITE;
@@ -174,7 +214,6 @@ static int conn_flush(struct conn *cn)
 		}
 		rpc_buf_consume(&cn->out, (size_t)n);
 	}
-	conn_consume(cn);
 	cn->queued = 0;
 	conn_set_writing(cn, false);
 	if (cn->out.cap > BUF_KEEP)
@@ -285,7 +324,8 @@ static int conn_read(struct conn *cn)
 			return -1;
 		}
 		size_t room = rpc_buf_room(&cn->in);
-		conn_consume(cn);
+		if (!cn->peek_off)
+			conn_consume(cn);   /* peeks start at the head */
 		ssize_t n = recv(cn->fd, tail, room, MSG_PEEK | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -309,12 +349,15 @@ static int conn_read(struct conn *cn)
 			return -1;   /* closed, or closes once flushed */
 		}
 		rpc_buf_commit(&cn->in, (size_t)n);
-		cn->unconsumed = (size_t)n;
+		cn->unconsumed += (size_t)n;
 		if (conn_process(cn) < 0)
 			return -1;
-		if ((size_t)n < room || cn->pending || (!cn->reading && !cn->draining))
+		if (((size_t)n < room && !cn->peer_closed) || cn->pending ||
+		    (!cn->reading && !cn->draining))
 			return 0;
 	}
+	/* more may wait, and an edge-triggered event will not say so again */
+	event_active(cn->rev, EV_READ, 0);
 	return 0;
 }
 
@@ -322,7 +365,8 @@ static void conn_on_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *cn = arg;
 	(void)fd;
-	(void)what;
+	if (what & EV_CLOSED)
+		cn->peer_closed = true;
 	if (cn->pending) {
 		/* more from the peer while a call waits for keyd: it stays in
 		 * the socket until the call is answered */
@@ -331,7 +375,9 @@ static void conn_on_read(evutil_socket_t fd, short what, void *arg)
 	}
 	if (conn_read(cn) < 0)
 		return;
-	conn_flush(cn);
+	if (conn_flush(cn) < 0)
+		return;
+	conn_consume_later(cn);
 }
 
 static void conn_on_write(evutil_socket_t fd, short what, void *arg)
@@ -384,8 +430,6 @@ static void conn_on_answered(struct session *s, void *data)
 			 MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n > 0)
 		rpc_buf_consume(&cn->out, (size_t)n);
-	if (rpc_buf_len(&cn->out) == 0)
-		conn_consume(cn);
 }
 
 /* dispatch answered the call that waited for keyd (dispatch.h). */
@@ -429,8 +473,12 @@ static int conn_new(struct server *srv, int fd, const struct ucred *cred)
 	cn->sess.resumed = conn_on_resumed;
 	cn->sess.resumed_data = cn;
 	cn->sess.answered = conn_on_answered;
-	cn->rev = event_new(srv->base, fd, EV_READ | EV_PERSIST, conn_on_read, cn);
-	cn->wev = event_new(srv->base, fd, EV_WRITE | EV_PERSIST, conn_on_write, cn);
+	/* edge-triggered: peeked bytes stay in the socket (conn_consume()) */
+	int zero = 0;
+	cn->peek_off = setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero)) == 0;
+	cn->rev = event_new(srv->base, fd, EV_READ | EV_CLOSED | EV_PERSIST | EV_ET,
+			    conn_on_read, cn);
+	cn->wev = event_new(srv->base, fd, EV_WRITE | EV_PERSIST | EV_ET, conn_on_write, cn);
 	cn->tev = evtimer_new(srv->base, conn_on_timer, cn);
 	if (!cn->rev || !cn->wev || !cn->tev) {
 		event_free(cn->rev);
@@ -575,10 +623,11 @@ int server_new(struct iamd *d, int listen_fd, struct server **ret)
 			     server_on_accept, srv);
 	srv->backoff = evtimer_new(srv->base, server_on_backoff, srv);
 	srv->drain = evtimer_new(srv->base, server_on_drain_timeout, srv);
+	srv->consume = evtimer_new(srv->base, server_on_consume, srv);
 	srv->sigterm = evsignal_new(srv->base, SIGTERM, server_on_signal, srv);
 	srv->sigint = evsignal_new(srv->base, SIGINT, server_on_signal, srv);
 	if (!srv->lev || !srv->backoff || !srv->drain || !srv->sigterm ||
-	    !srv->sigint)
+	    !srv->sigint || !srv->consume)
 		goto out;
 	if (event_add(srv->lev, NULL) < 0 || event_add(srv->sigterm, NULL) < 0 ||
 	    event_add(srv->sigint, NULL) < 0) {
@@ -618,6 +667,8 @@ void server_free(struct server *srv)
 		event_free(srv->backoff);
 	if (srv->drain)
 		event_free(srv->drain);
+	if (srv->consume)
+		event_free(srv->consume);
 	if (srv->sigterm)
 		event_free(srv->sigterm);
 	if (srv->sigint)

@@ -3,12 +3,14 @@
  * read/write events and one timer. Complete frames are dispatched
  * synchronously from the read callback (dispatch.h) and answered from it:
  * write() at once, EV_WRITE only when the socket is full, reading paused
- * while too many answers wait. Requests are read with MSG_PEEK and taken
- * out of the socket once answered (server.c, conn_consume(): a client
- * blocked on its answer is not woken for nothing). Per-connection limits:
- * frame size, answers in flight, idle timeout, a deadline for a started
- * frame; a limit on connections. A peer that breaks the protocol loses its connection, never
- * the daemon.
+ * while too many answers wait. Requests are read with MSG_PEEK (from
+ * SO_PEEK_OFF on) and taken out of the socket in batches once answered,
+ * within a millisecond (server.c, conn_consume(): a client blocked on its
+ * answer is not woken for nothing); the connection's events are therefore
+ * edge-triggered (EV_ET, and EV_CLOSED for a peer's shutdown).
+ * Per-connection limits: frame size, answers in flight, idle timeout, a
+ * deadline for a started frame; a limit on connections. A peer that breaks
+ * the protocol loses its connection, never the daemon.
  *
  * SIGTERM/SIGINT: stop accepting, answer every complete request already
  * received (reading what the kernel holds), flush, close; bounded by a
