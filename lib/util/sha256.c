@@ -89,25 +89,6 @@ static void blocks_ni(uint32_t state[8], const uint8_t *data, size_t n)
 	state_store(state, s0, s1);
 }
 
-/* n blocks of each of two independent messages, a block of one then a
- * block of the other: the rounds of one run while the other's wait for
- * their results (sha256rnds2's latency), nearly twice the throughput of
- * one message at a time. */
-__attribute__((target("sha,sse4.1,ssse3")))
-static void blocks_ni_x2(uint32_t sa[8], const uint8_t *da, uint32_t sb[8],
-			 const uint8_t *db, size_t n)
-{
-	__m128i a0, a1, b0, b1;
-	state_load(sa, &a0, &a1);
-	state_load(sb, &b0, &b1);
-	for (; n; n--, da += 64, db += 64) {
-		block_ni(&a0, &a1, da);
-		block_ni(&b0, &b1, db);
-	}
-	state_store(sa, a0, a1);
-	state_store(sb, b0, b1);
-}
-
 static const uint32_t H0[8] = {
 	0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
 	0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
@@ -136,44 +117,6 @@ static void ni_update(struct util_sha256 *s, const uint8_t *p, size_t len)
 	}
 	memcpy(s->buf, p, len);
 	s->n = len;
-}
-
-/* Fills the partial block of s from (p, len) and hashes it once full. */
-static void ni_top_up(struct util_sha256 *s, const uint8_t **p, size_t *len)
-{
-	if (!s->n)
-		return;
-	size_t take = 64 - s->n < *len ? 64 - s->n : *len;
-	memcpy(s->buf + s->n, *p, take);
-	s->n += take;
-	s->total += take;
-	*p += take;
-	*len -= take;
-	if (s->n == 64) {
-		blocks_ni(s->h, s->buf, 1);
-		s->n = 0;
-	}
-}
-
-static void ni_update2(struct util_sha256 *a, const uint8_t *pa, size_t la,
-		       struct util_sha256 *b, const uint8_t *pb, size_t lb)
-{
-	ni_top_up(a, &pa, &la);
-	ni_top_up(b, &pb, &lb);
-	if (!a->n && !b->n) {
-		size_t n = la / 64 < lb / 64 ? la / 64 : lb / 64;
-		if (n) {
-			blocks_ni_x2(a->h, pa, b->h, pb, n);
-			a->total += n * 64;
-			b->total += n * 64;
-			pa += n * 64;
-			la -= n * 64;
-			pb += n * 64;
-			lb -= n * 64;
-		}
-	}
-	ni_update(a, pa, la);
-	ni_update(b, pb, lb);
 }
 
 static void ni_final(struct util_sha256 *s, uint8_t ret[32])
@@ -246,19 +189,6 @@ void util_sha256_update(struct util_sha256 *s, const void *p, size_t len)
 	}
 #endif
 	crypto_hash_sha256_update(&s->portable, p, len);
-}
-
-void util_sha256_update2(struct util_sha256 *a, const void *pa, size_t la,
-			 struct util_sha256 *b, const void *pb, size_t lb)
-{
-#ifdef HAVE_SHA_NI_CODE
-	if (a->ni && b->ni) {
-		ni_update2(a, pa, la, b, pb, lb);
-		return;
-	}
-#endif
-	util_sha256_update(a, pa, la);
-	util_sha256_update(b, pb, lb);
 }
 
 void util_sha256_final(struct util_sha256 *s, uint8_t ret[UTIL_SHA256_LEN])

@@ -31,12 +31,6 @@ struct util_sha256 {
 };
 void util_sha256_init(struct util_sha256 *s);
 void util_sha256_update(struct util_sha256 *s, const void *p, size_t len);
-/* util_sha256_update() of two independent states at once: with the SHA
- * extensions their blocks are interleaved (about twice the throughput of
- * hashing one after the other). For the audit trail: each record's chain
- * hash and the file's hash over the same bytes. */
-void util_sha256_update2(struct util_sha256 *a, const void *pa, size_t la,
-			 struct util_sha256 *b, const void *pb, size_t lb);
 /* Writes the digest; the state is spent (init it again to reuse). */
 void util_sha256_final(struct util_sha256 *s, uint8_t ret[UTIL_SHA256_LEN]);
 

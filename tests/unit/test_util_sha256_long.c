@@ -58,39 +58,6 @@ int main(void)
 		bad += memcmp(want, got, 32) != 0;
 	}
 	tap_ok(bad == 0, "in pieces of random sizes: the same");
-	/* two states at once (util_sha256_update2): each ends as if hashed
-	 * alone, whatever their partial blocks and lengths */
-	bad = 0;
-	for (int i = 0; i < 300; i++) {
-		struct util_sha256 a, b;
-		uint8_t ga[32], gb[32], wa[32], wb[32];
-		size_t pre_a = randombytes_uniform(100), pre_b = randombytes_uniform(100);
-		size_t la = randombytes_uniform(2000), lb = randombytes_uniform(2000);
-		size_t oa = randombytes_uniform(16), ob = randombytes_uniform(16);
-		if (i % 3 == 0)
-			lb = la;   /* the audit trail's case: the same bytes */
-		util_sha256_init(&a);
-		util_sha256_init(&b);
-		util_sha256_update(&a, buf + 3000, pre_a);
-		util_sha256_update(&b, buf + 3100, pre_b);
-		util_sha256_update2(&a, buf + oa, la, &b, buf + ob, lb);
-		util_sha256_update2(&a, buf + 2500, i % 70, &b, buf + 2600, i % 50);
-		util_sha256_final(&a, ga);
-		util_sha256_final(&b, gb);
-		crypto_hash_sha256_state sa, sb;
-		crypto_hash_sha256_init(&sa);
-		crypto_hash_sha256_update(&sa, buf + 3000, pre_a);
-		crypto_hash_sha256_update(&sa, buf + oa, la);
-		crypto_hash_sha256_update(&sa, buf + 2500, (size_t)(i % 70));
-		crypto_hash_sha256_final(&sa, wa);
-		crypto_hash_sha256_init(&sb);
-		crypto_hash_sha256_update(&sb, buf + 3100, pre_b);
-		crypto_hash_sha256_update(&sb, buf + ob, lb);
-		crypto_hash_sha256_update(&sb, buf + 2600, (size_t)(i % 50));
-		crypto_hash_sha256_final(&sb, wb);
-		bad += memcmp(ga, wa, 32) != 0 || memcmp(gb, wb, 32) != 0;
-	}
-	tap_ok(bad == 0, "two states updated together (update2): each as if alone");
 	util_sha256_hex("abc", 3, hex);
 	TAP_IS_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
 		   "FIPS 180-2 'abc' in hex");
