@@ -78,21 +78,6 @@ static struct bench_echo echo;
 
 /* ---- iamd instances ---- */
 
-/* CPU time a process has run, ns (/proc/PID/schedstat); 0 if unknown. */
-static uint64_t cpu_ns(pid_t pid)
-{
-	char path[64];
-	unsigned long long v = 0;
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%llu", &v) != 1)
-			v = 0;
-		fclose(f);
-	}
-	return v;
-}
-
 static void iamd_stop(struct store_run *s)
 {
 	int st;
@@ -476,7 +461,7 @@ int main(void)
 		bench_latency_sample(fds[k], t[k], rounds / 10);   /* warm up */
 	}
 	for (int rep = 0; rep < repeat; rep++) {
-		uint64_t c0[2] = { cpu_ns(runs[0].pid), cpu_ns(runs[1].pid) };
+		uint64_t c0[2] = { bench_cpu_ns(runs[0].pid), bench_cpu_ns(runs[1].pid) };
 		bench_pin(0);
 		for (int done = 0; done < rounds; done += CHUNK) {
 			int n = rounds - done < CHUNK ? rounds - done : CHUNK;
@@ -487,7 +472,7 @@ int main(void)
 			}
 		}
 		for (int i = 0; i < 2; i++)
-			runs[i].cpu_lat_ns += cpu_ns(runs[i].pid) - c0[i];
+			runs[i].cpu_lat_ns += bench_cpu_ns(runs[i].pid) - c0[i];
 		struct bench_lat l = bench_latency_stats(t[0], (size_t)rounds);
 		if (rep == 0 || l.p50 < floor.p50)
 			floor = l;
@@ -503,9 +488,9 @@ int main(void)
 		for (int i = 0; i < 2; i++) {
 			struct store_run *s = &runs[(rep + i) % 2];
 			bench_frames_use(&s->frames);
-			uint64_t c = cpu_ns(s->pid);
+			uint64_t c = bench_cpu_ns(s->pid);
 			tp = bench_measure_throughput(bench_api_connect, s->sock, tput_cpu, secs);
-			s->cpu_tput_ns += cpu_ns(s->pid) - c;
+			s->cpu_tput_ns += bench_cpu_ns(s->pid) - c;
 			/* each client's 200 warm-up round trips, not timed */
 			s->n_tput += tp * secs + 200 * BENCH_NCONN;
 			if (tp > s->tput)

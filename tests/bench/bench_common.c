@@ -34,6 +34,20 @@ double bench_now_us(void)
 	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
+uint64_t bench_cpu_ns(pid_t pid)
+{
+	char path[64];
+	unsigned long long v = 0;
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%llu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
 void bench_pin(int cpu)
 {
 	if (cpu < 0) {   /* any CPU */

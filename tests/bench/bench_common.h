@@ -24,6 +24,10 @@ void bench_init(const char *prog);
 double bench_now_us(void);
 /* Pins the calling process to `cpu`; cpu < 0 unpins it (any CPU). */
 void bench_pin(int cpu);
+/* CPU time process `pid` has run, ns (/proc/PID/schedstat: its main
+ * thread); 0 if unknown. Robust to other load, as wall-clock figures are
+ * not. */
+uint64_t bench_cpu_ns(pid_t pid);
 __attribute__((noreturn, format(printf, 1, 2)))
 void bench_die(const char *fmt, ...);
 

@@ -117,21 +117,6 @@ static void setup(const char *api)
 	close(fd);
 }
 
-/* CPU time a process has run, ns (/proc/PID/schedstat); 0 if unknown. */
-static uint64_t cpu_ns(pid_t pid)
-{
-	char path[64];
-	unsigned long long v = 0;
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%llu", &v) != 1)
-			v = 0;
-		fclose(f);
-	}
-	return v;
-}
-
 /* iamd's pid, from its pid file beside the socket's directory. */
 static pid_t iamd_pid(const char *api)
 {
@@ -260,10 +245,10 @@ int main(void)
 		int rfd = bench_raw_connect(relay);
 		if (rfd < 0)
 			bench_die("cannot connect to the relay");
-		uint64_t r0 = cpu_ns(relay_pid), k0 = cpu_ns(keyd_pid);
+		uint64_t r0 = bench_cpu_ns(relay_pid), k0 = bench_cpu_ns(keyd_pid);
 		struct bench_lat l = bench_measure_latency(rfd, rounds / 4);
-		c_relay += cpu_ns(relay_pid) - r0;
-		c_fkeyd += cpu_ns(keyd_pid) - k0;
+		c_relay += bench_cpu_ns(relay_pid) - r0;
+		c_fkeyd += bench_cpu_ns(keyd_pid) - k0;
 		n_f += (uint64_t)(rounds / 4 + rounds / 40);   /* and the warm-up */
 		close(rfd);
 		if (l.p50 < fl.p50)
@@ -271,11 +256,11 @@ int main(void)
 		fd = bench_api_connect(api);
 		if (fd < 0)
 			bench_die("cannot connect to iamd");
-		uint64_t i0 = ip > 0 ? cpu_ns(ip) : 0;
-		k0 = cpu_ns(keyd_pid);
+		uint64_t i0 = ip > 0 ? bench_cpu_ns(ip) : 0;
+		k0 = bench_cpu_ns(keyd_pid);
 		l = bench_measure_latency(fd, rounds / 4);
-		c_iamd += ip > 0 ? cpu_ns(ip) - i0 : 0;
-		c_gkeyd += cpu_ns(keyd_pid) - k0;
+		c_iamd += ip > 0 ? bench_cpu_ns(ip) - i0 : 0;
+		c_gkeyd += bench_cpu_ns(keyd_pid) - k0;
 		n_g += (uint64_t)(rounds / 4 + rounds / 40);
 		close(fd);
 		if (l.p50 < gl.p50)
