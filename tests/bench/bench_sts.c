@@ -297,7 +297,7 @@ int main(void)
 	mkdir(runtime, 0755);
 	snprintf(ksock, sizeof(ksock), "%s/keyd.sock", runtime);
 	keyd_pid = bench_keyd_start(bin, tmpdir, runtime);
-	bench_pin(1);
+	bench_pin(getenv("BENCH_CLIENT_CPU") ? atoi(getenv("BENCH_CLIENT_CPU")) : 1);
 	{   /* iamd's pid, for its CPU time per request */
 		char pf[PATH_MAX + 16], buf[32] = "";
 		snprintf(pf, sizeof(pf), "%s", api);
