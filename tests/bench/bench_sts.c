@@ -25,7 +25,9 @@
  * in blocks of 250 (measure_interleaved()), so that they see the same
  * machine. Throughput with BENCH_NCONN connections for BENCH_SECS (1)
  * seconds. BENCH_ONLY=NAME measures the floor and that line only (for a
- * profiler).
+ * profiler). BENCH_CLIENT_CPU (1) moves the client; BENCH_KEYD_CPU pins
+ * keyd (bench_keyd_relay.h): the placement changes the ratios on this VM
+ * (docs/sts.md, "Session 5").
  * Each line ends with the CPU time per request of the server (iamd, or the
  * floor's relay), iam-keyd and this client over the pinned latency run
  * (/proc/PID/task/TID/schedstat): robust to a loaded machine where the
