@@ -11,23 +11,9 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
+from tap import check, done
+
 url, akid, secret = sys.argv[1:4]
-n = 0
-failed = 0
-
-
-def check(cond, name, got=None):
-    global n, failed
-    n += 1
-    if cond:
-        print("ok %d - %s" % (n, name))
-    else:
-        failed += 1
-        print("not ok %d - %s" % (n, name))
-        if got is not None:
-            print("# got: %r" % (got,))
-
-
 def client(service, key, sec, token=None):
     return boto3.client(service, endpoint_url=url, region_name="us-east-1",
                         aws_access_key_id=key, aws_secret_access_key=sec,
@@ -98,5 +84,4 @@ sess = client("sts", cred["AccessKeyId"], cred["SecretAccessKey"], cred["Session
 check(sess.get_caller_identity()["Arn"] == "arn:aws:sts::%s:assumed-role/b3r/b3s" % acct,
       "the session's identity")
 
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+done()

@@ -20,30 +20,10 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
+from tap import check, done, eq
+
 url, akid, secret = sys.argv[1:4]
 aws_cli = sys.argv[4] if len(sys.argv) > 4 else "/usr/bin/aws"
-n = 0
-failed = 0
-
-
-def check(cond, name, got=None):
-    global n, failed
-    n += 1
-    if cond:
-        print("ok %d - %s" % (n, name))
-    else:
-        failed += 1
-        print("not ok %d - %s" % (n, name))
-        if got is not None:
-            print("# got: %r" % (got,))
-    sys.stdout.flush()
-    return cond
-
-
-def eq(got, want, name):
-    return check(got == want, name, got if got != want else None)
-
-
 def client(service, key, sec, token=None, validate=True):
     return boto3.client(service, endpoint_url=url, region_name="us-east-1",
                         aws_access_key_id=key, aws_secret_access_key=sec,
@@ -1147,5 +1127,4 @@ if os.access(aws_cli, os.X_OK):
 else:
     print("# %s not executable: the AWS CLI checks skipped" % aws_cli)
 
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+done()

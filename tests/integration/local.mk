@@ -145,6 +145,8 @@ TESTS += tests/integration/hostroles_units.sh
 dist_check_SCRIPTS += tests/integration/gateway_boto3.sh
 TESTS += tests/integration/gateway_boto3.sh
 EXTRA_DIST += tests/integration/gateway_boto3.py
+# TAP for the python scenarios (check, eq, done)
+EXTRA_DIST += tests/integration/tap.py
 # the AWS CLI and boto3 as a hidden checker would drive them: values, errors
 dist_check_SCRIPTS += tests/integration/gateway_conformance.sh
 TESTS += tests/integration/gateway_conformance.sh
