@@ -514,14 +514,16 @@ static size_t verify_digests(struct trail *t)
 				lines_hex256(ft, flen, h);
 			else
 				hex256(ft, flen, h);
-			if (strcmp(h, hv) != 0) {
-				if (sz && (json_int_t)flen < sz)
-					problem(t, "%s: truncated: %zu bytes, its digest %s says "
-						"%lld", fn, flen, names[i], (long long)sz);
-				else
-					problem(t, "%s: changed since its digest %s (%s %s, "
-						"the digest says %s)", fn, names[i],
-						lines ? "SHA-256-lines" : "SHA-256", h, hv);
+			/* the size too: the lines' hashes do not see a last
+			 * newline taken away or added */
+			if (sz && (json_int_t)flen != sz) {
+				problem(t, "%s: %s: %zu bytes, its digest %s says %lld", fn,
+					(json_int_t)flen < sz ? "truncated" : "grown", flen,
+					names[i], (long long)sz);
+			} else if (strcmp(h, hv) != 0) {
+				problem(t, "%s: changed since its digest %s (%s %s, the digest "
+					"says %s)", fn, names[i],
+					lines ? "SHA-256-lines" : "SHA-256", h, hv);
 			}
 			free(ft);
 		}

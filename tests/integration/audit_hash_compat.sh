@@ -4,7 +4,9 @@
 # SHA-256 of the file's lines' SHA-256 hashes (recomputed here in Python);
 # a digest written before that ("SHA-256", of the file's bytes) still
 # verifies, a change of its file still fails verify, and iamd still signs
-# it at a later start once it has checked the file; a hashAlgorithm turned
+# it at a later start once it has checked the file; a file whose last
+# newline is taken away fails verify by its size (the lines' hashes alone
+# would not see it); a hashAlgorithm turned
 # from "SHA-256-lines" into "SHA-256", or unknown, fails verify.
 . "$top_srcdir/tests/integration/lib.sh"
 
@@ -103,6 +105,17 @@ is "$RC" 0 "verify --require-signed passes with digests of both forms"
 D2=$(last_digest)
 is "$(python3 -c "$digest_py" check "$D2" 2>&1)" "SHA-256-lines True" \
 	"the digests after it are SHA-256-lines"
+
+# the lines' hashes do not see a last newline taken away: the size does
+F2=$AUD/$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["logFiles"][0]["fileName"])' "$D2")
+cp "$F2" "$TMP/saved2.jsonl"
+python3 -c 'import sys; p=sys.argv[1]; b=open(p,"rb").read(); open(p,"wb").write(b[:-1] if b.endswith(b"\n") else b+b"\n")' "$F2"
+verify
+is "$RC" 1 "a trail file without its last newline fails verify"
+like "$OUT" "FAIL: .*: truncated: [0-9]+ bytes, its digest .* says [0-9]+" "named as truncated"
+cp "$TMP/saved2.jsonl" "$F2"
+verify --require-signed
+is "$RC" 0 "and passes again once restored"
 
 # 4. the algorithm is part of what verify checks
 run python3 -c "$digest_py" alg "$D2" SHA-256
