@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "util/sha256.h"
+
 int iamctl_audit_main(int argc, char **argv);
 
 #define DEFAULT_STATE_DIR LOCALSTATEDIR "/lib/iamd"
@@ -51,21 +53,14 @@ static void hex256(const void *p, size_t n, char ret[65])
 }
 
 /* A trail file's hashValue of "hashAlgorithm" "SHA-256-lines" (docs/audit.md,
- * Digests): SHA-256 of the concatenated SHA-256 hashes of its lines (the
- * bytes before each newline, and those after the last one if any). */
+ * Digests; util/sha256.h). */
 static void lines_hex256(const char *p, size_t n, char ret[65])
 {
-	crypto_hash_sha256_state st;
-	unsigned char h[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256_init(&st);
-	for (const char *end = p + n; p < end;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t l = (size_t)((nl ? nl : end) - p);
-		crypto_hash_sha256(h, (const unsigned char *)p, l);
-		crypto_hash_sha256_update(&st, h, sizeof(h));
-		p += l + (nl ? 1 : 0);
-	}
-	crypto_hash_sha256_final(&st, h);
+	struct util_sha256_lines st;
+	uint8_t h[UTIL_SHA256_LEN];
+	util_sha256_lines_init(&st);
+	util_sha256_lines_update(&st, p, n);
+	util_sha256_lines_final(&st, h);
 	sodium_bin2hex(ret, 65, h, sizeof(h));
 }
 

@@ -59,15 +59,16 @@
 
 static int file_sha256(const char *path, bool lines, char ret[65], uint64_t *ret_size)
 {
-	struct util_sha256 st, lh;   /* SHA extensions (util/sha256.h) */
+	struct util_sha256 st;   /* SHA extensions (util/sha256.h) */
+	struct util_sha256_lines sl;
 	unsigned char h[UTIL_SHA256_LEN];
 	char buf[65536];
-	uint64_t size = 0, line_len = 0;
+	uint64_t size = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	util_sha256_init(&st);
-	util_sha256_init(&lh);
+	util_sha256_lines_init(&sl);
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
@@ -80,30 +81,16 @@ static int file_sha256(const char *path, bool lines, char ret[65], uint64_t *ret
 		if (n == 0)
 			break;
 		size += (uint64_t)n;
-		if (!lines) {
+		if (lines)
+			util_sha256_lines_update(&sl, buf, (size_t)n);
+		else
 			util_sha256_update(&st, buf, (size_t)n);
-			continue;
-		}
-		for (char *p = buf, *end = buf + n; p < end;) {
-			char *nl = memchr(p, '\n', (size_t)(end - p));
-			size_t k = (size_t)((nl ? nl : end) - p);
-			util_sha256_update(&lh, p, k);
-			line_len += k;
-			if (!nl)
-				break;
-			util_sha256_final(&lh, h);
-			util_sha256_update(&st, h, sizeof(h));
-			util_sha256_init(&lh);
-			line_len = 0;
-			p = nl + 1;
-		}
 	}
 	close(fd);
-	if (lines && line_len) {   /* a last line without its newline */
-		util_sha256_final(&lh, h);
-		util_sha256_update(&st, h, sizeof(h));
-	}
-	util_sha256_final(&st, h);
+	if (lines)
+		util_sha256_lines_final(&sl, h);
+	else
+		util_sha256_final(&st, h);
 	sodium_bin2hex(ret, 65, h, sizeof(h));
 	*ret_size = size;
 	return 0;

@@ -313,7 +313,8 @@ int audit_record_write(struct pbjson_buf *b, const struct call *c,
 	LIT(b, "{\"eventVersion\":\"1.08\"");
 	user_identity(b, c);
 	LIT(b, ",\"eventTime\":");
-	put_plain(b, event_time(c->now), strlen(event_time(c->now)));
+	const char *when = event_time(c->now);
+	put_plain(b, when, strlen(when));
 	LIT(b, ",\"eventSource\":");
 	pbjson_buf_append(b, event_source(c), strlen(event_source(c)));
 	LIT(b, ",\"eventName\":");

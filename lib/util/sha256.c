@@ -272,3 +272,42 @@ void util_hmac_sha256(const void *key, size_t key_len, const void *msg, size_t l
 	util_hmac_sha256_parts(&k, (const void *const[]){ msg }, (const size_t[]){ len }, 1, ret);
 	util_hmac_sha256_wipe(&k);
 }
+
+void util_sha256_lines_init(struct util_sha256_lines *s)
+{
+	util_sha256_init(&s->all);
+	util_sha256_init(&s->line);
+	s->open = false;
+}
+
+/* The line in s->line ends: its hash goes into s->all. */
+static void lines_end(struct util_sha256_lines *s)
+{
+	uint8_t h[UTIL_SHA256_LEN];
+	util_sha256_final(&s->line, h);
+	util_sha256_update(&s->all, h, sizeof(h));
+	util_sha256_init(&s->line);
+	s->open = false;
+}
+
+void util_sha256_lines_update(struct util_sha256_lines *s, const void *p, size_t len)
+{
+	const char *c = p, *end = c + len;
+	while (c < end) {
+		const char *nl = memchr(c, '\n', (size_t)(end - c));
+		size_t k = (size_t)((nl ? nl : end) - c);
+		util_sha256_update(&s->line, c, k);
+		s->open = true;
+		if (!nl)
+			return;
+		lines_end(s);
+		c = nl + 1;
+	}
+}
+
+void util_sha256_lines_final(struct util_sha256_lines *s, uint8_t ret[UTIL_SHA256_LEN])
+{
+	if (s->open)   /* a last line without its newline */
+		lines_end(s);
+	util_sha256_final(&s->all, ret);
+}

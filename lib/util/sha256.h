@@ -3,7 +3,8 @@
  * the same bytes as crypto_hash_sha256 and crypto_auth_hmacsha256 (FIPS
  * 180-4, RFC 4231 vectors: tests/unit/test_util_sha256.c). Pure code (no
  * system call): keyd's sandbox allows it. For SigV4's hashes and signing
- * keys in iamd, keyd and libiam. */
+ * keys in iamd, keyd and libiam, and the audit trail's hashes (iamd and
+ * iamctl audit verify). */
 #ifndef IAMD_UTIL_SHA256_H
 #define IAMD_UTIL_SHA256_H
 
@@ -35,6 +36,18 @@ void util_sha256_update(struct util_sha256 *s, const void *p, size_t len);
 void util_sha256_final(struct util_sha256 *s, uint8_t ret[UTIL_SHA256_LEN]);
 
 void util_sha256(const void *p, size_t len, uint8_t ret[UTIL_SHA256_LEN]);
+
+/* "SHA-256-lines", the audit trail's file hash (docs/audit.md, Digests):
+ * the SHA-256 of the concatenated SHA-256 hashes of the text's lines - the
+ * bytes before each newline, and the bytes after the last one if any - fed
+ * in pieces of any size. */
+struct util_sha256_lines {
+	struct util_sha256 all, line;
+	bool open;   /* bytes of a line not yet ended */
+};
+void util_sha256_lines_init(struct util_sha256_lines *s);
+void util_sha256_lines_update(struct util_sha256_lines *s, const void *p, size_t len);
+void util_sha256_lines_final(struct util_sha256_lines *s, uint8_t ret[UTIL_SHA256_LEN]);
 /* The digest as 64 lower-case hex digits and a NUL. */
 void util_sha256_hex(const void *p, size_t len, char ret[2 * UTIL_SHA256_LEN + 1]);
 
