@@ -25,13 +25,6 @@ wait_signed() {   # up to 10 s for verify --require-signed to pass
 	done
 	return 1
 }
-calls() {
-	_c=0
-	while [ $_c -lt "$1" ]; do
-		run "$IAMCTL" iam list-users
-		_c=$((_c + 1))
-	done
-}
 # digest.py CMD DIGEST [ARG]: check (every file's hash as its algorithm
 # says: prints the count), old (rewrite DIGEST as a digest of before
 # 2026-11-30 would be, and digest/last with it), alg (set its hashAlgorithm)
@@ -69,7 +62,7 @@ last_digest() { ls "$AUD"/digest/*.digest.json | tail -n 1; }
 
 # 1. keyd away: the digests are written unsigned, "SHA-256-lines"
 iamd_start --audit-max-file-size 4096 || bail_out "iamd did not start"
-calls 10
+read_calls 10
 ok "iamd stops" iamd_stop
 D=$(last_digest)
 [ -n "$D" ] || bail_out "no digest written"
@@ -98,7 +91,7 @@ if wait_signed; then pass "the old-form digest is signed at the next start"
 else fail "the old-form digest is signed at the next start"; diag "$OUT"; fi
 is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["logFiles"][0]["hashAlgorithm"], d["digestSignatureAlgorithm"])' "$D")" \
 	"SHA-256 Ed25519" "and keeps its form"
-calls 6
+read_calls 6
 ok "iamd stops" iamd_stop
 verify --require-signed
 is "$RC" 0 "verify --require-signed passes with digests of both forms"

@@ -28,13 +28,6 @@ wait_signed() {
 	done
 	return 1
 }
-calls() {   # calls N: N reads
-	_c=0
-	while [ $_c -lt "$1" ]; do
-		run "$IAMCTL" iam list-users
-		_c=$((_c + 1))
-	done
-}
 # 0 when every digest holds the previous digest's signature and hash
 chain_py='
 import json, glob, hashlib, sys
@@ -79,13 +72,13 @@ print("ed25519 %s %s" % (v, pk.raw.hex()))' "$IAMD_KEYD_STATE_DIR/master.key" 2>
 is "$OUT" "$WANT" "and is keyd's key (derived from its master key)"
 
 # 2. stop/start: the trail passes verify --require-signed
-calls 12
+read_calls 12
 ok "iamd stops" iamd_stop
 verify --require-signed
 is "$RC" 0 "after a stop: verify --require-signed passes"
 like "$OUT" "OK: .* 0 unsigned" "no digest is unsigned"
 iamd_start --audit-max-file-size 4096 || bail_out "iamd did not restart"
-calls 3
+read_calls 3
 ok "iamd stops again" iamd_stop
 verify --require-signed
 is "$RC" 0 "after a stop/start cycle: verify --require-signed passes"
@@ -93,7 +86,7 @@ is "$RC" 0 "after a stop/start cycle: verify --require-signed passes"
 # 3. keyd killed, calls made, keyd back: the digests are signed
 iamd_start --audit-max-file-size 4096 || bail_out "iamd did not restart"
 keyd_kill
-calls 14
+read_calls 14
 ok "the read records are written (files rotate)" audit_written
 N_UNS=$(grep -l '"digestSignatureStatus"' "$AUD"/digest/*.digest.json | wc -l)
 [ "$N_UNS" -ge 2 ] && pass "keyd down: $N_UNS digests written unsigned" \
@@ -113,7 +106,7 @@ grep -q '"digestSignatureStatus"' "$AUD"/digest/*.digest.json && \
 # 4. keyd down, iamd stopped (its last digest unsigned), both back: signed
 #    at the start
 keyd_kill
-calls 10
+read_calls 10
 ok "iamd stops without keyd" iamd_stop
 verify --require-signed
 is "$RC" 1 "unsigned digests after a stop without keyd"
@@ -151,7 +144,7 @@ ok "iamd stops" iamd_stop
 # 6. a file changed while its digest waited for a signature is not signed
 keyd_kill
 iamd_start --audit-max-file-size 4096 || bail_out "iamd did not restart"
-calls 10
+read_calls 10
 ok "iamd stops" iamd_stop
 VICTIM=$(python3 -c '
 import json, glob, sys

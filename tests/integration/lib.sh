@@ -40,6 +40,8 @@
 #                             (read records are written in 1 s batches): makes
 #                             one more read call (GetAccountSummary, as root)
 #                             and waits for its record; non-zero on timeout
+#   read_calls N              N reads (ListUsers, as the caller the
+#                             environment makes), each through `run`
 #   json_get EXPR             reads JSON on stdin, prints the value at the
 #                             Python subscript EXPR, e.g. json_get '["User"]["Arn"]'
 #                             (needs python3)
@@ -293,6 +295,14 @@ audit_written() {
 		_aw=$((_aw + 1))
 	done
 	return 0
+}
+
+read_calls() {
+	_c=0
+	while [ $_c -lt "$1" ]; do
+		run "$IAMCTL" iam list-users
+		_c=$((_c + 1))
+	done
 }
 
 # user_key USER: a new access key of USER, made as root with iamctl (tried
