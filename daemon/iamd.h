@@ -18,6 +18,8 @@ struct iamd_config {
 	const char *account_id;       /* --account-id: default account on first start */
 	const char *keyd_socket_path; /* --keyd-socket: iam-keyd's socket (keyd_client.h) */
 	uint32_t keyd_timeout_ms;     /* --keyd-timeout: per keyd request */
+	uint32_t keyd_spin_us;        /* --keyd-spin: poll this long for keyd's
+				       * answer before sleeping (server.c) */
 	bool foreground;
 	uint32_t max_frame;           /* bytes a request frame may hold */
 	uint32_t max_inflight;        /* answered-but-unsent calls per connection */

@@ -26,6 +26,7 @@
 #include "sd.h"
 #include "server.h"
 #include "store/store.h"
+#include "util/spin.h"
 
 #ifndef LOCALSTATEDIR
 #define LOCALSTATEDIR "/var"
@@ -63,6 +64,8 @@ static void usage(FILE *f)
 		"  --account-id ID       12-digit id of the default account, on first start\n"
 		"  --keyd-socket PATH    iam-keyd's socket (default RUNTIME/../iam-keyd/keyd.sock)\n"
 		"  --keyd-timeout T      a keyd request's deadline (default 2s)\n"
+		"  --keyd-spin T         while a call waits for keyd, poll this long before\n"
+		"                        sleeping: 0, or up to 10ms with us or ms (default 50us)\n"
 		"  --map-size BYTES      LMDB map size; suffix K, M or G (default 1G)\n"
 		"  --max-frame BYTES     largest request frame (default 1M)\n"
 		"  --max-connections N   simultaneous connections (default 1024)\n"
@@ -140,7 +143,7 @@ static bool account_id_valid(const char *s)
 enum {
 	OPT_FOREGROUND = 256, OPT_STATE, OPT_RUNTIME, OPT_SOCKET, OPT_ACCOUNT,
 	OPT_MAP, OPT_MAX_FRAME, OPT_MAX_CONNS, OPT_MAX_INFLIGHT, OPT_IDLE,
-	OPT_FRAME_TO, OPT_JOURNAL, OPT_DEBUG, OPT_KEYD_SOCKET, OPT_KEYD_TIMEOUT,
+	OPT_FRAME_TO, OPT_JOURNAL, OPT_DEBUG, OPT_KEYD_SOCKET, OPT_KEYD_TIMEOUT, OPT_KEYD_SPIN,
 	OPT_AUDIT, OPT_AUDIT_DATA, OPT_AUDIT_SIZE, OPT_AUDIT_ROTATE,
 };
 
@@ -161,6 +164,7 @@ static int parse_args(int argc, char **argv, struct iamd_config *cfg,
 		{ "frame-timeout", required_argument, NULL, OPT_FRAME_TO },
 		{ "keyd-socket", required_argument, NULL, OPT_KEYD_SOCKET },
 		{ "keyd-timeout", required_argument, NULL, OPT_KEYD_TIMEOUT },
+		{ "keyd-spin", required_argument, NULL, OPT_KEYD_SPIN },
 		{ "audit", required_argument, NULL, OPT_AUDIT },
 		{ "audit-data-events", required_argument, NULL, OPT_AUDIT_DATA },
 		{ "audit-max-file-size", required_argument, NULL, OPT_AUDIT_SIZE },
@@ -225,6 +229,12 @@ static int parse_args(int argc, char **argv, struct iamd_config *cfg,
 		case OPT_KEYD_TIMEOUT:
 			if (parse_duration_ms(optarg, &cfg->keyd_timeout_ms) < 0) {
 				fprintf(stderr, "iamd: --keyd-timeout: a duration such as 2s or 500ms expected, got \"%s\"\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_KEYD_SPIN:
+			if (util_spin_parse(optarg, &cfg->keyd_spin_us) < 0) {
+				fprintf(stderr, "iamd: --keyd-spin: 0 or a duration up to 10ms such as 50us expected, got \"%s\"\n", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -521,6 +531,7 @@ int main(int argc, char **argv)
 			.max_conns = 1024,
 			.idle_timeout_ms = 60000,
 			.frame_timeout_ms = 10000,
+			.keyd_spin_us = UTIL_SPIN_DEFAULT_US,
 			.audit = true,
 			.audit_data_events = true,
 			.audit_max_file_size = AUDIT_MAX_FILE_SIZE_DEFAULT,

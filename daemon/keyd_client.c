@@ -462,6 +462,11 @@ void keyd_client_free(struct keyd_client *kc)
 	free(kc);
 }
 
+unsigned keyd_client_inflight(const struct keyd_client *kc)
+{
+	return kc && kc->fd >= 0 ? kc->n : 0;
+}
+
 bool keyd_client_ready(const struct keyd_client *kc)
 {
 	return kc && kc->fd >= 0 && kc->hello_ok;

@@ -53,6 +53,8 @@ int keyd_client_new(struct event_base *base, const char *path,
 void keyd_client_free(struct keyd_client *kc);
 /* Connected and Hello answered. */
 bool keyd_client_ready(const struct keyd_client *kc);
+/* Requests sent and not yet answered (0 while keyd is away). */
+unsigned keyd_client_inflight(const struct keyd_client *kc);
 /* Calls fn(data) from the event loop each time keyd becomes ready (Hello
  * answered, at the first connection and after each reconnection); fn may
  * send requests. One subscriber: a second call replaces the first, NULL

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +14,11 @@
 
 #include "dispatch.h"
 #include "iamd.h"
+#include "keyd_client.h"
 #include "peer.h"
 #include "rpc/rpc.h"
 #include "sd.h"
+#include "util/spin.h"
 
 #define READ_CHUNK (16u * 1024)
 #define OUT_MAX_BYTES (4u << 20)      /* queued answers: pause reading above */
@@ -59,6 +62,7 @@ struct server {
 	struct conn *conns;
 	unsigned nconns;
 	bool stopping;
+	uint64_t spin_ns;         /* --keyd-spin; 0 on a one-CPU host */
 };
 
 static uint64_t now_ms(void)
@@ -612,6 +616,7 @@ int server_new(struct iamd *d, int listen_fd, struct server **ret)
 		goto out;
 	srv->d = d;
 	srv->lfd = listen_fd;
+	srv->spin_ns = util_spin_budget_ns(d->cfg.keyd_spin_us);
 	/* one thread: no locks */
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
@@ -648,11 +653,48 @@ out:
 	return r;
 }
 
+static bool loop_ended(struct server *srv)
+{
+	return event_base_got_break(srv->base) || event_base_got_exit(srv->base);
+}
+
+/* A call waits for keyd, whose answer comes within microseconds: rather
+ * than sleep in epoll_wait and be woken for it (on an idle CPU that has
+ * halted, the wake-up costs more than keyd's work), run the loop without
+ * blocking, serving whatever else is ready, for up to spin_ns. Each turn
+ * yields the CPU to anything runnable on it, keyd included. -EIO when the
+ * loop failed, 1 when it was told to stop, else 0. */
+static int spin_for_keyd(struct server *srv)
+{
+	uint64_t end = util_now_ns() + srv->spin_ns;
+	do {
+		if (event_base_loop(srv->base, EVLOOP_NONBLOCK | EVLOOP_ONCE) < 0)
+			return -EIO;
+		if (loop_ended(srv))
+			return 1;
+		if (!keyd_client_inflight(srv->d->keyd))
+			return 0;
+		sched_yield();
+	} while (util_now_ns() < end);
+	return 0;
+}
+
 int server_run(struct server *srv)
 {
-	if (event_base_dispatch(srv->base) < 0)
-		return -EIO;
-	return 0;
+	if (!srv->spin_ns)
+		return event_base_dispatch(srv->base) < 0 ? -EIO : 0;
+	for (;;) {
+		if (keyd_client_inflight(srv->d->keyd)) {
+			int r = spin_for_keyd(srv);
+			if (r != 0)
+				return r < 0 ? r : 0;
+		}
+		int r = event_base_loop(srv->base, EVLOOP_ONCE);
+		if (r < 0)
+			return -EIO;
+		if (r == 1 || loop_ended(srv))
+			return 0;
+	}
 }
 
 void server_free(struct server *srv)

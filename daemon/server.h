@@ -12,6 +12,13 @@
  * deadline for a started frame; a limit on connections. A peer that breaks
  * the protocol loses its connection, never the daemon.
  *
+ * Waiting for keyd: while a call waits for keyd's answer the loop does not
+ * sleep at once but polls (the loop without blocking, other connections
+ * served, the CPU yielded each turn) for up to --keyd-spin (default 50
+ * us; off on a one-CPU host): keyd answers within microseconds, and being
+ * woken from an idle CPU costs more than that (docs/keyd.md, "Waiting
+ * for keyd").
+ *
  * SIGTERM/SIGINT: stop accepting, answer every complete request already
  * received (reading what the kernel holds), flush, close; bounded by a
  * short drain timeout; then server_run() returns. */

@@ -45,6 +45,7 @@ struct gw_config {
 	size_t max_body;
 	size_t max_headers;
 	unsigned upstreams;
+	uint32_t spin_us;             /* --spin (util/spin.h) */
 	bool verbose;
 };
 
@@ -105,6 +106,10 @@ int gw_watch_add(struct gw_loop *l, struct gw_watch *w, int fd, uint32_t events,
 int gw_watch_set(struct gw_loop *l, struct gw_watch *w, uint32_t events);
 /* Out of the set; before the descriptor is closed. */
 void gw_watch_del(struct gw_loop *l, struct gw_watch *w);
+/* While waiting(arg) holds, the loop polls without blocking (yielding the
+ * CPU each turn) for up to budget_ns before it sleeps (util/spin.h). */
+void gw_loop_spin(struct gw_loop *l, uint64_t budget_ns, bool (*waiting)(void *arg),
+		  void *arg);
 /* Runs the callbacks of what is ready until gw_loop_stop. */
 int gw_loop_run(struct gw_loop *l);
 void gw_loop_stop(struct gw_loop *l);
@@ -120,6 +125,8 @@ int gw_up_new(struct gw_loop *loop, const char *socket_path, unsigned n,
 	      struct gw_up **ret);
 void gw_up_free(struct gw_up *u);
 uint64_t gw_up_next_id(struct gw_up *u);
+/* Whether a request sent to iamd waits for its answer (gw_loop_spin). */
+bool gw_up_waiting(void *u);
 int gw_up_send(struct gw_up *u, uint64_t id, const uint8_t *frame, size_t len,
 	       struct gw_conn *conn, gw_done_fn done);
 

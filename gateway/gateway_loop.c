@@ -3,10 +3,13 @@
  * timeout (the sweep is a timerfd, so blocking arms no kernel timer) and
  * no work between two waits but the callbacks of what is ready: per
  * request, one epoll_wait when the request arrives and one when iamd's
- * answer does. */
+ * answer does - which, while a request waits for iamd, polls (timeout 0,
+ * the CPU yielded between turns) for up to --spin before it blocks
+ * (util/spin.h). */
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,7 @@
 #include <unistd.h>
 
 #include "gateway.h"
+#include "util/spin.h"
 
 #define BATCH 64
 
@@ -22,6 +26,9 @@ struct gw_loop {
 	bool stop;
 	struct epoll_event ev[BATCH];
 	int n, i;                  /* the batch being run: ev[i + 1 .. n) to come */
+	uint64_t spin_ns;          /* gw_loop_spin() */
+	bool (*waiting)(void *arg);
+	void *waiting_arg;
 };
 
 int gw_loop_new(struct gw_loop **ret)
@@ -85,6 +92,14 @@ void gw_watch_del(struct gw_loop *l, struct gw_watch *w)
 	w->events = 0;
 }
 
+void gw_loop_spin(struct gw_loop *l, uint64_t budget_ns, bool (*waiting)(void *arg),
+		  void *arg)
+{
+	l->spin_ns = waiting ? budget_ns : 0;
+	l->waiting = waiting;
+	l->waiting_arg = arg;
+}
+
 void gw_loop_stop(struct gw_loop *l)
 {
 	l->stop = true;
@@ -92,13 +107,29 @@ void gw_loop_stop(struct gw_loop *l)
 
 int gw_loop_run(struct gw_loop *l)
 {
+	uint64_t spin_end = 0;   /* 0: not polling */
 	while (!l->stop) {
-		int n = epoll_wait(l->epfd, l->ev, BATCH, -1);
+		int timeout = -1;
+		if (l->spin_ns && l->waiting(l->waiting_arg)) {
+			uint64_t now = util_now_ns();
+			if (!spin_end)
+				spin_end = now + l->spin_ns;
+			if (now < spin_end)
+				timeout = 0;
+		} else {
+			spin_end = 0;
+		}
+		int n = epoll_wait(l->epfd, l->ev, BATCH, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
+		if (n == 0 && timeout == 0) {
+			sched_yield();   /* iamd (or keyd) may share this CPU */
+			continue;
+		}
+		spin_end = 0;   /* something happened: the next wait polls afresh */
 		l->n = n;
 		for (l->i = 0; l->i < l->n; l->i++) {
 			struct gw_watch *w = l->ev[l->i].data.ptr;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "gateway.h"
+#include "util/spin.h"
 
 #define DEFAULT_SOCKET "/run/iamd/api.sock"
 
@@ -47,9 +48,12 @@ static void usage(FILE *f)
 		"  --max-body BYTES         request body limit (default %d)\n"
 		"  --max-header-size BYTES  request line and headers limit (default %d)\n"
 		"  --upstreams N            connections to iamd (default %d)\n"
+		"  --spin T                 while a request waits for iamd, poll this long\n"
+		"                           before sleeping: 0, or up to 10ms with us or ms\n"
+		"                           (default %uus)\n"
 		"  -h, --help\n",
 		GW_DEFAULT_PORT, DEFAULT_SOCKET, GW_MAX_CONNS, GW_TIMEOUT, GW_DEADLINE, GW_MAX_BODY,
-		GW_MAX_HEADERS_SIZE, GW_UPSTREAMS);
+		GW_MAX_HEADERS_SIZE, GW_UPSTREAMS, UTIL_SPIN_DEFAULT_US);
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *ret)
@@ -126,7 +130,7 @@ static int listen_on(const struct sockaddr *sa, socklen_t sl)
 int main(int argc, char **argv)
 {
 	enum { OPT_LISTEN = 256, OPT_ANY, OPT_SOCKET, OPT_CONNS, OPT_TIMEOUT, OPT_BODY,
-	       OPT_HEADERS, OPT_UP, OPT_DEADLINE };
+	       OPT_HEADERS, OPT_UP, OPT_DEADLINE, OPT_SPIN };
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, OPT_LISTEN },
 		{ "allow-non-loopback", no_argument, NULL, OPT_ANY },
@@ -137,6 +141,7 @@ int main(int argc, char **argv)
 		{ "max-header-size", required_argument, NULL, OPT_HEADERS },
 		{ "upstreams", required_argument, NULL, OPT_UP },
 		{ "request-deadline", required_argument, NULL, OPT_DEADLINE },
+		{ "spin", required_argument, NULL, OPT_SPIN },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -159,6 +164,7 @@ int main(int argc, char **argv)
 	g.cfg.max_body = GW_MAX_BODY;
 	g.cfg.max_headers = GW_MAX_HEADERS_SIZE;
 	g.cfg.upstreams = GW_UPSTREAMS;
+	g.cfg.spin_us = UTIL_SPIN_DEFAULT_US;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_LISTEN: g.cfg.listen = optarg; break;
@@ -178,6 +184,13 @@ int main(int argc, char **argv)
 			else if (c == OPT_HEADERS) g.cfg.max_headers = v;
 			else if (c == OPT_DEADLINE) g.cfg.deadline = (unsigned)v;
 			else g.cfg.upstreams = (unsigned)(v > 16 ? 16 : v);
+			break;
+		case OPT_SPIN:
+			if (util_spin_parse(optarg, &g.cfg.spin_us) < 0) {
+				fprintf(stderr, "iam-gateway: bad value '%s' for --spin (0, or up to "
+					"10ms such as 50us)\n", optarg);
+				return 2;
+			}
 			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -231,6 +244,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "iam-gateway: out of memory\n");
 		goto out;
 	}
+	gw_loop_spin(g.loop, util_spin_budget_ns(g.cfg.spin_us), gw_up_waiting, up);
 	http = true;
 	r = gw_http_init(&gh, g.loop, up, lfd, &g.cfg);   /* takes lfd */
 	if (r < 0) {

@@ -54,6 +54,7 @@ struct gw_up {
 	unsigned n;
 	unsigned rr;
 	uint64_t next_id;
+	size_t waiting;            /* requests sent, not yet answered */
 	struct conn *conns;
 	struct arena *arena;       /* the answer being decoded */
 	ProtobufCAllocator pb;     /* draws from arena */
@@ -139,6 +140,7 @@ static void conn_close(struct conn *c, const char *why)
 	c->in = NULL;
 	c->in_len = c->in_cap = 0;
 	c->head = c->tail = NULL;
+	c->u->waiting -= c->n;
 	c->n = 0;
 	c->hello_pending = false;
 	while (p) {
@@ -242,6 +244,7 @@ static bool conn_answer(struct conn *c, const uint8_t *body, uint32_t len)
 	if (!c->head)
 		c->tail = NULL;
 	c->n--;
+	u->waiting--;
 	pd->done(pd->conn, resp);
 	free(pd);
 	if (secret) {   /* answered (or copied for a slow client, wiped then) */
@@ -441,6 +444,11 @@ uint64_t gw_up_next_id(struct gw_up *u)
 	return u->next_id++;
 }
 
+bool gw_up_waiting(void *u)
+{
+	return ((struct gw_up *)u)->waiting > 0;
+}
+
 int gw_up_send(struct gw_up *u, uint64_t id, const uint8_t *frame, size_t len,
 	       struct gw_conn *conn, gw_done_fn done)
 {
@@ -470,5 +478,6 @@ int gw_up_send(struct gw_up *u, uint64_t id, const uint8_t *frame, size_t len,
 		c->head = p;
 	c->tail = p;
 	c->n++;
+	u->waiting++;
 	return 0;
 }

@@ -10,3 +10,4 @@ lib_libiamutil_la_SOURCES += lib/util/sha1.c lib/util/sha1.h
 lib_libiamutil_la_SOURCES += lib/util/qr.c lib/util/qr_png.c lib/util/qr.h
 lib_libiamutil_la_SOURCES += lib/util/random.c lib/util/random.h
 lib_libiamutil_la_SOURCES += lib/util/sha256.c lib/util/sha256.h
+lib_libiamutil_la_SOURCES += lib/util/spin.c lib/util/spin.h

@@ -164,6 +164,10 @@ clean-js:
 	-test "$(abs_top_srcdir)" = "$(abs_top_builddir)" || \
 		rm -f tests/js/package.json tests/js/package-lock.json tests/js/gateway_sdk.mjs
 .PHONY: clean-js
+# iamd and iam-gateway poll for their peer's answer only briefly (--keyd-spin,
+# --spin): waiting for a stopped peer takes no CPU; the options' values
+dist_check_SCRIPTS += tests/integration/spin_idle.sh
+TESTS += tests/integration/spin_idle.sh
 # iam-gateway: the request deadline, silence and connection limits (raw sockets)
 dist_check_SCRIPTS += tests/integration/gateway_limits.sh
 TESTS += tests/integration/gateway_limits.sh
