@@ -49,19 +49,102 @@ bool policy_ctx_lookup(const struct evalctx *ec, const char *key, size_t klen,
 	return false;
 }
 
+/* How many of the first five ':' a compiled pattern holds. */
+static unsigned count_colons5(const char *p, size_t n)
+{
+	unsigned k = 0;
+	for (size_t i = 0; i < n && k < 5; i++)
+		k += p[i] == ':';
+	return k;
+}
+
+/* A compiled ARN pattern with fewer than five ':' against a value: every
+ * `?` lies in one of the first five components, so it matches no ':'. A
+ * set-of-states simulation as arn_glob_match's, O(pn * sn). */
+#define ARN_SHORT_MAX 1024
+static bool arn_short_match(const char *p, size_t pn, const char *s, size_t sn)
+{
+	unsigned char a[ARN_SHORT_MAX + 1], b[ARN_SHORT_MAX + 1];
+	unsigned char *cur = a, *nxt = b;
+
+	if (pn > ARN_SHORT_MAX)
+		return false;
+	memset(cur, 0, pn + 1);
+	cur[0] = 1;
+	for (size_t i = 0; i < pn; i++)
+		if (cur[i] && (p[i] == ARN_GLOB_STAR || p[i] == ARN_GLOB_SEGSTAR))
+			cur[i + 1] = 1;
+	for (size_t si = 0; si < sn; si++) {
+		bool any = false;
+		memset(nxt, 0, pn + 1);
+		for (size_t i = 0; i < pn; i++) {
+			char c = p[i];
+			if (!cur[i])
+				continue;
+			if (c == ARN_GLOB_STAR ||
+			    (c == ARN_GLOB_SEGSTAR && s[si] != ':'))
+				nxt[i] = 1;
+			else if ((c == ARN_GLOB_QMARK && s[si] != ':') || c == s[si])
+				nxt[i + 1] = 1;
+			else
+				continue;
+			any = true;
+		}
+		if (!any)
+			return false;
+		for (size_t i = 0; i < pn; i++)
+			if (nxt[i] && (p[i] == ARN_GLOB_STAR ||
+				       p[i] == ARN_GLOB_SEGSTAR))
+				nxt[i + 1] = 1;
+		unsigned char *t = cur;
+		cur = nxt;
+		nxt = t;
+	}
+	return cur[pn] != 0;
+}
+
+/* The ARN condition operators (ArnEquals, ArnLike and their negations):
+ * AWS: "Each of the six colon-delimited components of the ARN is checked
+ * separately and each can include multi-character match wildcards (*) or
+ * single-character match wildcards (?)" - so no wildcard of the first five
+ * components matches a ':' of the value (a `?` in place of a colon matches
+ * nothing). A pattern with fewer than six components is matched as a
+ * Resource pattern - a `*` ending a component may run across colons (the
+ * documentation does not say) - but its `?` still matches no ':'. */
+static bool arn_cond_match(const char *p, size_t pn, const char *s, size_t sn)
+{
+	const char *pe = p + pn, *se = s + sn;
+
+	if (count_colons5(p, pn) < 5)
+		return arn_short_match(p, pn, s, sn);
+	for (unsigned k = 0; k < 5; k++) {
+		const char *pc = memchr(p, ':', (size_t)(pe - p));
+		const char *sc = memchr(s, ':', (size_t)(se - s));
+		if (!sc || !arn_glob_match(p, (size_t)(pc - p), s,
+					   (size_t)(sc - s), false))
+			return false;
+		p = pc + 1;
+		s = sc + 1;
+	}
+	return arn_glob_match(p, (size_t)(pe - p), s, (size_t)(se - s), false);
+}
+
 /* Expands a pattern's variables into the scratch buffer and matches. A
- * variable that is absent (and has no default) matches nothing. */
+ * variable that is absent (and has no default) matches nothing. `arn`:
+ * the ARN condition operators' component rule (arn_cond_match). */
 bool policy_pat_match(const struct evalctx *ec, const struct ppat *pat,
 		      const char *s, size_t n, bool icase, bool arn)
 {
 	char *buf = ec->sc->buf;
 	size_t used = 0, cap = sizeof(ec->sc->buf);
 
-	(void)arn;
 	if (pat->any)
 		return true;
-	if (!pat->n_parts)
+	if (!pat->n_parts) {
+		if (arn && pat->kind != PK_EXACT)
+			return arn_cond_match(pat->c.p, pat->c.n, s, n);
 		return ppat_match_c(pat, s, n, icase);
+	}
 	if (!ec->pol->v2012)
 		return false;
 	for (uint16_t i = 0; i < pat->n_parts; i++) {
@@ -92,6 +175,8 @@ bool policy_pat_match(const struct evalctx *ec, const struct ppat *pat,
 		memcpy(buf + used, v, vn);
 		used += vn;
 	}
+	if (arn)
+		return arn_cond_match(buf, used, s, n);
 	if (pat->stars && !icase)
 		return arn_glob_match_stars(buf, used, s, n);
 	return arn_glob_match(buf, used, s, n, icase);
@@ -346,7 +431,7 @@ static bool stmt_applies(const struct evalctx *ec, const struct pstmt *st,
 		hit = false;
 		for (uint32_t i = 0; i < st->n_resources && !hit; i++)
 			hit = policy_pat_match(ec, &st->resources[i], ec->resource,
-					       ec->resource_n, false, true);
+					       ec->resource_n, false, false);
 		if (hit == st->not_resource)
 			return false;
 	}

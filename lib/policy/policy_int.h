@@ -268,6 +268,9 @@ struct evalctx {
 };
 #define EVAL_CTX_LENS 64
 bool policy_cond_eval(const struct evalctx *ec, const struct pcond *c);
+/* Matches `s` against a pattern, its variables expanded. `arn`: as the ARN
+ * condition operators compare, component by component (not the Resource
+ * element, whose segment-final `*` may run across colons). */
 bool policy_pat_match(const struct evalctx *ec, const struct ppat *pat,
 		      const char *s, size_t n, bool icase, bool arn);
 /* Looks a key up in the request context (then among the derived keys).
