@@ -13,8 +13,11 @@ tests_policy_iamctl_policy_LDADD = lib/libiampolicy.la lib/libiamarn.la \
 
 POLICY_CASES = tests/policy/sample.jsonl tests/policy/aws-docs-evaluation.jsonl \
 	tests/policy/aws-docs-conditions.jsonl tests/policy/aws-docs-variables.jsonl
-TESTS += tests/policy/eval-cases.sh tests/policy/validate.sh
+TESTS += tests/policy/eval-cases.sh tests/policy/validate.sh \
+	tests/policy/differential.sh
 EXTRA_DIST += tests/policy/eval-cases.sh tests/policy/validate.sh \
+	tests/policy/differential.sh tests/policy/refeval.py \
+	tests/policy/gencases.py \
 	$(POLICY_CASES) tests/policy/validate/good-identity.json \
 	tests/policy/validate/bad-effect.json tests/policy/validate/bad-syntax.json \
 	tests/policy/validate/trust.json tests/policy/validate/warn-passrole.json
