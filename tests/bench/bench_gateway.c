@@ -4,9 +4,11 @@
  *
  * Starts its own iam-keyd where the running iamd looks for it by default
  * (IAMD_SOCKET's runtime directory/../iam-keyd/keyd.sock) and its own
- * iam-gateway (on any CPU, as keyd: where the scheduler puts them, as in
- * production; run.sh pins iamd to CPU 0), makes a user with an access
- * key, then:
+ * iam-gateway, pinned to CPU 1 with the client: run.sh pins iamd to CPU
+ * 0, and on the floor's path iamd has that CPU to itself, so the gateway
+ * sits on the client's side (on CPU 0 it would also take iamd's CPU from
+ * it, a cost of the placement, not of the gateway); keyd runs where the
+ * scheduler puts it. Then it makes a user with an access key, and:
  *
  *   bench: gateway_api_get_caller_identity p50_us=… p99_us=… ops_s=…
  *       the floor: GetCallerIdentity signed with the user's key on the api
@@ -22,8 +24,8 @@
  * signing. The client runs on CPU 1; the latency samples of the two paths
  * are interleaved in blocks of 250 so that both see the same load.
  * BENCH_ROUNDS (default 20000 per path), BENCH_SECS (1) per throughput
- * figure, BENCH_GATEWAY_CPU (-1: unpinned) where the gateway runs (the
- * placement moves the ratio on this VM: docs/gateway.md "Speed"),
+ * figure, BENCH_GATEWAY_CPU (1; -1: unpinned) where the gateway runs
+ * (the placement moves the ratio on this VM: docs/gateway.md "Speed"),
  * BENCH_GATEWAY another iam-gateway binary (A/B comparisons). */
 #include "config.h"
 
@@ -347,7 +349,7 @@ int main(void)
 	mkdir(runtime, 0755);
 	keyd_pid = bench_keyd_start(bin, tmpdir, runtime);
 	gw_port = gateway_start(gwbin, api,
-				getenv("BENCH_GATEWAY_CPU") ? atoi(getenv("BENCH_GATEWAY_CPU")) : -1);
+				getenv("BENCH_GATEWAY_CPU") ? atoi(getenv("BENCH_GATEWAY_CPU")) : 1);
 	bench_pin(1);
 
 	/* the user and its key */
