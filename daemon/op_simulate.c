@@ -223,6 +223,46 @@ static int missing_values(struct sim *s, const char *action, char ***ret, size_t
 	return 0;
 }
 
+/* True when a resource ARN names its account (arn:P:S:R:ACCOUNT:...). */
+static bool arn_names_account(const char *arn)
+{
+	const char *p = arn;
+	if (strncmp(arn, "arn:", 4) != 0)
+		return false;
+	for (int i = 0; i < 4; i++) {
+		p = strchr(p, ':');
+		if (!p)
+			return false;
+		p++;
+	}
+	return *p != ':' && *p != '\0' && strchr(p, ':') != NULL;
+}
+
+/* ResourceOwner as an account ID. AWS's SimulateCustomPolicy reference
+ * gives it as the account's ARN ("arn:aws:iam::112233445566:root"),
+ * SimulatePrincipalPolicy's as "An Amazon Web Services account ID": both
+ * take either. NULL when not given; an ARN without an account fails. */
+static int owner_account(struct call *c, const char *owner, const char **ret)
+{
+	const char *p = owner, *end, *acct;
+	if (!owner || !*owner || strncmp(owner, "arn:", 4) != 0) {
+		*ret = owner && *owner ? owner : NULL;
+		return 0;
+	}
+	for (int i = 0; i < 4 && p; i++)
+		if ((p = strchr(p, ':')))
+			p++;
+	end = p ? strchr(p, ':') : NULL;
+	if (!end || end == p)
+		return call_fail(c, -EINVAL, "InvalidInput",
+				 "Invalid ResourceOwner %s: give an account ID or the account's "
+				 "ARN (arn:aws:iam::ACCOUNT-ID:root).", owner);
+	if (!(acct = arena_strndup(c->arena, p, (size_t)(end - p))))
+		return -ENOMEM;
+	*ret = acct;
+	return 0;
+}
+
 static int sim_eval(struct sim *s, const char *action, const char *resource,
 		    Iam__EvaluationResult **ret)
 {
@@ -233,10 +273,13 @@ static int sim_eval(struct sim *s, const char *action, const char *resource,
 	Iam__Statement **st = arena_alloc(c->arena, POLICY_MAX_MATCHES * sizeof(*st));
 	if (!sc || !er || !st)
 		return -ENOMEM;
+	/* AWS: ResourceOwner is the owner "of any simulated resource that does
+	 * not identify its owner in the resource ARN". */
+	const char *owner = arn_names_account(resource) ? NULL : s->owner;
 	struct policy_set set = { .identity = s->identity, .n_identity = s->n_identity,
 				  .resource = s->resource, .boundary = s->boundary };
 	struct policy_request req = { .principal = s->caller, .action = action,
-				      .resource = resource, .resource_account = s->owner,
+				      .resource = resource, .resource_account = owner,
 				      .context = s->ctx.e, .n_context = s->ctx.n, .now_ms = -1 };
 	if (policy_eval(&set, &req, sc, &res) < 0)
 		return call_fail(c, -EINVAL, "InvalidInput",
@@ -538,7 +581,8 @@ int op_simulate_principal_policy(struct call *c, const ProtobufCMessage *m,
 		goto out;
 	}
 	s->caller = req->caller_arn ? req->caller_arn : req->policy_source_arn;
-	s->owner = req->resource_owner;
+	if ((r = owner_account(c, req->resource_owner, &s->owner)) < 0)
+		goto out;
 	if ((r = sim_finish(s, rp, req->resource_policy, req->context_entries,
 			    req->n_context_entries, &pg)) < 0)
 		goto out;
@@ -612,11 +656,12 @@ int op_simulate_custom_policy(struct call *c, const ProtobufCMessage *m,
 	s->caller = req->caller_arn ? req->caller_arn
 				    : arena_printf(c->arena, "arn:aws:iam::%s:user/",
 						   entity_account(c));
-	s->owner = req->resource_owner;
 	if (!s->caller) {
 		r = -ENOMEM;
 		goto out;
 	}
+	if ((r = owner_account(c, req->resource_owner, &s->owner)) < 0)
+		goto out;
 	if ((r = sim_finish(s, rp, req->resource_policy, req->context_entries,
 			    req->n_context_entries, &pg)) < 0)
 		goto out;
