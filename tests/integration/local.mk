@@ -57,6 +57,9 @@ dist_check_SCRIPTS += tests/integration/bindings.sh
 TESTS += tests/integration/bindings.sh
 dist_check_SCRIPTS += tests/integration/simulate.sh
 TESTS += tests/integration/simulate.sh
+dist_check_SCRIPTS += tests/integration/simulate_diff.sh
+TESTS += tests/integration/simulate_diff.sh
+EXTRA_DIST += tests/policy/simdiff.py
 # account views: GetAccountAuthorizationDetails, GetAccountSummary, quotas
 dist_check_SCRIPTS += tests/integration/account_views.sh
 TESTS += tests/integration/account_views.sh
