@@ -280,7 +280,8 @@ static int sim_eval(struct sim *s, const char *action, const char *resource,
 				  .resource = s->resource, .boundary = s->boundary };
 	struct policy_request req = { .principal = s->caller, .action = action,
 				      .resource = resource, .resource_account = owner,
-				      .context = s->ctx.e, .n_context = s->ctx.n, .now_ms = -1 };
+				      .context = s->ctx.e, .n_context = s->ctx.n, .now_ms = -1,
+				      .all_matches = true };
 	if (policy_eval(&set, &req, sc, &res) < 0)
 		return call_fail(c, -EINVAL, "InvalidInput",
 				 "Cannot simulate %s on %s: the action or resource is too long.",

@@ -108,6 +108,10 @@ struct policy_request {
 	 * aws:CurrentTime and aws:EpochTime when the context lacks them;
 	 * < 0: unknown (those keys are then absent). */
 	int64_t now_ms;
+	/* Note every statement that applies (the simulator's MatchedStatements:
+	 * all the allows that determine the result); false: a layer stops
+	 * looking at allows once one names the caller directly. */
+	bool all_matches;
 };
 
 /* The policies that apply to one request. Pointers are borrowed. */

@@ -485,7 +485,7 @@ static void eval_stmt(struct evalctx *ec, const struct policy *p, uint32_t i,
 	enum pmatch pm;
 
 	/* One allow that names the caller directly is all a layer needs. */
-	if (!st->deny && v->allow && v->best == M_DIRECT)
+	if (!st->deny && v->allow && v->best == M_DIRECT && !ec->req->all_matches)
 		return;
 	if (!stmt_applies(ec, st, &pm))
 		return;

@@ -11,7 +11,7 @@
 # CLI is there, through /usr/bin/aws and iam-gateway. Then ResourceOwner by
 # hand (it was compared whole with the caller's account: its ARN form, the
 # one AWS's SimulateCustomPolicy reference gives, made any resource
-# cross-account).
+# cross-account) and MatchedStatements with several allows.
 . "$top_srcdir/tests/integration/lib.sh"
 
 command -v python3 >/dev/null 2>&1 || skip_all "needs python3"
@@ -106,6 +106,31 @@ run "$IAMCTL" iam simulate-principal-policy --policy-source-arn $ALICE \
 	--resource-owner arn:aws:iam::$A:root
 is "$(echo "$OUT" | json_get '["EvaluationResults"][0]["EvalDecision"]')" allowed \
 	"SimulatePrincipalPolicy takes the account's ARN as ResourceOwner too"
+
+# --- MatchedStatements: every allow that determines the result ----------------
+# AWS (EvaluationResult.MatchedStatements): "the statements in the input
+# policies that determine the result ... even if multiple statements allow
+# the operation ..., if only one statement denies that operation ... the
+# deny statement is the only entry included in the result". iamd listed
+# only the first allow (the engine stops at one for Authorize).
+matched() {   # matched POLICY...: "ID:LINE:COLUMN ..." of s3:GetObject on *
+	_in=$(python3 -c 'import json, sys
+print(json.dumps({"ActionNames": ["s3:GetObject"], "PolicyInputList": sys.argv[1:]}))' "$@")
+	run "$IAMCTL" iam simulate-custom-policy --cli-input-json "$_in"
+	echo "$OUT" | python3 -c 'import json, sys
+r = json.load(sys.stdin)["EvaluationResults"][0]
+print(r["EvalDecision"], " ".join("%s:%d:%d" % (m["SourcePolicyId"], m["StartPosition"]["Line"],
+      m["StartPosition"]["Column"]) for m in r["MatchedStatements"]))'
+}
+M1='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"},
+{"Effect":"Allow","Action":"s3:Get*","Resource":"*"},{"Effect":"Allow","Action":"sqs:*","Resource":"*"}]}'
+M2='{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}'
+M3='{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"s3:G*","Resource":"*"}}'
+is "$(matched "$M1" "$M2")" \
+	"allowed PolicyInputList.1:1:38 PolicyInputList.1:2:1 PolicyInputList.2:1:37" \
+	"MatchedStatements: each of the three allowing statements of two policies"
+is "$(matched "$M1" "$M3" "$M2")" "explicitDeny PolicyInputList.2:1:37" \
+	"with a deny, the deny alone"
 
 ok "iamd stops cleanly" iamd_stop
 done_testing
