@@ -225,6 +225,7 @@ class Runner:
         self.endpoint = args['endpoint']
         self.mode = args['mode']
         self.serial = 0
+        self.tag = 'sd%x' % os.getpid()   # entity names unique per run
 
     def iam(self, *argv, check=True):
         p = subprocess.run([self.iamctl, 'iam'] + list(argv),
@@ -270,18 +271,18 @@ class Runner:
         """Stores the case's policies on a fresh user or role; returns the
         SimulatePrincipalPolicy request (or raises)."""
         self.serial += 1
-        n = self.serial
+        n = '%s-%d' % (self.tag, self.serial)
         pr = refeval.Principal(case['request']['principal'])
         ids = inp.pop('PolicyInputList')
         if ids == [NOTHING]:
             ids = []
         bd = inp.pop('PermissionsBoundaryPolicyInputList', None)
         if pr.kind == 'user':
-            name = 'sd-u%d' % n
+            name = '%s-u' % n
             self.iam('create-user', '--user-name', name)
             kind = 'user'
         else:
-            name = 'sd-r%d' % n
+            name = '%s-r' % n
             trust = json.dumps({'Version': '2012-10-17', 'Statement': [{
                 'Effect': 'Allow', 'Principal': {'AWS': HOME},
                 'Action': 'sts:AssumeRole'}]})
@@ -289,7 +290,7 @@ class Runner:
                      '--assume-role-policy-document', trust)
             kind = 'role'
         for i, d in enumerate(ids):
-            pname = 'sd-p%d-%d' % (n, i)
+            pname = '%s-p%d' % (n, i)
             if i % 3 == 1:
                 o = self.iam('create-policy', '--policy-name', pname,
                              '--policy-document', d)
@@ -297,7 +298,7 @@ class Runner:
                 self.iam('attach-%s-policy' % kind, '--%s-name' % kind, name,
                          '--policy-arn', arn)
             elif i % 3 == 2 and kind == 'user':
-                g = 'sd-g%d' % n
+                g = '%s-g' % n
                 self.iam('create-group', '--group-name', g)
                 self.iam('put-group-policy', '--group-name', g, '--policy-name',
                          pname, '--policy-document', d)
@@ -306,7 +307,7 @@ class Runner:
                 self.iam('put-%s-policy' % kind, '--%s-name' % kind, name,
                          '--policy-name', pname, '--policy-document', d)
         if bd:
-            o = self.iam('create-policy', '--policy-name', 'sd-b%d' % n,
+            o = self.iam('create-policy', '--policy-name', '%s-b' % n,
                          '--policy-document', bd[0])
             arn = json.loads(o.stdout)['Policy']['Arn']
             self.iam('put-%s-permissions-boundary' % kind, '--%s-name' % kind, name,
