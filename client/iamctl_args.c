@@ -331,7 +331,12 @@ static int value_to_json(const ProtobufCFieldDescriptor *f, const char *opt,
 		free(b64);
 		return *ret ? 0 : -ENOMEM;
 	}
-	if (structured && !binary && looks_json(text))
+	/* JSON, as the AWS CLI reads it: a structure or a map, or a whole
+	 * list ("[...]"); a member of a list of strings stays a string even
+	 * when it is JSON text (--policy-input-list '{"Version": ...}') */
+	if (structured && !binary && looks_json(text) &&
+	    (f->type == PROTOBUF_C_TYPE_MESSAGE || pbjson_field_is_map(f) ||
+	     text[strspn(text, " \t\r\n")] == '['))
 		return parse_json_arg(opt, text, ret);
 	if (f->type == PROTOBUF_C_TYPE_MESSAGE || pbjson_field_is_map(f)) {
 		j = shorthand_parse(opt, text);

@@ -194,5 +194,28 @@ is "$(echo "$OUT" | json_get '["ContextKeyNames"]')" \
 	'["aws:username", "aws:CurrentTime", "s3:prefix", "aws:SecureTransport"]' \
 	"GetContextKeysForCustomPolicy: condition keys and variables, once each, as written"
 
+# Policy documents as the AWS CLI takes them: each member of a list of
+# strings is the document's text, given inline, from file://, or the whole
+# list as JSON; a structure's JSON (--context-entries) is still parsed.
+PA='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}'
+PD='{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:PutObject","Resource":"*"}]}'
+printf '%s\n' "$PA" >"$TMP/allow.json"
+decisions() { echo "$OUT" | python3 -c 'import json,sys; print(" ".join(r["EvalDecision"] for r in json.load(sys.stdin)["EvaluationResults"]))'; }
+run "$IAMCTL" iam simulate-custom-policy --policy-input-list "$PA" "$PD" \
+	--action-names s3:GetObject s3:PutObject s3:ListBucket
+is "$RC" 0 "--policy-input-list with two documents inline"
+is "$(decisions)" "allowed explicitDeny implicitDeny" "  each is a policy of the list"
+run "$IAMCTL" iam simulate-custom-policy --policy-input-list "file://$TMP/allow.json" \
+	--permissions-boundary-policy-input-list "$PD" --action-names '["s3:GetObject"]'
+is "$(decisions)" implicitDeny "file:// and a boundary inline: the boundary allows nothing"
+run "$IAMCTL" iam simulate-custom-policy --policy-input-list \
+	"[$(printf '%s' "$PA" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')]" \
+	--action-names s3:GetObject --context-entries '{"ContextKeyName":"aws:SourceIp","ContextKeyValues":["10.0.0.1"],"ContextKeyType":"ip"}'
+is "$(decisions)" allowed "a JSON list of documents, and a context entry as JSON"
+run "$IAMCTL" iam get-context-keys-for-custom-policy --policy-input-list "$CP"
+is "$(echo "$OUT" | json_get '["ContextKeyNames"]')" \
+	'["aws:username", "aws:CurrentTime", "s3:prefix", "aws:SecureTransport"]' \
+	"GetContextKeysForCustomPolicy with the document inline"
+
 ok "iamd stops cleanly" iamd_stop
 done_testing
