@@ -27,6 +27,33 @@ static bool has_field(const ProtobufCMessageDescriptor *d, const char *name,
 	return f && f->type == type && f->label != PROTOBUF_C_LABEL_REPEATED;
 }
 
+/* The IAM actions the AWS CLI paginates (botocore's
+ * data/iam/2010-05-08/paginators-1.json): it follows their Marker and
+ * merges the pages; any other action with a Marker (ListRoleTags,
+ * ListPolicyTags, ...) is one call whose IsTruncated and Marker are
+ * printed, --max-items and --marker being its members. */
+static const char *const aws_paginated[] = {
+	"GetAccountAuthorizationDetails", "GetGroup", "ListAccessKeys",
+	"ListAccountAliases", "ListAttachedGroupPolicies", "ListAttachedRolePolicies",
+	"ListAttachedUserPolicies", "ListEntitiesForPolicy", "ListGroupPolicies",
+	"ListGroups", "ListGroupsForUser", "ListInstanceProfiles",
+	"ListInstanceProfilesForRole", "ListMFADevices", "ListPolicies",
+	"ListPolicyVersions", "ListRolePolicies", "ListRoles", "ListSSHPublicKeys",
+	"ListServerCertificates", "ListSigningCertificates", "ListUserPolicies",
+	"ListUserTags", "ListUsers", "ListVirtualMFADevices", "SimulateCustomPolicy",
+	"SimulatePrincipalPolicy",
+};
+
+static bool aws_paginates(const char *service, const char *action)
+{
+	if (strcmp(service, "iam") != 0)
+		return true;   /* STS has no list; iamd's own list actions page */
+	for (size_t i = 0; i < sizeof(aws_paginated) / sizeof(aws_paginated[0]); i++)
+		if (strcmp(aws_paginated[i], action) == 0)
+			return true;
+	return false;
+}
+
 static int cmd_fill(const ProtobufCFieldDescriptor *req_f, struct iamctl_cmd *c)
 {
 	const ProtobufCMessageDescriptor *rq, *rs;
@@ -41,7 +68,8 @@ static int cmd_fill(const ProtobufCFieldDescriptor *req_f, struct iamctl_cmd *c)
 	c->paginated = has_field(rq, "marker", PROTOBUF_C_TYPE_STRING) &&
 		       has_field(rq, "max_items", PROTOBUF_C_TYPE_INT32) &&
 		       has_field(rs, "marker", PROTOBUF_C_TYPE_STRING) &&
-		       has_field(rs, "is_truncated", PROTOBUF_C_TYPE_BOOL);
+		       has_field(rs, "is_truncated", PROTOBUF_C_TYPE_BOOL) &&
+		       aws_paginates(c->service, c->action);
 	return 0;
 }
 

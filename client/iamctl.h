@@ -24,7 +24,8 @@ struct iamctl_cmd {
 	const ProtobufCFieldDescriptor *resp_f; /* Response.result field */
 	char action[PBJSON_NAME_MAX];           /* "CreateUser" */
 	char name[PBJSON_NAME_MAX];             /* "create-user" */
-	bool paginated;                         /* Marker/MaxItems/IsTruncated */
+	bool paginated;                         /* Marker/MaxItems/IsTruncated, and
+						 * the AWS CLI follows them */
 };
 
 /* Everything the command line said. */

@@ -13,20 +13,26 @@
 
 #include "iamctl.h"
 
+/* botocore's token text exactly (json.dumps of {"Marker": ...,
+ * "boto_truncate_amount": n}, Marker null on the first page), so the
+ * NextToken printed is the AWS CLI's. */
 static char *token_encode(const char *marker, long long skip)
 {
-	json_t *j = json_object();
+	json_t *m = marker ? json_string(marker) : json_null();
+	char *mtext = m ? json_dumps(m, JSON_ENCODE_ANY | JSON_ENSURE_ASCII) : NULL;
 	char *text = NULL, *b64 = NULL;
+	int n;
 
-	if (!j)
+	json_decref(m);
+	if (!mtext)
 		return NULL;
-	if (marker)
-		json_object_set_new(j, "Marker", json_string(marker));
-	if (skip > 0)
-		json_object_set_new(j, "boto_truncate_amount", json_integer(skip));
-	text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(j);
-	if (text && pbjson_base64_encode((const uint8_t *)text, strlen(text), &b64) < 0)
+	n = skip > 0 ? asprintf(&text, "{\"Marker\": %s, \"boto_truncate_amount\": %lld}",
+				 mtext, skip)
+		     : asprintf(&text, "{\"Marker\": %s}", mtext);
+	free(mtext);
+	if (n < 0)
+		return NULL;
+	if (pbjson_base64_encode((const uint8_t *)text, strlen(text), &b64) < 0)
 		b64 = NULL;
 	free(text);
 	return b64;
@@ -47,6 +53,8 @@ static int token_decode(const char *token, char **ret_marker, long long *ret_ski
 		goto out;
 	m = json_object_get(j, "Marker");
 	k = json_object_get(j, "boto_truncate_amount");
+	if (json_is_null(m))
+		m = NULL;   /* botocore's first page */
 	if ((m && !json_is_string(m)) || (k && (!json_is_integer(k) ||
 						json_integer_value(k) < 0)))
 		goto out;

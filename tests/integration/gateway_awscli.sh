@@ -56,6 +56,27 @@ aws iam tag-user --user-name bob --tags Key=a,Value=1 Key=b,Value=2 >/dev/null
 aws iam untag-user --user-name bob --tag-keys a >/dev/null
 q 'Tags[].[Key,Value]' iam list-user-tags --user-name bob
 is "$OUT" "b	2" "TagUser then UntagUser"
+# iamctl prints what the AWS CLI prints: a paginated list merged, its
+# NextToken the AWS CLI's own (and each takes the other's); an action the
+# AWS CLI does not paginate (ListRoleTags) is one call with IsTruncated
+aws iam create-role --role-name tagged --assume-role-policy-document \
+	'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}' >/dev/null
+aws iam tag-role --role-name tagged --tags Key=a,Value=1 Key=b,Value=2 Key=c,Value=3 >/dev/null
+same() {   # same NAME ARGS...: aws and iamctl print the same
+	_n=$1
+	shift
+	aws "$@" >"$TMP/same.aws" 2>&1
+	"$IAMCTL" "$@" >"$TMP/same.iamctl" 2>&1
+	ok "$_n: iamctl prints what the AWS CLI prints" cmp "$TMP/same.aws" "$TMP/same.iamctl"
+}
+same "list-users --max-items 2" iam list-users --max-items 2
+T=$(aws iam list-users --max-items 2 | json_get '["NextToken"]')
+same "list-users --starting-token (the AWS CLI's token)" iam list-users --max-items 2 --starting-token "$T"
+same "list-users --page-size 1 --max-items 3" iam list-users --page-size 1 --max-items 3
+same "list-role-tags (not paginated: IsTruncated printed)" iam list-role-tags --role-name tagged
+same "list-role-tags --max-items 2 (the MaxItems member)" iam list-role-tags --role-name tagged --max-items 2
+M=$(aws iam list-role-tags --role-name tagged --max-items 2 | json_get '["Marker"]')
+same "list-role-tags --marker" iam list-role-tags --role-name tagged --marker "$M"
 q 'User.UserName' iam update-user --user-name erin --new-user-name erin2
 run aws iam get-user --user-name erin2
 is "$RC" 0 "UpdateUser renames"
