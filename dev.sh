@@ -12,7 +12,9 @@
 #                                ends with the line "N passed, N failed"
 #   ./dev.sh build               install and build only (into _build/dev)
 #
-# State lives in ./_state/ (IAMD_STATE_DIR overrides it); builds in ./_build/.
+# State lives in ./_state/ (IAMD_STATE_DIR overrides it), the sockets in
+# /run/iamd-dev.N (or $TMPDIR/iamd-dev.N; IAMD_RUNTIME_DIR overrides it), where
+# every local uid can reach them; builds in ./_build/.
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -62,6 +64,22 @@ build() {
 }
 
 pidfile() { echo "$state/dev.pids"; }
+
+# The runtime directory (iamd's and iam-keyd's sockets, pid files): not
+# under the state directory, which is 0700 (and the checkout may be under
+# a private home), but where every uid can reach it, so that a local user
+# bound to an IAM user (`iamctl iamd create-local-user-binding`) can call
+# iamd: the socket is 0666 and iamd knows each caller by SO_PEERCRED.
+# IAMD_RUNTIME_DIR overrides it; one per state directory.
+runtime_dir() {
+	if [ -n "${IAMD_RUNTIME_DIR:-}" ]; then
+		echo "$IAMD_RUNTIME_DIR"
+		return
+	fi
+	local base=/run
+	[ -w /run ] || base=${TMPDIR:-/tmp}
+	echo "$base/iamd-dev.$(printf '%s' "$state" | cksum | cut -d' ' -f1)"
+}
 
 # Starts iam-gateway on 127.0.0.1:$IAMD_GATEWAY_PORT (default 8180) in front
 # of iamd's socket and waits until it listens. Sets gateway_pid and
@@ -135,9 +153,10 @@ run() {
 	install_packages
 	build "$top/_build/dev"
 	local bin=$top/_build/dev
-	local run=$state/run
+	local run; run=$(runtime_dir)
 	mkdir -p "$state" "$run"
 	chmod 0700 "$state"
+	chmod 0755 "$run"
 	if [ -f "$(pidfile)" ]; then
 		stop
 	fi
