@@ -146,7 +146,7 @@ static void closure(const char *p, size_t pn, unsigned char *st)
 
 /* Any pattern: a set-of-states simulation, O(pn * sn), no backtracking. */
 static bool glob_slow(const char *p, size_t pn, const char *s, size_t sn,
-		      bool icase)
+		      bool icase, bool qmark_colon)
 {
 	unsigned char a[ARN_SLOW_MAX + 1], b[ARN_SLOW_MAX + 1];
 	unsigned char *cur = a, *nxt = b;
@@ -166,7 +166,8 @@ static bool glob_slow(const char *p, size_t pn, const char *s, size_t sn,
 			if (c == ARN_GLOB_STAR ||
 			    (c == ARN_GLOB_SEGSTAR && s[si] != ':'))
 				nxt[i] = 1;
-			else if (c == ARN_GLOB_QMARK || byte_eq(c, s[si], icase))
+			else if ((c == ARN_GLOB_QMARK && (qmark_colon || s[si] != ':')) ||
+				 byte_eq(c, s[si], icase))
 				nxt[i + 1] = 1;
 			else
 				continue;
@@ -186,8 +187,13 @@ bool arn_glob_match(const char *cpat, size_t cn, const char *s, size_t sn,
 		    bool icase)
 {
 	if (memchr(cpat, ARN_GLOB_SEGSTAR, cn))
-		return glob_slow(cpat, cn, s, sn, icase);
+		return glob_slow(cpat, cn, s, sn, icase, true);
 	return glob_fast(cpat, cn, s, sn, icase);
+}
+
+bool arn_glob_match_qseg(const char *cpat, size_t cn, const char *s, size_t sn)
+{
+	return glob_slow(cpat, cn, s, sn, false, false);
 }
 
 bool arn_glob_is_stars(const char *cpat, size_t cn)

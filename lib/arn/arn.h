@@ -60,6 +60,10 @@ bool arn_glob_is_wild(const char *cpat, size_t cn);
 bool arn_glob_match(const char *cpat, size_t cn, const char *s, size_t sn,
 		    bool icase);
 
+/* arn_glob_match(), case-sensitive, but ARN_GLOB_QMARK matches no ':'
+ * (the ARN condition operators' components: lib/policy/policy_eval.c). */
+bool arn_glob_match_qseg(const char *cpat, size_t cn, const char *s, size_t sn);
+
 /* arn_glob_match() for a compiled pattern without ARN_GLOB_SEGSTAR (the
  * caller knows it: no per-call scan for one). */
 bool arn_glob_match_flat(const char *cpat, size_t cn, const char *s, size_t sn,

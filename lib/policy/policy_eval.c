@@ -58,51 +58,6 @@ static unsigned count_colons5(const char *p, size_t n)
 	return k;
 }
 
-/* A compiled ARN pattern with fewer than five ':' against a value: every
- * `?` lies in one of the first five components, so it matches no ':'. A
- * set-of-states simulation as arn_glob_match's, O(pn * sn). */
-#define ARN_SHORT_MAX 1024
-static bool arn_short_match(const char *p, size_t pn, const char *s, size_t sn)
-{
-	unsigned char a[ARN_SHORT_MAX + 1], b[ARN_SHORT_MAX + 1];
-	unsigned char *cur = a, *nxt = b;
-
-	if (pn > ARN_SHORT_MAX)
-		return false;
-	memset(cur, 0, pn + 1);
-	cur[0] = 1;
-	for (size_t i = 0; i < pn; i++)
-		if (cur[i] && (p[i] == ARN_GLOB_STAR || p[i] == ARN_GLOB_SEGSTAR))
-			cur[i + 1] = 1;
-	for (size_t si = 0; si < sn; si++) {
-		bool any = false;
-		memset(nxt, 0, pn + 1);
-		for (size_t i = 0; i < pn; i++) {
-			char c = p[i];
-			if (!cur[i])
-				continue;
-			if (c == ARN_GLOB_STAR ||
-			    (c == ARN_GLOB_SEGSTAR && s[si] != ':'))
-				nxt[i] = 1;
-			else if ((c == ARN_GLOB_QMARK && s[si] != ':') || c == s[si])
-				nxt[i + 1] = 1;
-			else
-				continue;
-			any = true;
-		}
-		if (!any)
-			return false;
-		for (size_t i = 0; i < pn; i++)
-			if (nxt[i] && (p[i] == ARN_GLOB_STAR ||
-				       p[i] == ARN_GLOB_SEGSTAR))
-				nxt[i + 1] = 1;
-		unsigned char *t = cur;
-		cur = nxt;
-		nxt = t;
-	}
-	return cur[pn] != 0;
-}
-
 /* The ARN condition operators (ArnEquals, ArnLike and their negations):
  * AWS: "Each of the six colon-delimited components of the ARN is checked
  * separately and each can include multi-character match wildcards (*) or
@@ -116,7 +71,8 @@ static bool arn_cond_match(const char *p, size_t pn, const char *s, size_t sn)
 	const char *pe = p + pn, *se = s + sn;
 
 	if (count_colons5(p, pn) < 5)
-		return arn_short_match(p, pn, s, sn);
+		return arn_glob_match_qseg(p, pn, s, sn);   /* every ? is in one of
+							      * the first five */
 	for (unsigned k = 0; k < 5; k++) {
 		const char *pc = memchr(p, ':', (size_t)(pe - p));
 		const char *sc = memchr(s, ':', (size_t)(se - s));
