@@ -1,4 +1,7 @@
-/* op_account_admin: iamd's accounts (docs/sts.md, "Accounts"). The host
+/* op_account_admin: iamd's accounts (docs/sts.md, "Accounts") and their
+ * aliases (IAM's CreateAccountAlias, DeleteAccountAlias, ListAccountAliases:
+ * at most one per account, unique among iamd's accounts, kept in the
+ * AccountRecord; authorized as any IAM call on "*"). The host
  * root (uid 0, or the owner of the state directory, calling unsigned) makes
  * further accounts (iamd:CreateAccount), lists them and deletes empty ones,
  * and acts as the root of any of them with Request.account_id
@@ -345,6 +348,143 @@ int op_delete_account(struct call *c, const ProtobufCMessage *m, ProtobufCMessag
 		return op_fail_store(c, r);
 	iam__delete_account_response__init(resp);
 	iamd_log_call(LOG_INFO, c, "account %s deleted", q->account_id);
+	*ret = &resp->base;
+	return 0;
+}
+
+/* ---- account aliases (IAM) ---- */
+
+static int alias_resource(struct call *c, const char *alias, const char **ret)
+{
+	struct util_verr e;
+	util_verr_init(&e);
+	if (!alias)
+		util_verr_add(&e, "accountAlias", NULL, "Member must not be null");
+	else
+		alias_check(alias, &e);
+	int r = entity_verr_fail(c, &e);
+	if (r < 0)
+		return r;
+	*ret = "*";
+	return 0;
+}
+
+/* Writes account record `a` back in the call's transaction. */
+static int account_put(struct call *c, const Iam__AccountRecord *a)
+{
+	size_t len = iam__account_record__get_packed_size(a);
+	uint8_t *buf = arena_alloc(c->arena, len ? len : 1);
+	if (!buf)
+		return -ENOMEM;
+	iam__account_record__pack(a, buf);
+	return store_put(c->txn, STORE_DB_ACCOUNTS, a->account_id, strlen(a->account_id), buf,
+			 len, 0);
+}
+
+/* The record of the account the call acts in. */
+static int caller_account(struct call *c, Iam__AccountRecord **ret)
+{
+	int r = account_get(c, c->txn, entity_account(c), ret);
+	return r < 0 ? op_fail_store(c, r == -ENOENT ? -EIO : r) : 0;
+}
+
+int op_create_account_alias_resource(struct call *c, const ProtobufCMessage *m,
+				     const char **ret)
+{
+	return alias_resource(c, ((const Iam__CreateAccountAliasRequest *)m)->account_alias, ret);
+}
+
+/* As on AWS, an account has one alias: a new one replaces it; an alias of
+ * another account is EntityAlreadyExists. */
+int op_create_account_alias(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **ret)
+{
+	const Iam__CreateAccountAliasRequest *q = (const Iam__CreateAccountAliasRequest *)m;
+	Iam__CreateAccountAliasResponse *resp = arena_alloc(c->arena, sizeof(*resp));
+	Iam__AccountRecord *a;
+	bool taken;
+	int r;
+	if (!resp)
+		return -ENOMEM;
+	if ((r = caller_account(c, &a)) < 0)
+		return r;
+	iam__create_account_alias_response__init(resp);
+	*ret = &resp->base;
+	if (a->account_alias && strcmp(a->account_alias, q->account_alias) == 0)
+		return 0;
+	if ((r = alias_taken(c, q->account_alias, &taken)) < 0)
+		return op_fail_store(c, r);
+	if (taken)
+		return call_fail(c, -EEXIST, "EntityAlreadyExists",
+				 "The account alias %s already exists.", q->account_alias);
+	a->account_alias = (char *)q->account_alias;
+	r = account_put(c, a);
+	return r < 0 ? op_fail_store(c, r) : 0;
+}
+
+int op_delete_account_alias_resource(struct call *c, const ProtobufCMessage *m,
+				     const char **ret)
+{
+	return alias_resource(c, ((const Iam__DeleteAccountAliasRequest *)m)->account_alias, ret);
+}
+
+int op_delete_account_alias(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **ret)
+{
+	const Iam__DeleteAccountAliasRequest *q = (const Iam__DeleteAccountAliasRequest *)m;
+	Iam__DeleteAccountAliasResponse *resp = arena_alloc(c->arena, sizeof(*resp));
+	Iam__AccountRecord *a;
+	int r;
+	if (!resp)
+		return -ENOMEM;
+	if ((r = caller_account(c, &a)) < 0)
+		return r;
+	if (!a->account_alias || strcmp(a->account_alias, q->account_alias) != 0)
+		return call_fail(c, -ENOENT, "NoSuchEntity",
+				 "The account alias %s cannot be found.", q->account_alias);
+	a->account_alias = NULL;
+	if ((r = account_put(c, a)) < 0)
+		return op_fail_store(c, r);
+	iam__delete_account_alias_response__init(resp);
+	*ret = &resp->base;
+	return 0;
+}
+
+int op_list_account_aliases_resource(struct call *c, const ProtobufCMessage *m,
+				     const char **ret)
+{
+	const Iam__ListAccountAliasesRequest *q = (const Iam__ListAccountAliasesRequest *)m;
+	struct util_verr e;
+	util_verr_init(&e);
+	util_name_check_marker(q->marker, "marker", &e);
+	util_name_check_max_items(q->has_max_items, q->max_items, "maxItems", &e);
+	int r = entity_verr_fail(c, &e);
+	if (r < 0)
+		return r;
+	*ret = "*";
+	return 0;
+}
+
+/* One alias at most: a single page; a marker other than none asks past it. */
+int op_list_account_aliases(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **ret)
+{
+	const Iam__ListAccountAliasesRequest *q = (const Iam__ListAccountAliasesRequest *)m;
+	Iam__ListAccountAliasesResponse *resp = arena_alloc(c->arena, sizeof(*resp));
+	char **items = arena_alloc(c->arena, sizeof(*items));
+	Iam__AccountRecord *a;
+	int r;
+	if (!resp || !items)
+		return -ENOMEM;
+	if ((r = caller_account(c, &a)) < 0)
+		return r;
+	iam__list_account_aliases_response__init(resp);
+	if (q->marker)
+		return call_fail(c, -EINVAL, "InvalidInput", "Invalid Marker.");
+	if (a->account_alias) {
+		items[0] = a->account_alias;
+		resp->account_aliases = items;
+		resp->n_account_aliases = 1;
+	}
+	resp->has_is_truncated = true;
+	resp->is_truncated = false;
 	*ret = &resp->base;
 	return 0;
 }

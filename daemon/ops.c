@@ -261,6 +261,13 @@ const struct op ops_table[] = {
 	   "iam:GetAccountAuthorizationDetails", 0, CAP_SMALL, get_account_authorization_details),
 	OP(IAM__REQUEST__OP_GET_ACCOUNT_SUMMARY, "GetAccountSummary", "iam:GetAccountSummary", 0,
 	   CAP_SMALL, get_account_summary),
+	/* account aliases (op_account_admin.c) */
+	OP(IAM__REQUEST__OP_CREATE_ACCOUNT_ALIAS, "CreateAccountAlias", "iam:CreateAccountAlias",
+	   OP_WRITE, CAP_SMALL, create_account_alias),
+	OP(IAM__REQUEST__OP_DELETE_ACCOUNT_ALIAS, "DeleteAccountAlias", "iam:DeleteAccountAlias",
+	   OP_WRITE, CAP_SMALL, delete_account_alias),
+	OP(IAM__REQUEST__OP_LIST_ACCOUNT_ALIASES, "ListAccountAliases", "iam:ListAccountAliases", 0,
+	   CAP_SMALL, list_account_aliases),
 };
 
 const size_t ops_table_len = sizeof(ops_table) / sizeof(ops_table[0]);

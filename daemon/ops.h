@@ -149,6 +149,9 @@ OP_DECLARE(decode_authorization_message);
 OP_DECLARE(create_account);
 OP_DECLARE(list_accounts);
 OP_DECLARE(delete_account);
+OP_DECLARE(create_account_alias);
+OP_DECLARE(delete_account_alias);
+OP_DECLARE(list_account_aliases);
 /* A host root's Request.account_id: the call acts as the root of that
  * account (it must exist). Anyone else, or a signed call: AccessDenied
  * recorded. */

@@ -1,0 +1,98 @@
+#!/bin/sh
+# account_alias.sh: CreateAccountAlias, DeleteAccountAlias and
+# ListAccountAliases as AWS has them: one alias per account (a new one
+# replaces it), the alias pattern, an alias another account holds, a delete
+# of another name, authorization (a bound user without the permission is
+# denied, with it allowed), the audit trail, and Debian's AWS CLI through
+# the gateway printing what iamctl prints.
+. "$top_srcdir/tests/integration/lib.sh"
+
+command -v python3 >/dev/null || skip_all "python3 is needed"
+unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE
+export HOME="$TMP/home"
+mkdir -p "$HOME"
+keyd_start || bail_out "iam-keyd did not start"
+iamd_start || bail_out "iamd did not start"
+
+aliases() { echo "$OUT" | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["AccountAliases"]))'; }
+
+run "$IAMCTL" iam list-account-aliases
+is "$RC" 0 "ListAccountAliases on a new account"
+is "$OUT" '{
+    "AccountAliases": []
+}' "  no alias: an empty list"
+run "$IAMCTL" iam create-account-alias --account-alias example-corp
+is "$RC" 0 "CreateAccountAlias example-corp"
+is "$OUT" "" "  prints nothing, as the AWS CLI"
+run "$IAMCTL" iam list-account-aliases
+is "$(aliases)" example-corp "  listed"
+run "$IAMCTL" iam create-account-alias --account-alias example-corp
+is "$RC" 0 "the same alias again changes nothing"
+run "$IAMCTL" iam create-account-alias --account-alias example-corp-2
+is "$RC" 0 "another alias"
+run "$IAMCTL" iam list-account-aliases
+is "$(aliases)" example-corp-2 "  replaces the first: one alias per account"
+for bad in ab a--b -abc abc- Abc ab_c "$(printf 'a%.0s' $(seq 64))"; do
+	run "$IAMCTL" iam create-account-alias --account-alias "$bad"
+	like "$ERR" "ValidationError.*at 'accountAlias'.*\\^\\[a-z0-9\\]" "alias '$bad': ValidationError naming the pattern"
+done
+run "$IAMCTL" iam delete-account-alias --account-alias example-corp
+is "$RC" 254 "DeleteAccountAlias of a name the account does not hold"
+like "$ERR" "NoSuchEntity.*The account alias example-corp cannot be found\\." "  NoSuchEntity"
+
+# aliases are unique among iamd's accounts
+run "$IAMCTL" iamd create-account --account-id 222233334444 --account-alias other-corp
+is "$RC" 0 "another account with the alias other-corp"
+run "$IAMCTL" iam create-account-alias --account-alias other-corp
+like "$ERR" "EntityAlreadyExists.*The account alias other-corp already exists\\." \
+	"the other account's alias: EntityAlreadyExists"
+run "$IAMCTL" --as-account 222233334444 iam list-account-aliases
+is "$(aliases)" other-corp "the other account lists its own alias"
+
+# authorization: a bound local user needs iam:*AccountAlias*
+if can_switch_uid; then
+	U=4321
+	as_u() { run setpriv --reuid=$U --regid=$U --clear-groups -- "$@"; }
+	"$IAMCTL" iam create-user --user-name aliaser >/dev/null
+	"$IAMCTL" iamd create-local-user-binding --uid $U --user-name aliaser >/dev/null
+	as_u "$IAMCTL" iam create-account-alias --account-alias mine
+	like "$ERR" "AccessDenied.*user/aliaser is not authorized to perform: iam:CreateAccountAlias on resource: \\*" \
+		"a bound user without the permission: AccessDenied on *"
+	"$IAMCTL" iam put-user-policy --user-name aliaser --policy-name alias --policy-document \
+		'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:*AccountAlias*","iam:ListAccountAliases"],"Resource":"*"}]}'
+	as_u "$IAMCTL" iam delete-account-alias --account-alias example-corp-2
+	is "$RC" 0 "with iam:*AccountAlias* allowed, DeleteAccountAlias"
+	as_u "$IAMCTL" iam list-account-aliases
+	is "$(aliases)" "" "  and the list is empty"
+else
+	for _ in 1 2 3; do skip "a bound user" "needs root and setpriv"; done
+	run "$IAMCTL" iam delete-account-alias --account-alias example-corp-2
+fi
+run "$IAMCTL" audit lookup --event-name CreateAccountAlias
+like "$OUT" '"accountAlias":"example-corp-2"' "CreateAccountAlias is in the audit trail with its alias"
+
+# Debian's AWS CLI through the gateway prints what iamctl prints
+if [ -x /usr/bin/aws ] && gateway_start; then
+	run "$IAMCTL" iam create-access-key
+	AWS_ACCESS_KEY_ID=$(echo "$OUT" | json_get '["AccessKey"]["AccessKeyId"]')
+	AWS_SECRET_ACCESS_KEY=$(echo "$OUT" | json_get '["AccessKey"]["SecretAccessKey"]')
+	export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_DEFAULT_REGION=us-east-1 AWS_PAGER=""
+	export AWS_CONFIG_FILE="$TMP/no-config" AWS_SHARED_CREDENTIALS_FILE="$TMP/no-credentials"
+	aws() { /usr/bin/aws --endpoint-url "$IAMD_GATEWAY_URL" "$@"; }
+	run aws iam create-account-alias --account-alias cli-corp
+	is "$RC" 0 "aws iam create-account-alias through the gateway"
+	aws iam list-account-aliases >"$TMP/aws.out" 2>&1
+	"$IAMCTL" iam list-account-aliases >"$TMP/iamctl.out" 2>&1
+	ok "aws iam list-account-aliases prints what iamctl prints" cmp "$TMP/aws.out" "$TMP/iamctl.out"
+	is "$(cat "$TMP/aws.out" | json_get '["AccountAliases"][0]')" cli-corp "  cli-corp"
+	aws iam delete-account-alias --account-alias nope >"$TMP/aws.err" 2>&1
+	"$IAMCTL" iam delete-account-alias --account-alias nope >"$TMP/iamctl.err" 2>&1
+	ok "a delete of another name: the same error from both" cmp "$TMP/aws.err" "$TMP/iamctl.err"
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+	gateway_stop
+else
+	for _ in 1 2 3 4; do skip "the AWS CLI" "no /usr/bin/aws or no gateway"; done
+fi
+
+ok "iamd stops cleanly" iamd_stop
+done_testing
