@@ -12,6 +12,7 @@
 
 #include "iam.h"
 #include "iamctl.h"
+#include "iamctl_query.h"
 
 int iamctl_policy_main(int argc, char **argv);
 int iamctl_credential_process(const char *socket, int timeout_ms);
@@ -220,9 +221,32 @@ static void text_format(const json_t *j, const char *ident, FILE *out)
 		text_format(v, ident, out);
 }
 
-static int print_result(const json_t *j, const struct iamctl_opts *o)
+/* --query (AWS CLI v2: on the answer, pages merged), then the output. */
+static int print_query(json_t *j, const struct iamctl_opts *o)
+{
+	json_t *r = NULL;
+	char *err = NULL;
+	int q = iamctl_query_search(o->query, j, &r, &err);
+
+	if (q < 0) {
+		fprintf(stderr, "\n%s\n", err ? err : strerror(-q));
+		free(err);
+		return IAMCTL_EXIT_CONNECT;
+	}
+	if (o->output && strcmp(o->output, "text") == 0)
+		iamctl_output_text(r, stdout);
+	else if (!json_is_object(r) || json_object_size(r) > 0)
+		iamctl_output_json(r, 4, stdout);
+	json_decref(r);
+	return 0;
+}
+
+static int print_result(json_t *j, const struct iamctl_opts *o)
 {
 	char *s = NULL;
+
+	if (o->query)
+		return print_query(j, o);
 
 	if (json_object_size(j) == 0)
 		return 0;   /* the AWS CLI prints nothing for an empty answer */
@@ -373,7 +397,8 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct iamctl_opts o = { .max_items = -1, .page_size = -1, .timeout_ms = -1 };
+	/* static: what it points to stays reachable on every return */
+	static struct iamctl_opts o = { .max_items = -1, .page_size = -1, .timeout_ms = -1 };
 	struct iamctl_cmd cmd;
 	const char *service = NULL;
 	int i, r;
@@ -447,5 +472,6 @@ int main(int argc, char **argv)
 	else if (r == 0)
 		r = run_command(&cmd, &o);
 	json_decref(o.params);
+	iamctl_query_free(o.query);
 	return r;
 }

@@ -32,6 +32,7 @@ struct iamctl_cmd {
 struct iamctl_opts {
 	const char *socket;
 	const char *output;          /* json (default), text */
+	struct iamctl_query *query;  /* --query (iamctl_query.h), or NULL */
 	bool no_paginate;
 	bool debug;
 	bool help;

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "iamctl.h"
+#include "iamctl_query.h"
 
 #define IAMCTL_MAX_FILE (16u << 20)
 
@@ -490,9 +491,21 @@ int iamctl_global_option(int argc, char **argv, int *i, struct iamctl_opts *o)
 		o->debug = true;
 		return 1;
 	}
-	if (strcmp(a, "--query") == 0)
-		return iamctl_usage_error("argument --query: JMESPath queries are not "
-					  "supported by iamctl");
+	if ((t = TAKE("--query")) != 0) {
+		char *err = NULL;
+		if (t < 0)
+			return iamctl_usage_error("argument --query: expected one argument");
+		iamctl_query_free(o->query);
+		o->query = NULL;
+		int qr = iamctl_query_compile(val, &o->query, &err);
+		if (qr < 0) {
+			fprintf(stderr, "\nBad value for --query %s: %s\n", val,
+				err ? err : strerror(-qr));
+			free(err);
+			return IAMCTL_EXIT_USAGE;
+		}
+		return 1;
+	}
 	for (size_t k = 0; k < sizeof(ignored_flags) / sizeof(*ignored_flags); k++)
 		if (strcmp(a, ignored_flags[k]) == 0)
 			return 1;

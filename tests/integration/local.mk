@@ -189,3 +189,7 @@ check_PROGRAMS += tests/integration/memscan
 tests_integration_memscan_SOURCES = tests/integration/memscan.c
 dist_check_SCRIPTS += tests/integration/secret_memory.sh
 TESTS += tests/integration/secret_memory.sh
+
+# iamctl --query (JMESPath), compared with /usr/bin/aws through iam-gateway
+dist_check_SCRIPTS += tests/integration/iamctl_query.sh
+TESTS += tests/integration/iamctl_query.sh

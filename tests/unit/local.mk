@@ -136,3 +136,13 @@ tests_unit_test_gen_cache_SOURCES = tests/unit/test_gen_cache.c daemon/gen_cache
 tests_unit_test_gen_cache_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
 tests_unit_test_gen_cache_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_unit_test_gen_cache_LDADD = proto/libiamproto.la $(PROTOBUF_C_LIBS)
+
+# iamctl --query: the JMESPath engine against python3-jmespath (the AWS CLI's)
+check_PROGRAMS += tests/unit/jmespath_run
+tests_unit_jmespath_run_SOURCES = tests/unit/jmespath_run.c client/iamctl_query.c \
+	client/iamctl_query_eval.c client/iamctl_query_func.c client/iamctl_output.c
+tests_unit_jmespath_run_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
+tests_unit_jmespath_run_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_jmespath_run_LDADD = $(JANSSON_LIBS) -lm
+TESTS += tests/unit/jmespath_diff.sh
+EXTRA_DIST += tests/unit/jmespath_diff.sh tests/unit/jmespath_diff.py
