@@ -122,105 +122,6 @@ int iamctl_cmd_at(const char *service, size_t i, struct iamctl_cmd *ret)
 
 /* --- output -------------------------------------------------------------- */
 
-static void text_value(const json_t *v, FILE *out)
-{
-	if (json_is_string(v))
-		fputs(json_string_value(v), out);
-	else if (json_is_true(v))
-		fputs("True", out);
-	else if (json_is_false(v))
-		fputs("False", out);
-	else if (json_is_null(v))
-		fputs("None", out);
-	else if (json_is_integer(v))
-		fprintf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-	else if (json_is_real(v))
-		fprintf(out, "%.17g", json_real_value(v));
-}
-
-static int key_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static void text_format(const json_t *j, const char *ident, FILE *out);
-
-/* The AWS CLI's text output (awscli/text.py): a structure's scalars on one
- * line, sorted by key, after its upper-cased name; then its lists and
- * structures, each under its own name. */
-static void text_dict(const json_t *o, const char *ident, FILE *out)
-{
-	size_t n = json_object_size(o), k = 0, i;
-	const char **keys = calloc(n ? n : 1, sizeof(*keys));
-	const char *key;
-	json_t *v;
-	bool any = false;
-
-	if (!keys)
-		return;
-	json_object_foreach((json_t *)o, key, v)
-		keys[k++] = key;
-	qsort(keys, n, sizeof(*keys), key_cmp);
-	for (i = 0; i < n; i++) {
-		v = json_object_get(o, keys[i]);
-		if (json_is_object(v) || json_is_array(v))
-			continue;
-		if (!any && ident) {
-			for (const char *p = ident; *p; p++)
-				fputc(*p >= 'a' && *p <= 'z' ? *p - 32 : *p, out);
-			fputc('\t', out);
-		} else if (any) {
-			fputc('\t', out);
-		}
-		text_value(v, out);
-		any = true;
-	}
-	if (any)
-		fputc('\n', out);
-	for (i = 0; i < n; i++) {
-		v = json_object_get(o, keys[i]);
-		if (json_is_object(v) || json_is_array(v))
-			text_format(v, keys[i], out);
-	}
-	free(keys);
-}
-
-static void text_format(const json_t *j, const char *ident, FILE *out)
-{
-	size_t i;
-	json_t *v;
-	bool scalars = true;
-
-	if (json_is_object(j)) {
-		text_dict(j, ident, out);
-		return;
-	}
-	if (!json_is_array(j)) {
-		text_value(j, out);
-		fputc('\n', out);
-		return;
-	}
-	json_array_foreach(j, i, v)
-		if (json_is_object(v) || json_is_array(v))
-			scalars = false;
-	if (scalars && json_array_size(j) > 0) {
-		if (ident) {
-			for (const char *p = ident; *p; p++)
-				fputc(*p >= 'a' && *p <= 'z' ? *p - 32 : *p, out);
-			fputc('\t', out);
-		}
-		json_array_foreach(j, i, v) {
-			if (i)
-				fputc('\t', out);
-			text_value(v, out);
-		}
-		fputc('\n', out);
-		return;
-	}
-	json_array_foreach(j, i, v)
-		text_format(v, ident, out);
-}
-
 /* --query (AWS CLI v2: on the answer, pages merged), then the output. */
 static int print_query(json_t *j, const struct iamctl_opts *o)
 {
@@ -241,17 +142,55 @@ static int print_query(json_t *j, const struct iamctl_opts *o)
 	return 0;
 }
 
+/* --output text of a paginated call, as the AWS CLI's TextFormatter: each
+ * page by itself (the first with the answer's other members), queried by
+ * itself, then {"NextToken": {"NextToken": ...}} (queried too). */
+static int print_text_pages(json_t *full, const struct iamctl_opts *o)
+{
+	json_t *part, *next = json_object_get(full, "NextToken");
+	const char *k;
+	json_t *v;
+	size_t i;
+	int r = 0;
+
+	json_array_foreach(o->text_pages, i, part) {
+		if (i == 0)
+			json_object_foreach(full, k, v)
+				if (!json_is_array(v) && strcmp(k, "NextToken") != 0)
+					json_object_set(part, k, v);
+		if (o->query)
+			r = print_query(part, o);
+		else
+			iamctl_output_text(part, stdout);
+		if (r)
+			return r;
+	}
+	if (json_is_string(next)) {
+		json_t *t = json_pack("{s{sO}}", "NextToken", "NextToken", next);
+		if (!t)
+			return IAMCTL_EXIT_CONNECT;
+		if (o->query)
+			r = print_query(t, o);
+		else
+			iamctl_output_text(t, stdout);
+		json_decref(t);
+	}
+	return r;
+}
+
 static int print_result(json_t *j, const struct iamctl_opts *o)
 {
 	char *s = NULL;
 
+	if (o->text_pages)
+		return print_text_pages(j, o);
 	if (o->query)
 		return print_query(j, o);
 
 	if (json_object_size(j) == 0)
 		return 0;   /* the AWS CLI prints nothing for an empty answer */
 	if (o->output && strcmp(o->output, "text") == 0) {
-		text_format(j, NULL, stdout);
+		iamctl_output_text(j, stdout);
 		return 0;
 	}
 	if (pbjson_dump(j, &s) < 0) {
@@ -377,6 +316,11 @@ static int run_command(const struct iamctl_cmd *cmd, struct iamctl_opts *o)
 		goto out;
 	if (cmd->paginated && !o->no_paginate &&
 	    !json_object_get(o->params, "Marker")) {
+		if (o->output && strcmp(o->output, "text") == 0 &&
+		    !(o->text_pages = json_array())) {
+			r = IAMCTL_EXIT_CONNECT;
+			goto out;
+		}
 		r = iamctl_paginate(c, cmd, o, &result);
 	} else {
 		if (cmd->paginated && o->max_items > 0 &&
@@ -472,6 +416,7 @@ int main(int argc, char **argv)
 	else if (r == 0)
 		r = run_command(&cmd, &o);
 	json_decref(o.params);
+	json_decref(o.text_pages);
 	iamctl_query_free(o.query);
 	return r;
 }

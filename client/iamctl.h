@@ -33,6 +33,10 @@ struct iamctl_opts {
 	const char *socket;
 	const char *output;          /* json (default), text */
 	struct iamctl_query *query;  /* --query (iamctl_query.h), or NULL */
+	json_t *text_pages;          /* --output text of a paginated call: the
+					AWS CLI prints (and queries) each page
+					by itself; iamctl_paginate appends each
+					page's lists here when non-NULL */
 	bool no_paginate;
 	bool debug;
 	bool help;

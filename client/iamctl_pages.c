@@ -135,6 +135,20 @@ int iamctl_paginate(iam_client *c, const struct iamctl_cmd *cmd,
 		/* As botocore: --max-items counts and cuts the primary (first)
 		 * list only; the secondary lists of a page come whole, and not
 		 * again when a --starting-token resumes inside that page. */
+		if (o->text_pages) {   /* this page's lists, as botocore cuts them */
+			json_t *part = json_object();
+			for (size_t k = 0; part && k < nkeys; k++) {
+				json_object_set_new(part, keys[k], json_array());
+				if (k == 0)
+					take_slice(part, page, keys[0], (size_t)skip, take);
+				else if (skip == 0)
+					take_slice(part, page, keys[k], 0, SIZE_MAX);
+			}
+			if (!part || json_array_append_new(o->text_pages, part) < 0) {
+				r = IAMCTL_EXIT_CONNECT;
+				goto out;
+			}
+		}
 		if (nkeys)
 			take_slice(full, page, keys[0], (size_t)skip, take);
 		for (size_t k = 1; k < nkeys && skip == 0; k++)

@@ -13,6 +13,8 @@ for u in alice bob carol; do
 	"$IAMCTL" iam create-user --user-name $u --path /eng/ >/dev/null || bail_out "create-user $u"
 done
 "$IAMCTL" iam create-user --user-name dave >/dev/null
+"$IAMCTL" iam create-group --group-name devs >/dev/null
+for u in alice bob carol; do "$IAMCTL" iam add-user-to-group --group-name devs --user-name $u; done
 "$IAMCTL" iam tag-user --user-name alice --tags Key=team,Value=blue Key=cost,Value=42 >/dev/null
 for r in app-web app-db ops; do
 	"$IAMCTL" iam create-role --role-name $r --assume-role-policy-document "$TRUST" \
@@ -79,9 +81,16 @@ is "$OUT" "[]" "an empty list prints []"
 
 run "$IAMCTL" iam list-users --page-size 1 --query 'Users[].UserName' --output json
 is "$(echo $OUT)" '[ "alice", "bob", "carol", "dave" ]' "pages of one user: the query runs on the merged pages"
-run "$IAMCTL" iam list-users --max-items 2 --query '[length(Users), type(NextToken)]' --output text
-is "$OUT" "2	string" "--max-items: the query sees the merged list and the NextToken"
+run "$IAMCTL" iam list-users --max-items 2 --query '[length(Users), type(NextToken)]' --output json
+OUT=$(echo $OUT)
+is "$OUT" '[ 2, "string" ]' "--max-items: the query sees the merged list and the NextToken"
 
+run "$IAMCTL" iam list-users --page-size 3 --query 'Users[].UserName' --output text
+is "$OUT" "alice	bob	carol
+dave" "--output text: each page queried and printed by itself (as the AWS CLI)"
+run "$IAMCTL" iam list-users --max-items 2 --query 'Users[].UserName' --output text
+is "$OUT" "alice	bob
+None" "then the NextToken, queried too: None"
 run "$IAMCTL" iam list-users --query 'Users[?'
 is "$RC" 252 "a bad expression exits 252"
 like "$ERR" "Bad value for --query Users\\[\\?: Invalid jmespath expression: Incomplete expression" "with the AWS CLI's message"
@@ -108,13 +117,15 @@ if [ -x "$AWS_BIN" ] && gateway_start --timeout 3; then
 	same() {   # same DESCRIPTION ARGS...: iamctl and aws print the same
 		_d=$1; shift
 		run "$IAMCTL" "$@"; _i=$OUT; _irc=$RC
+		_ie=$ERR
 		run "$AWS_BIN" --endpoint-url "$IAMD_GATEWAY_URL" "$@"; _a=$OUT; _arc=$RC
-		if [ "$_i" = "$_a" ] && [ "$_irc" = "$_arc" ]; then
+		if [ "$_i" = "$_a" ] && [ "$_irc" = "$_arc" ] && [ "$_ie" = "$ERR" ]; then
 			pass "same as /usr/bin/aws: $_d"
 		else
 			fail "same as /usr/bin/aws: $_d"
 			diag "iamctl ($_irc): $_i"
 			diag "aws ($_arc): $_a"
+			diag "stderr: $_ie / $ERR"
 		fi
 	}
 	same "list-users text" iam list-users --query 'Users[].UserName' --output text
@@ -134,10 +145,21 @@ if [ -x "$AWS_BIN" ] && gateway_start --timeout 3; then
 	same "pages with --max-items" iam list-users --max-items 3 --query 'Users[].UserName' --output json
 	same "empty list" iam list-users --query 'Users[?UserName==`x`]' --output json
 	same "booleans as text" iam list-users --query 'Users[].[UserName, starts_with(UserName, `a`)]' --output text
+	# text: the AWS CLI prints and queries each page by itself, then the
+	# NextToken ({"NextToken": {"NextToken": ...}}, queried too: None)
+	same "text pages of 2" iam list-users --page-size 2 --query 'Users[].UserName' --output text
+	same "text pages, a function per page" iam list-users --page-size 3 --query 'length(Users)' --output text
+	same "text --max-items" iam list-users --max-items 3 --page-size 2 --query 'Users[].[UserName]' --output text
+	same "text pages without a query" iam list-users --page-size 3 --query 'Users[].{N: UserName}' --output text
+	same "text NextToken queried" iam list-users --max-items 1 --query 'NextToken' --output text
+	same "text NextToken" iam list-users --max-items 1 --page-size 1 --query '{N: NextToken}' --output text
+	same "get-group: the group on the first page" iam get-group --group-name devs --page-size 1 --query '[Group.GroupName, Users[].UserName]' --output text
+	same "unknown function: message and 255" iam list-users --query 'nosuch(@)'
+	same "type error: message and 255" iam list-users --query 'length(`1`)'
 	run "$AWS_BIN" --endpoint-url "$IAMD_GATEWAY_URL" iam list-users --query 'Users[?'
 	is "$RC" 252 "aws exits 252 on a bad expression too"
 else
-	skip "no $AWS_BIN or no iam-gateway: the AWS CLI comparison" 18
+	skip "no $AWS_BIN or no iam-gateway: the AWS CLI comparison" 27
 fi
 
 done_testing
