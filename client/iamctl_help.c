@@ -62,6 +62,7 @@ void iamctl_help_top(void)
 	       "  --socket PATH            iamd's api socket (default: $IAMD_SOCKET, "
 	       "else %s)\n"
 	       "  --output json|text       output format (default json)\n"
+	       "  --query EXPRESSION       JMESPath on the answer, as the AWS CLI\n"
 	       "  --no-paginate            one call of a list command; prints "
 	       "IsTruncated and Marker\n"
 	       "  --cli-read-timeout SECS  give up on an answer after SECS (0: "

@@ -10,4 +10,4 @@ if ! [ -x "$PY" ] || ! "$PY" -c 'import jmespath' 2>/dev/null; then
 fi
 exec "$PY" "${top_srcdir:-.}/tests/unit/jmespath_diff.py" \
 	"${top_builddir:-.}/tests/unit/jmespath_run" \
-	"${JMESPATH_DIFF_N:-400}" "${JMESPATH_DIFF_SEED:-20261130}"
+	"${JMESPATH_DIFF_N:-2000}" "${JMESPATH_DIFF_SEED:-20261130}"
