@@ -275,6 +275,26 @@ static void py_repr(const json_t *v, FILE *out)
 	}
 }
 
+char *qpy_repr(const json_t *v)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	if (!f)
+		return NULL;
+	py_repr(v, f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+char *qpy_str(const json_t *v)
+{
+	return json_is_string(v) ? strdup(json_string_value(v)) : qpy_repr(v);
+}
+
 void iamctl_output_scalar(const json_t *v, FILE *out)
 {
 	if (json_is_string(v))

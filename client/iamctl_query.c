@@ -1,4 +1,5 @@
-/* iamctl query: the JMESPath lexer and parser. A top-down operator
+/* iamctl query: the JMESPath parser (the lexer is iamctl_query_lex.c). A
+ * top-down operator
  * precedence parser that takes what python-jmespath 1.0.1's parser.py
  * takes, builds the same tree and refuses what it refuses, with its error
  * messages (the AWS CLI prints them after "Bad value for --query ...").
@@ -14,13 +15,7 @@
 
 #include "iamctl_query.h"
 #include "iamctl_query_int.h"
-
-enum tok {
-	T_EOF, T_UNQUOTED, T_QUOTED, T_LITERAL, T_RBRACKET, T_RPAREN, T_COMMA,
-	T_RBRACE, T_NUMBER, T_CURRENT, T_EXPREF, T_COLON, T_PIPE, T_OR, T_AND,
-	T_EQ, T_GT, T_LT, T_GTE, T_LTE, T_NE, T_FLATTEN, T_STAR, T_FILTER,
-	T_DOT, T_NOT, T_LBRACE, T_LBRACKET, T_LPAREN, T_NTOK,
-};
+#include "iamctl_query_eval.h"
 
 static const int binding_power[T_NTOK] = {
 	[T_PIPE] = 1, [T_OR] = 2, [T_AND] = 3, [T_EQ] = 5, [T_GT] = 5,
@@ -30,321 +25,42 @@ static const int binding_power[T_NTOK] = {
 };
 #define PROJECTION_STOP 10
 
-static const char *const tok_name[T_NTOK] = {
-	"eof", "unquoted_identifier", "quoted_identifier", "literal",
-	"rbracket", "rparen", "comma", "rbrace", "number", "current", "expref",
-	"colon", "pipe", "or", "and", "eq", "gt", "lt", "gte", "lte", "ne",
-	"flatten", "star", "filter", "dot", "not", "lbrace", "lbracket", "lparen",
-};
-
-struct token {
-	enum tok type;
-	size_t start;
-	char *text;        /* identifiers: the name; others: the lexeme */
-	long long num;
-	json_t *lit;
-};
-
-struct parser {
-	const char *expr;
-	size_t len;
-	struct token *toks;
-	size_t ntoks, cap, i;
-	int depth;
-	char err[QERR_MAX];
-	bool failed, nomem;
-};
-
 /* --- errors ---------------------------------------------------------------- */
 
-static void underline(struct parser *p, char *buf, size_t n, size_t col)
+/* Python's ParseError (token t, reason fmt) or, for eof where python-jmespath
+ * says so, IncompleteExpressionError. */
+static void fail_parse(struct parser *p, const struct token *t, bool incomplete,
+		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void fail_parse(struct parser *p, const struct token *t, bool incomplete,
+		       const char *fmt, ...)
 {
-	size_t k = 0;
-	if (col > 200)
-		col = 200;
-	for (; k < col && k + 2 < n; k++)
-		buf[k] = ' ';
-	buf[k++] = '^';
-	buf[k] = 0;
-	(void)p;
-}
-
-static void fail_parse(struct parser *p, const struct token *t, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void fail_parse(struct parser *p, const struct token *t, const char *fmt, ...)
-{
-	char msg[160], ul[208], up[32];
+	char *msg = NULL, up[32];
 	va_list ap;
-	size_t k;
+	size_t k, col;
 
 	if (p->failed)
 		return;
-	p->failed = true;
-	if (t->type == T_EOF) {
-		underline(p, ul, sizeof(ul), p->len + 1);
-		snprintf(p->err, sizeof(p->err), "Invalid jmespath expression: "
-			 "Incomplete expression:\n\"%.200s\"\n%s", p->expr, ul);
+	if (t->type == T_EOF && incomplete) {
+		col = qparser_col(p, p->len);
+		qparser_fail(p, "Invalid jmespath expression: Incomplete expression:"
+			     "\n\"%s\"\n%*s^", p->expr, (int)col + 1, "");
 		return;
 	}
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	va_end(ap);
-	for (k = 0; tok_name[t->type][k] && k + 1 < sizeof(up); k++)
-		up[k] = (char)(tok_name[t->type][k] >= 'a' && tok_name[t->type][k] <= 'z' ?
-			       tok_name[t->type][k] - 32 : tok_name[t->type][k]);
+	for (k = 0; qtok_name[t->type][k] && k + 1 < sizeof(up); k++)
+		up[k] = (char)(qtok_name[t->type][k] >= 'a' && qtok_name[t->type][k] <= 'z' ?
+			       qtok_name[t->type][k] - 32 : qtok_name[t->type][k]);
 	up[k] = 0;
-	underline(p, ul, sizeof(ul), t->start + 1);
-	snprintf(p->err, sizeof(p->err), "%s: Parse error at column %zu, token "
-		 "\"%.60s\" (%s), for expression:\n\"%.200s\"\n%s", msg, t->start,
-		 t->text ? t->text : "", up, p->expr, ul);
-}
-
-static void fail_lex(struct parser *p, size_t pos, const char *msg)
-{
-	char ul[208];
-	if (p->failed)
-		return;
-	p->failed = true;
-	underline(p, ul, sizeof(ul), pos);
-	snprintf(p->err, sizeof(p->err), "Bad jmespath expression: %.100s:\n%.200s\n%s",
-		 msg, p->expr, ul);
-}
-
-/* --- lexer ----------------------------------------------------------------- */
-
-static bool is_start(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-
-static bool is_ident(char c)
-{
-	return is_start(c) || (c >= '0' && c <= '9');
-}
-
-static struct token *tok_add(struct parser *p, enum tok type, size_t start,
-			     const char *text, size_t n)
-{
-	struct token *t;
-	if (p->ntoks == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 32;
-		struct token *nt = realloc(p->toks, cap * sizeof(*nt));
-		if (!nt)
-			goto nomem;
-		p->toks = nt;
-		p->cap = cap;
-	}
-	t = &p->toks[p->ntoks];
-	memset(t, 0, sizeof(*t));
-	t->type = type;
-	t->start = start;
-	t->text = strndup(text, n);
-	if (!t->text)
-		goto nomem;
-	p->ntoks++;
-	return t;
-nomem:
-	p->nomem = p->failed = true;
-	return NULL;
-}
-
-/* The text between delimiters from expr[*pos] (the opening one): a
- * backslash keeps itself and the next character. */
-static char *consume_until(struct parser *p, size_t *pos, char delim)
-{
-	size_t start = *pos, k = start + 1, o = 0;
-	char *buf = malloc(p->len - start + 1);
-
-	if (!buf) {
-		p->nomem = p->failed = true;
-		return NULL;
-	}
-	while (k < p->len && p->expr[k] != delim) {
-		if (p->expr[k] == '\\') {
-			buf[o++] = '\\';
-			k++;
-			if (k >= p->len)
-				break;
-		}
-		buf[o++] = p->expr[k++];
-	}
-	if (k >= p->len) {
-		char msg[32];
-		snprintf(msg, sizeof(msg), "Unclosed %c delimiter", delim);
-		free(buf);
-		fail_lex(p, start, msg);
-		return NULL;
-	}
-	buf[o] = 0;
-	*pos = k + 1;
-	return buf;
-}
-
-/* Removes the backslash of each "\<c>". */
-static void unescape(char *s, char c)
-{
-	char *w = s;
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] == c)
-			s++;
-		*w++ = *s;
-	}
-	*w = 0;
-}
-
-static int lex_literal(struct parser *p, size_t *pos)
-{
-	size_t start = *pos;
-	char *lex = consume_until(p, pos, '`'), *q = NULL;
-	json_t *j;
-	struct token *t;
-
-	if (!lex)
-		return -1;
-	unescape(lex, '`');
-	j = json_loads(lex, JSON_DECODE_ANY, NULL);
-	if (!j) {   /* the deprecated form: an unquoted string */
-		const char *s = lex;
-		while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-			s++;
-		if (asprintf(&q, "\"%s\"", s) < 0) {
-			free(lex);
-			p->nomem = p->failed = true;
-			return -1;
-		}
-		j = json_loads(q, JSON_DECODE_ANY, NULL);
-		free(q);
-	}
-	if (!j) {
-		char msg[140];
-		snprintf(msg, sizeof(msg), "Bad token %.100s", lex);
-		free(lex);
-		fail_lex(p, start, msg);
-		return -1;
-	}
-	t = tok_add(p, T_LITERAL, start, lex, strlen(lex));
-	free(lex);
-	if (!t) {
-		json_decref(j);
-		return -1;
-	}
-	t->lit = j;
-	return 0;
-}
-
-static int lex_quoted(struct parser *p, size_t *pos)
-{
-	size_t start = *pos;
-	char *lex = consume_until(p, pos, '"'), *q = NULL;
-	json_t *j;
-	struct token *t;
-
-	if (!lex)
-		return -1;
-	if (asprintf(&q, "\"%s\"", lex) < 0) {
-		free(lex);
-		p->nomem = p->failed = true;
-		return -1;
-	}
-	free(lex);
-	j = json_loads(q, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-	if (!json_is_string(j) || strlen(json_string_value(j)) != json_string_length(j)) {
-		json_decref(j);
-		fail_lex(p, start, "Invalid \\escape");
-		free(q);
-		return -1;
-	}
-	free(q);
-	t = tok_add(p, T_QUOTED, start, json_string_value(j), json_string_length(j));
-	json_decref(j);
-	return t ? 0 : -1;
-}
-
-static int lex(struct parser *p)
-{
-	static const char simple[] = ".*],:@(){}";
-	static const enum tok simple_t[] = { T_DOT, T_STAR, T_RBRACKET, T_COMMA,
-		T_COLON, T_CURRENT, T_LPAREN, T_RPAREN, T_LBRACE, T_RBRACE };
-	size_t k = 0;
-	const char *e = p->expr;
-
-	while (k < p->len && !p->failed) {
-		char c = e[k], n = k + 1 < p->len ? e[k + 1] : 0;
-		const char *s = c ? strchr(simple, c) : NULL;
-		size_t st = k;
-		if (s) {
-			tok_add(p, simple_t[s - simple], k, e + k, 1);
-			k++;
-		} else if (is_start(c)) {
-			while (k < p->len && is_ident(e[k]))
-				k++;
-			tok_add(p, T_UNQUOTED, st, e + st, k - st);
-		} else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-			k++;
-		} else if (c == '[') {
-			enum tok t = n == ']' ? T_FLATTEN : n == '?' ? T_FILTER : T_LBRACKET;
-			k += t == T_LBRACKET ? 1 : 2;
-			tok_add(p, t, st, e + st, k - st);
-		} else if (c == '\'') {
-			char *raw = consume_until(p, &k, '\'');
-			if (raw) {
-				unescape(raw, '\'');
-				struct token *t = tok_add(p, T_LITERAL, st, raw, strlen(raw));
-				if (t && !(t->lit = json_string(raw)))
-					p->nomem = p->failed = true;
-				free(raw);
-			}
-		} else if (c == '`') {
-			lex_literal(p, &k);
-		} else if (c == '"') {
-			lex_quoted(p, &k);
-		} else if ((c >= '0' && c <= '9') || c == '-') {
-			struct token *t;
-			k++;
-			while (k < p->len && e[k] >= '0' && e[k] <= '9')
-				k++;
-			if (c == '-' && k - st == 1) {
-				fail_lex(p, st, "Unknown token '-'");
-				break;
-			}
-			t = tok_add(p, T_NUMBER, st, e + st, k - st);
-			if (t) {
-				errno = 0;
-				t->num = strtoll(t->text, NULL, 10);
-				/* beyond any list: no overflow in slices */
-				if (t->num > LLONG_MAX / 4)
-					t->num = LLONG_MAX / 4;
-				if (t->num < -(LLONG_MAX / 4))
-					t->num = -(LLONG_MAX / 4);
-			}
-		} else if (c == '|' || c == '&' || c == '<' || c == '>' || c == '!') {
-			static const char two[] = "|&===";
-			static const enum tok pair[][2] = {
-				{ T_OR, T_PIPE }, { T_AND, T_EXPREF }, { T_LTE, T_LT },
-				{ T_GTE, T_GT }, { T_NE, T_NOT } };
-			int w = c == '|' ? 0 : c == '&' ? 1 : c == '<' ? 2 : c == '>' ? 3 : 4;
-			bool both = n == two[w];
-			k += both ? 2 : 1;
-			tok_add(p, pair[w][both ? 0 : 1], st, e + st, k - st);
-		} else if (c == '=') {
-			if (n != '=') {
-				fail_lex(p, st, "Unknown token '='");
-				break;
-			}
-			k += 2;
-			tok_add(p, T_EQ, st, e + st, 2);
-		} else {
-			char msg[40];
-			snprintf(msg, sizeof(msg), "Unknown token %c", c);
-			fail_lex(p, st, msg);
-		}
-	}
-	if (!p->failed)
-		tok_add(p, T_EOF, p->len, "", 0);
-	/* two tokens of lookahead past the end read eof */
-	if (!p->failed && tok_add(p, T_EOF, p->len, "", 0))
-		tok_add(p, T_EOF, p->len, "", 0);
-	return p->failed ? -1 : 0;
+	col = qparser_col(p, t->start);
+	char *lit = t->lit ? qpy_str(t->lit) : NULL;   /* str() of its value */
+	qparser_fail(p, "%s: Parse error at column %zu, token \"%s\" (%s), for "
+		     "expression:\n\"%s\"\n%*s^", msg ? msg : "?", col,
+		     lit ? lit : t->text ? t->text : "", up, p->expr, (int)col + 1, "");
+	free(lit);
+	free(msg);
 }
 
 /* --- tree ------------------------------------------------------------------ */
@@ -393,9 +109,8 @@ static bool node_add(struct parser *p, struct qnode *n, struct qnode *kid)
 	if (kid->height + 1 > n->height)
 		n->height = kid->height + 1;
 	if (n->height > QUERY_MAX_HEIGHT && !p->failed) {
-		p->failed = true;
-		snprintf(p->err, sizeof(p->err), "Invalid jmespath expression: "
-			 "nested deeper than %d levels", QUERY_MAX_HEIGHT);
+		qparser_fail(p, "Invalid jmespath expression: nested deeper than "
+			     "%d levels", QUERY_MAX_HEIGHT);
 		return false;
 	}
 	return true;
@@ -443,8 +158,8 @@ static bool match(struct parser *p, enum tok t)
 		p->i++;
 		return true;
 	}
-	fail_parse(p, &p->toks[p->i], "Expecting: %s, got: %s", tok_name[t],
-		   tok_name[cur(p)]);
+	fail_parse(p, &p->toks[p->i], true, "Expecting: %s, got: %s", qtok_name[t],
+		   qtok_name[cur(p)]);
 	return false;
 }
 
@@ -469,9 +184,9 @@ static struct qnode *parse_dot_rhs(struct parser *p, int bp)
 		p->i++;
 		return parse_multi_select_hash(p);
 	}
-	fail_parse(p, &p->toks[p->i], "Expecting: ['quoted_identifier', "
+	fail_parse(p, &p->toks[p->i], false, "Expecting: ['quoted_identifier', "
 		   "'unquoted_identifier', 'lbracket', 'lbrace'], got: %s",
-		   tok_name[t]);
+		   qtok_name[t]);
 	return NULL;
 }
 
@@ -486,7 +201,7 @@ static struct qnode *parse_projection_rhs(struct parser *p, int bp)
 		p->i++;
 		return parse_dot_rhs(p, bp);
 	}
-	fail_parse(p, &p->toks[p->i], "syntax error");
+	fail_parse(p, &p->toks[p->i], false, "syntax error");
 	return NULL;
 }
 
@@ -498,7 +213,7 @@ static struct qnode *parse_slice(struct parser *p)
 	while (n && cur(p) != T_RBRACKET && k < 3) {
 		if (cur(p) == T_COLON) {
 			if (++k == 3) {
-				fail_parse(p, &p->toks[p->i], "syntax error");
+				fail_parse(p, &p->toks[p->i], false, "syntax error");
 				break;
 			}
 			p->i++;
@@ -506,7 +221,7 @@ static struct qnode *parse_slice(struct parser *p)
 			n->has[k] = true;
 			n->slice[k] = p->toks[p->i++].num;
 		} else {
-			fail_parse(p, &p->toks[p->i], "syntax error");
+			fail_parse(p, &p->toks[p->i], false, "syntax error");
 			break;
 		}
 	}
@@ -569,8 +284,8 @@ static struct qnode *parse_multi_select_hash(struct parser *p)
 		struct token *key = &p->toks[p->i];
 		struct qnode *kv;
 		if (key->type != T_QUOTED && key->type != T_UNQUOTED) {
-			fail_parse(p, key, "Expecting: ['quoted_identifier', "
-				   "'unquoted_identifier'], got: %s", tok_name[key->type]);
+			fail_parse(p, key, true, "Expecting: ['quoted_identifier', "
+				   "'unquoted_identifier'], got: %s", qtok_name[key->type]);
 			break;
 		}
 		p->i++;
@@ -625,7 +340,7 @@ static struct qnode *nud(struct parser *p, struct token *t)
 		if (cur(p) == T_LPAREN) {
 			struct token z = p->toks[p->i];
 			z.start = 0;
-			fail_parse(p, &z, "Quoted identifier not allowed for function names.");
+			fail_parse(p, &z, false, "Quoted identifier not allowed for function names.");
 			return NULL;
 		}
 		/* fall through */
@@ -670,7 +385,7 @@ static struct qnode *nud(struct parser *p, struct token *t)
 	case T_EXPREF:
 		return node2(p, QN_EXPREF, expression(p, binding_power[T_EXPREF]), NULL);
 	default:
-		fail_parse(p, t, "invalid token");
+		fail_parse(p, t, true, "invalid token");
 		return NULL;
 	}
 }
@@ -680,7 +395,7 @@ static struct qnode *led_lparen(struct parser *p, struct qnode *left)
 	struct qnode *n;
 	if (left->type != QN_FIELD) {
 		struct token *prev = &p->toks[p->i >= 2 ? p->i - 2 : p->ntoks - 1];
-		fail_parse(p, prev, "Invalid function name '%.60s'", prev->text);
+		fail_parse(p, prev, false, "Invalid function name '%.60s'", prev->text);
 		qnode_free(left);
 		return NULL;
 	}
@@ -754,7 +469,7 @@ static struct qnode *led(struct parser *p, enum tok t, struct qnode *left)
 		return node2(p, QN_PROJECTION, left,
 			     parse_projection_rhs(p, binding_power[T_STAR]));
 	default:
-		fail_parse(p, &p->toks[p->i - 1], "invalid token");
+		fail_parse(p, &p->toks[p->i - 1], false, "invalid token");
 		qnode_free(left);
 		return NULL;
 	}
@@ -768,9 +483,8 @@ static struct qnode *expression(struct parser *p, int bp)
 	if (p->failed)
 		return NULL;
 	if (++p->depth > IAMCTL_QUERY_MAX_DEPTH) {
-		p->failed = true;
-		snprintf(p->err, sizeof(p->err), "Invalid jmespath expression: "
-			 "nested deeper than %d levels", IAMCTL_QUERY_MAX_DEPTH);
+		qparser_fail(p, "Invalid jmespath expression: nested deeper than "
+			     "%d levels", IAMCTL_QUERY_MAX_DEPTH);
 		return NULL;
 	}
 	p->i++;
@@ -799,19 +513,19 @@ int iamctl_query_compile(const char *expr, struct iamctl_query **ret,
 	int r = -EINVAL;
 
 	if (p.len == 0) {
-		snprintf(p.err, sizeof(p.err), "Invalid JMESPath expression: cannot be empty.");
+		qparser_fail(&p, "Invalid JMESPath expression: cannot be empty.");
 		goto out;
 	}
 	if (p.len > IAMCTL_QUERY_MAX_LEN) {
-		snprintf(p.err, sizeof(p.err), "Invalid jmespath expression: longer "
-			 "than %d bytes", IAMCTL_QUERY_MAX_LEN);
+		qparser_fail(&p, "Invalid jmespath expression: longer than %d bytes",
+			     IAMCTL_QUERY_MAX_LEN);
 		goto out;
 	}
-	if (lex(&p) < 0)
+	if (qlex(&p) < 0)
 		goto out;
 	root = expression(&p, 0);
 	if (root && cur(&p) != T_EOF)
-		fail_parse(&p, &p.toks[p.i], "Unexpected token: %.60s", p.toks[p.i].text);
+		fail_parse(&p, &p.toks[p.i], false, "Unexpected token: %s", p.toks[p.i].text);
 	if (p.failed)
 		goto out;
 	q = calloc(1, sizeof(*q));
@@ -827,8 +541,11 @@ int iamctl_query_compile(const char *expr, struct iamctl_query **ret,
 out:
 	if (p.nomem)
 		r = -ENOMEM;
-	if (r == -EINVAL && ret_err)
-		*ret_err = strdup(p.err);
+	if (r == -EINVAL && ret_err) {
+		*ret_err = p.err;
+		p.err = NULL;
+	}
+	free(p.err);
 	qnode_free(root);
 	iamctl_query_free(q);
 	for (size_t k = 0; k < p.ntoks; k++) {

@@ -21,16 +21,16 @@ void qctx_fail(struct qctx *c, const char *fmt, ...)
 		return;
 	c->failed = true;
 	va_start(ap, fmt);
-	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	if (vasprintf(&c->err, fmt, ap) < 0) {
+		c->err = NULL;
+		c->nomem = true;
+	}
 	va_end(ap);
 }
 
 json_t *qctx_nomem(struct qctx *c)
 {
-	if (!c->failed) {
-		c->failed = c->nomem = true;
-		snprintf(c->err, sizeof(c->err), "out of memory");
-	}
+	c->failed = c->nomem = true;
 	return NULL;
 }
 
@@ -448,10 +448,14 @@ int iamctl_query_search(const struct iamctl_query *q, json_t *doc,
 
 	json_decref(null);
 	if (!r) {
-		if (c.nomem)
+		if (c.nomem) {
+			free(c.err);
 			return -ENOMEM;
+		}
 		if (ret_err)
-			*ret_err = strdup(c.err);
+			*ret_err = c.err;
+		else
+			free(c.err);
 		return -EINVAL;
 	}
 	*ret = r;

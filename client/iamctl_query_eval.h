@@ -8,7 +8,7 @@
 
 struct qctx {
 	bool failed, nomem;
-	char err[QERR_MAX];
+	char *err;      /* the message, once failed (malloc'd) */
 };
 
 void qctx_fail(struct qctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -28,3 +28,7 @@ const char *qv_pytype(const json_t *v);  /* "int", "str", ... */
 
 /* Python's json.dumps(v, separators=(',', ':')) (ASCII only): caller frees. */
 char *qjson_dumps_compact(const json_t *v);
+/* Python's repr(v) (what python-jmespath's messages show): caller frees. */
+char *qpy_repr(const json_t *v);
+/* Python's str(v): a string itself, else repr. Caller frees. */
+char *qpy_str(const json_t *v);

@@ -71,9 +71,9 @@ static const char *type_name(unsigned bit)
 static json_t *type_error(struct qctx *c, const char *fn, const json_t *v,
 			  const char *actual, const char *expected)
 {
-	char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-	qctx_fail(c, "In function %s(), invalid type for value: %.100s, expected "
-		  "one of: %s, received: \"%s\"", fn, s ? s : "<expression>",
+	char *s = v ? qpy_str(v) : NULL;
+	qctx_fail(c, "In function %s(), invalid type for value: %s, expected "
+		  "one of: %s, received: \"%s\"", fn, s ? s : "<jmespath.visitor._Expression>",
 		  expected, actual);
 	free(s);
 	return NULL;
@@ -437,7 +437,13 @@ static json_t *f_merge(struct qctx *c, struct qarg *a, size_t n)
 			    (json_is_string(a[i].v) && json_string_length(a[i].v) == 0))
 				continue;
 			json_decref(r);
-			qctx_fail(c, "'%s' object is not iterable as pairs", qv_pytype(a[i].v));
+			if (json_is_string(a[i].v))
+				qctx_fail(c, "dictionary update sequence element #0 has "
+					  "length 1; 2 is required");
+			else if (json_is_array(a[i].v))
+				qctx_fail(c, "iamctl takes no list of pairs in merge()");
+			else
+				qctx_fail(c, "'%s' object is not iterable", qv_pytype(a[i].v));
 			return NULL;
 		}
 		if (json_object_update(r, a[i].v) < 0) {

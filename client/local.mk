@@ -29,5 +29,5 @@ client_iamctl_SOURCES += client/iamctl_credproc.c
 # --query (JMESPath) and the AWS CLI's json/text printers
 client_iamctl_SOURCES += client/iamctl_query.c client/iamctl_query.h \
 	client/iamctl_query_int.h client/iamctl_query_eval.c client/iamctl_query_eval.h \
-	client/iamctl_query_func.c client/iamctl_output.c
+	client/iamctl_query_func.c client/iamctl_output.c client/iamctl_query_lex.c
 client_iamctl_LDADD += -lm

@@ -6,7 +6,7 @@ text output against awscli.text.format_text.
 Random documents shaped like IAM answers (Users/Roles/Policies with Tags,
 ARNs, dates, numbers, nulls, booleans) and random expressions from the
 whole grammar; each pair must give the same JSON (same order, int and
-float apart) or both an error. Usage: jmespath_diff.py RUNNER [N] [SEED]
+float apart) or both an error, with python-jmespath's message. Usage: jmespath_diff.py RUNNER [N] [SEED]
 """
 import io
 import json
@@ -201,7 +201,7 @@ def main():
         tout = subprocess.run([runner, '--text'], input=lines.encode(),
                               stdout=subprocess.PIPE, check=True).stdout.decode().splitlines()
     bad = 0
-    stats = {'ok': 0, 'err': 0, 'text': 0}
+    stats = {'ok': 0, 'err': 0, 'text': 0, 'msgs': 0}
     print('1..%d' % (n + 1))
     for i, (e, d) in enumerate(cases):
         mine = json.loads(out[i])
@@ -209,6 +209,12 @@ def main():
             ref = ('ok', jmespath.search(e, d))
         except Exception as ex:   # any error: the AWS CLI fails too
             ref = ('err', str(ex))
+            # jmespath's own errors: the AWS CLI prints them, so the same
+            # words (Python's TypeError/ValueError texts are not compared)
+            if isinstance(ex, jmespath.exceptions.JMESPathError):
+                stats['msgs'] += 1
+                if mine.get('err') not in (None, str(ex)):
+                    ref = ('message', str(ex))
         if 'ok' in mine and ref[0] == 'ok':
             same = canon(mine['ok']) == canon(ref[1])
         else:
@@ -224,7 +230,7 @@ def main():
             if not t_ok:
                 same = False
                 ref = ('text', buf.getvalue(), json.loads(tout[i]).get('t'))
-        stats[ref[0] if ref[0] != 'text' else 'ok'] += 1
+        stats[{'text': 'ok', 'message': 'err'}.get(ref[0], ref[0])] += 1
         if same:
             print('ok %d - %s' % (i + 1, e.replace('\n', ' ')))
         else:
@@ -233,9 +239,10 @@ def main():
             print('# doc: %s' % json.dumps(d)[:600])
             print('# iamctl: %s' % out[i][:600])
             print('# jmespath: %s' % json.dumps(ref)[:600])
-    print('%s %d - %d pairs, %d disagreements (%d results, %d errors, %d text outputs compared)'
+    print('%s %d - %d pairs, %d disagreements (%d results, %d errors of which %d messages '
+          'compared, %d text outputs compared)'
           % ('ok' if bad == 0 else 'not ok', n + 1, n, bad, stats['ok'], stats['err'],
-             stats['text']))
+             stats['msgs'], stats['text']))
     return 1 if bad else 0
 
 

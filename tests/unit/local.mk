@@ -140,7 +140,8 @@ tests_unit_test_gen_cache_LDADD = proto/libiamproto.la $(PROTOBUF_C_LIBS)
 # iamctl --query: the JMESPath engine against python3-jmespath (the AWS CLI's)
 check_PROGRAMS += tests/unit/jmespath_run
 tests_unit_jmespath_run_SOURCES = tests/unit/jmespath_run.c client/iamctl_query.c \
-	client/iamctl_query_eval.c client/iamctl_query_func.c client/iamctl_output.c
+	client/iamctl_query_eval.c client/iamctl_query_func.c client/iamctl_output.c \
+	client/iamctl_query_lex.c
 tests_unit_jmespath_run_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 tests_unit_jmespath_run_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_jmespath_run_LDADD = $(JANSSON_LIBS) -lm
