@@ -1,7 +1,8 @@
 /* op_account_admin: iamd's accounts (docs/sts.md, "Accounts") and their
  * aliases (IAM's CreateAccountAlias, DeleteAccountAlias, ListAccountAliases:
  * at most one per account, unique among iamd's accounts, kept in the
- * AccountRecord; authorized as any IAM call on "*"). The host
+ * AccountRecord; authorized as any IAM call on "*") and password policy
+ * (Get/Update/DeleteAccountPasswordPolicy, also in the AccountRecord). The host
  * root (uid 0, or the owner of the state directory, calling unsigned) makes
  * further accounts (iamd:CreateAccount), lists them and deletes empty ones,
  * and acts as the root of any of them with Request.account_id
@@ -485,6 +486,134 @@ int op_list_account_aliases(struct call *c, const ProtobufCMessage *m, ProtobufC
 	}
 	resp->has_is_truncated = true;
 	resp->is_truncated = false;
+	*ret = &resp->base;
+	return 0;
+}
+
+/* ---- the account password policy (IAM) ---- */
+
+int op_get_account_password_policy_resource(struct call *c, const ProtobufCMessage *m,
+					    const char **ret)
+{
+	(void)c;
+	(void)m;
+	*ret = "*";
+	return 0;
+}
+
+static int no_password_policy(struct call *c)
+{
+	return call_fail(c, -ENOENT, "NoSuchEntity",
+			 "The Password Policy with domain name %s cannot be found.",
+			 entity_account(c));
+}
+
+int op_get_account_password_policy(struct call *c, const ProtobufCMessage *m,
+				   ProtobufCMessage **ret)
+{
+	Iam__GetAccountPasswordPolicyResponse *resp = arena_alloc(c->arena, sizeof(*resp));
+	Iam__AccountRecord *a;
+	int r;
+	(void)m;
+	if (!resp)
+		return -ENOMEM;
+	if ((r = caller_account(c, &a)) < 0)
+		return r;
+	if (!a->password_policy)
+		return no_password_policy(c);
+	iam__get_account_password_policy_response__init(resp);
+	resp->password_policy = a->password_policy;
+	*ret = &resp->base;
+	return 0;
+}
+
+int op_update_account_password_policy_resource(struct call *c, const ProtobufCMessage *m,
+					       const char **ret)
+{
+	const Iam__UpdateAccountPasswordPolicyRequest *q =
+		(const Iam__UpdateAccountPasswordPolicyRequest *)m;
+	struct util_verr e;
+	util_verr_init(&e);
+	util_name_check_range(q->has_minimum_password_length, q->minimum_password_length, 6, 128,
+			      "minimumPasswordLength", &e);
+	util_name_check_range(q->has_max_password_age, q->max_password_age, 1, 1095,
+			      "maxPasswordAge", &e);
+	util_name_check_range(q->has_password_reuse_prevention, q->password_reuse_prevention, 1,
+			      24, "passwordReusePrevention", &e);
+	int r = entity_verr_fail(c, &e);
+	if (r < 0)
+		return r;
+	*ret = "*";
+	return 0;
+}
+
+/* No partial updates, as on AWS: a member left out takes its default
+ * (length 6, the rest false or none). */
+int op_update_account_password_policy(struct call *c, const ProtobufCMessage *m,
+				      ProtobufCMessage **ret)
+{
+	const Iam__UpdateAccountPasswordPolicyRequest *q =
+		(const Iam__UpdateAccountPasswordPolicyRequest *)m;
+	Iam__UpdateAccountPasswordPolicyResponse *resp = arena_alloc(c->arena, sizeof(*resp));
+	Iam__PasswordPolicy *p = arena_alloc(c->arena, sizeof(*p));
+	Iam__AccountRecord *a;
+	int r;
+	if (!resp || !p)
+		return -ENOMEM;
+	if ((r = caller_account(c, &a)) < 0)
+		return r;
+	iam__password_policy__init(p);
+	p->has_minimum_password_length = p->has_require_symbols = p->has_require_numbers = true;
+	p->has_require_uppercase_characters = p->has_require_lowercase_characters = true;
+	p->has_allow_users_to_change_password = p->has_expire_passwords = true;
+	p->has_hard_expiry = true;
+	p->minimum_password_length = q->has_minimum_password_length ? q->minimum_password_length : 6;
+	p->require_symbols = q->has_require_symbols && q->require_symbols;
+	p->require_numbers = q->has_require_numbers && q->require_numbers;
+	p->require_uppercase_characters = q->has_require_uppercase_characters &&
+					  q->require_uppercase_characters;
+	p->require_lowercase_characters = q->has_require_lowercase_characters &&
+					  q->require_lowercase_characters;
+	p->allow_users_to_change_password = q->has_allow_users_to_change_password &&
+					    q->allow_users_to_change_password;
+	p->has_max_password_age = q->has_max_password_age;
+	p->max_password_age = q->max_password_age;
+	p->expire_passwords = q->has_max_password_age;
+	p->has_password_reuse_prevention = q->has_password_reuse_prevention;
+	p->password_reuse_prevention = q->password_reuse_prevention;
+	p->hard_expiry = q->has_hard_expiry && q->hard_expiry;
+	a->password_policy = p;
+	if ((r = account_put(c, a)) < 0)
+		return op_fail_store(c, r);
+	iam__update_account_password_policy_response__init(resp);
+	*ret = &resp->base;
+	return 0;
+}
+
+int op_delete_account_password_policy_resource(struct call *c, const ProtobufCMessage *m,
+					       const char **ret)
+{
+	return op_get_account_password_policy_resource(c, m, ret);
+}
+
+int op_delete_account_password_policy(struct call *c, const ProtobufCMessage *m,
+				      ProtobufCMessage **ret)
+{
+	Iam__DeleteAccountPasswordPolicyResponse *resp = arena_alloc(c->arena, sizeof(*resp));
+	Iam__AccountRecord *a;
+	int r;
+	(void)m;
+	if (!resp)
+		return -ENOMEM;
+	if ((r = caller_account(c, &a)) < 0)
+		return r;
+	if (!a->password_policy)
+		return call_fail(c, -ENOENT, "NoSuchEntity",
+				 "The account policy with name PasswordPolicy cannot be found.");
+	a->password_policy = NULL;
+	if ((r = account_put(c, a)) < 0)
+		return op_fail_store(c, r);
+	iam__delete_account_password_policy_response__init(resp);
 	*ret = &resp->base;
 	return 0;
 }

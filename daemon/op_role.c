@@ -98,16 +98,7 @@ static void description_check(const char *v, const char *field, bool required,
 
 static void session_check(bool has, int32_t v, const char *field, struct util_verr *e)
 {
-	char buf[16];
-	if (!has)
-		return;
-	snprintf(buf, sizeof(buf), "%d", (int)v);
-	if (v < ROLE_SESSION_MIN)
-		util_verr_add(e, field, buf, "Member must have value greater than or equal to %d",
-			      ROLE_SESSION_MIN);
-	else if (v > ROLE_SESSION_MAX)
-		util_verr_add(e, field, buf, "Member must have value less than or equal to %d",
-			      ROLE_SESSION_MAX);
+	util_name_check_range(has, v, ROLE_SESSION_MIN, ROLE_SESSION_MAX, field, e);
 }
 
 /* Validates a trust policy with lib/policy: MalformedPolicyDocument with

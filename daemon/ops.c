@@ -268,6 +268,13 @@ const struct op ops_table[] = {
 	   OP_WRITE, CAP_SMALL, delete_account_alias),
 	OP(IAM__REQUEST__OP_LIST_ACCOUNT_ALIASES, "ListAccountAliases", "iam:ListAccountAliases", 0,
 	   CAP_SMALL, list_account_aliases),
+	/* the account password policy (op_account_admin.c) */
+	OP(IAM__REQUEST__OP_GET_ACCOUNT_PASSWORD_POLICY, "GetAccountPasswordPolicy",
+	   "iam:GetAccountPasswordPolicy", 0, CAP_SMALL, get_account_password_policy),
+	OP(IAM__REQUEST__OP_UPDATE_ACCOUNT_PASSWORD_POLICY, "UpdateAccountPasswordPolicy",
+	   "iam:UpdateAccountPasswordPolicy", OP_WRITE, CAP_SMALL, update_account_password_policy),
+	OP(IAM__REQUEST__OP_DELETE_ACCOUNT_PASSWORD_POLICY, "DeleteAccountPasswordPolicy",
+	   "iam:DeleteAccountPasswordPolicy", OP_WRITE, CAP_SMALL, delete_account_password_policy),
 };
 
 const size_t ops_table_len = sizeof(ops_table) / sizeof(ops_table[0]);

@@ -152,6 +152,9 @@ OP_DECLARE(delete_account);
 OP_DECLARE(create_account_alias);
 OP_DECLARE(delete_account_alias);
 OP_DECLARE(list_account_aliases);
+OP_DECLARE(get_account_password_policy);
+OP_DECLARE(update_account_password_policy);
+OP_DECLARE(delete_account_password_policy);
 /* A host root's Request.account_id: the call acts as the root of that
  * account (it must exist). Anyone else, or a signed call: AccessDenied
  * recorded. */

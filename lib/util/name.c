@@ -275,23 +275,30 @@ bool util_name_check_marker(const char *v, const char *field, struct util_verr *
 	return true;
 }
 
-bool util_name_check_max_items(bool has, int32_t v, const char *field,
-			       struct util_verr *e)
+bool util_name_check_range(bool has, int64_t v, int64_t min, int64_t max, const char *field,
+			   struct util_verr *e)
 {
 	if (!has)
 		return true;
-	char buf[16];
-	snprintf(buf, sizeof(buf), "%d", (int)v);
-	if (v < 1) {
-		util_verr_add(e, field, buf, "Member must have value greater than or equal to 1");
+	char buf[24];
+	snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	if (v < min) {
+		util_verr_add(e, field, buf, "Member must have value greater than or equal to %lld",
+			      (long long)min);
 		return false;
 	}
-	if (v > UTIL_MAX_ITEMS_MAX) {
-		util_verr_add(e, field, buf, "Member must have value less than or equal to %d",
-			      UTIL_MAX_ITEMS_MAX);
+	if (v > max) {
+		util_verr_add(e, field, buf, "Member must have value less than or equal to %lld",
+			      (long long)max);
 		return false;
 	}
 	return true;
+}
+
+bool util_name_check_max_items(bool has, int32_t v, const char *field,
+			       struct util_verr *e)
+{
+	return util_name_check_range(has, v, 1, UTIL_MAX_ITEMS_MAX, field, e);
 }
 
 /* \p{L} and \p{N} as libc's Unicode tables see them (alnum in C.UTF-8);

@@ -63,6 +63,10 @@ bool util_name_check_path_prefix(const char *v, const char *field,
 bool util_name_check_marker(const char *v, const char *field, struct util_verr *e);
 bool util_name_check_max_items(bool has, int32_t v, const char *field,
 			       struct util_verr *e);
+/* A number member within [min, max] when present ("Member must have value
+ * greater than or equal to MIN" / "less than or equal to MAX"). */
+bool util_name_check_range(bool has, int64_t v, int64_t min, int64_t max, const char *field,
+			   struct util_verr *e);
 /* A tag key or value's length and characters (ValidationError), and for a
  * key the reserved aws: prefix (InvalidInput). */
 bool util_name_check_tag_key(const char *v, const char *field, struct util_verr *e);

@@ -167,10 +167,10 @@ clean-js:
 	-test "$(abs_top_srcdir)" = "$(abs_top_builddir)" || \
 		rm -f tests/js/package.json tests/js/package-lock.json tests/js/gateway_sdk.mjs
 .PHONY: clean-js
-# CreateAccountAlias, DeleteAccountAlias, ListAccountAliases (iamctl, a bound
-# user, the AWS CLI through the gateway)
-dist_check_SCRIPTS += tests/integration/account_alias.sh
-TESTS += tests/integration/account_alias.sh
+# the account's alias and password policy (iamctl, a bound user, the AWS CLI
+# through the gateway)
+dist_check_SCRIPTS += tests/integration/account_settings.sh
+TESTS += tests/integration/account_settings.sh
 # iamd and iam-gateway poll for their peer's answer only briefly (--keyd-spin,
 # --spin): waiting for a stopped peer takes no CPU; the options' values
 dist_check_SCRIPTS += tests/integration/spin_idle.sh

@@ -1,10 +1,13 @@
 #!/bin/sh
-# account_alias.sh: CreateAccountAlias, DeleteAccountAlias and
-# ListAccountAliases as AWS has them: one alias per account (a new one
-# replaces it), the alias pattern, an alias another account holds, a delete
-# of another name, authorization (a bound user without the permission is
-# denied, with it allowed), the audit trail, and Debian's AWS CLI through
-# the gateway printing what iamctl prints.
+# account_settings.sh: the account's alias and password policy as AWS has
+# them. CreateAccountAlias, DeleteAccountAlias and ListAccountAliases: one
+# alias per account (a new one replaces it), the alias pattern, an alias
+# another account holds, a delete of another name, authorization (a bound
+# user without the permission is denied, with it allowed), the audit trail.
+# Get/Update/DeleteAccountPasswordPolicy: NoSuchEntity before one is set,
+# no partial updates (what is left out takes its default), the ranges,
+# ExpirePasswords following MaxPasswordAge. Debian's AWS CLI through the
+# gateway prints what iamctl prints.
 . "$top_srcdir/tests/integration/lib.sh"
 
 command -v python3 >/dev/null || skip_all "python3 is needed"
@@ -71,6 +74,36 @@ fi
 run "$IAMCTL" audit lookup --event-name CreateAccountAlias
 like "$OUT" '"accountAlias":"example-corp-2"' "CreateAccountAlias is in the audit trail with its alias"
 
+# --- the password policy ---
+pp() { echo "$OUT" | python3 -c 'import json,sys; p=json.load(sys.stdin)["PasswordPolicy"]; print(" ".join("%s=%s" % kv for kv in p.items()))'; }
+run "$IAMCTL" iam get-account-password-policy
+like "$ERR" "NoSuchEntity.*The Password Policy with domain name [0-9]{12} cannot be found\." \
+	"GetAccountPasswordPolicy before one is set: NoSuchEntity"
+run "$IAMCTL" iam delete-account-password-policy
+like "$ERR" "NoSuchEntity.*The account policy with name PasswordPolicy cannot be found\." \
+	"DeleteAccountPasswordPolicy of none: NoSuchEntity"
+run "$IAMCTL" iam update-account-password-policy --minimum-password-length 14 --require-symbols \
+	--require-numbers --require-uppercase-characters --require-lowercase-characters \
+	--allow-users-to-change-password --max-password-age 90 --password-reuse-prevention 24
+is "$RC" 0 "UpdateAccountPasswordPolicy as a CIS benchmark asks"
+run "$IAMCTL" iam get-account-password-policy
+is "$(pp)" "MinimumPasswordLength=14 RequireSymbols=True RequireNumbers=True RequireUppercaseCharacters=True RequireLowercaseCharacters=True AllowUsersToChangePassword=True ExpirePasswords=True MaxPasswordAge=90 PasswordReusePrevention=24 HardExpiry=False" \
+	"  read back, in AWS's order, ExpirePasswords from MaxPasswordAge"
+run "$IAMCTL" iam update-account-password-policy --require-numbers
+run "$IAMCTL" iam get-account-password-policy
+is "$(pp)" "MinimumPasswordLength=6 RequireSymbols=False RequireNumbers=True RequireUppercaseCharacters=False RequireLowercaseCharacters=False AllowUsersToChangePassword=False ExpirePasswords=False HardExpiry=False" \
+	"no partial update: what is left out takes its default"
+run "$IAMCTL" iam update-account-password-policy --minimum-password-length 5 --max-password-age 1096 \
+	--password-reuse-prevention 0
+like "$ERR" "3 validation errors detected: Value '5' at 'minimumPasswordLength' failed to satisfy constraint: Member must have value greater than or equal to 6; Value '1096' at 'maxPasswordAge' failed to satisfy constraint: Member must have value less than or equal to 1095; Value '0' at 'passwordReusePrevention' failed to satisfy constraint: Member must have value greater than or equal to 1" \
+	"out of range: one ValidationError naming each member"
+run "$IAMCTL" iam get-account-password-policy
+like "$OUT" '"RequireNumbers": true' "  and the policy is unchanged"
+run "$IAMCTL" iam delete-account-password-policy
+is "$RC" 0 "DeleteAccountPasswordPolicy"
+run "$IAMCTL" iam get-account-password-policy
+is "$RC" 254 "  then none"
+
 # Debian's AWS CLI through the gateway prints what iamctl prints
 if [ -x /usr/bin/aws ] && gateway_start; then
 	run "$IAMCTL" iam create-access-key
@@ -88,10 +121,16 @@ if [ -x /usr/bin/aws ] && gateway_start; then
 	aws iam delete-account-alias --account-alias nope >"$TMP/aws.err" 2>&1
 	"$IAMCTL" iam delete-account-alias --account-alias nope >"$TMP/iamctl.err" 2>&1
 	ok "a delete of another name: the same error from both" cmp "$TMP/aws.err" "$TMP/iamctl.err"
+	run aws iam update-account-password-policy --minimum-password-length 12 --max-password-age 30 --hard-expiry
+	is "$RC" 0 "aws iam update-account-password-policy"
+	aws iam get-account-password-policy >"$TMP/aws.out" 2>&1
+	"$IAMCTL" iam get-account-password-policy >"$TMP/iamctl.out" 2>&1
+	ok "aws iam get-account-password-policy prints what iamctl prints" cmp "$TMP/aws.out" "$TMP/iamctl.out"
+	like "$(cat "$TMP/aws.out")" '"HardExpiry": true' "  with HardExpiry through the Query API"
 	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 	gateway_stop
 else
-	for _ in 1 2 3 4; do skip "the AWS CLI" "no /usr/bin/aws or no gateway"; done
+	for _ in 1 2 3 4 5 6 7; do skip "the AWS CLI" "no /usr/bin/aws or no gateway"; done
 fi
 
 ok "iamd stops cleanly" iamd_stop
