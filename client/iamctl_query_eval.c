@@ -178,6 +178,23 @@ out:
 	return r;
 }
 
+/* One bound of Python's slice: from the end when negative, clamped to the
+ * list for the step's direction; `dflt` when the expression left it out. */
+static long long slice_bound(bool has, long long v, long long len, long long step,
+			     long long dflt)
+{
+	if (!has)
+		return dflt;
+	if (v < 0) {
+		v += len;
+		if (v < 0)
+			v = step < 0 ? -1 : 0;
+	} else if (v >= len) {
+		v = step < 0 ? len - 1 : len;
+	}
+	return v;
+}
+
 /* Python's list[start:stop:step]. */
 static json_t *slice(struct qctx *c, const struct qnode *n, json_t *v)
 {
@@ -189,30 +206,8 @@ static json_t *slice(struct qctx *c, const struct qnode *n, json_t *v)
 		qctx_fail(c, "slice step cannot be zero");
 		return NULL;
 	}
-	if (n->has[0]) {
-		start = n->slice[0];
-		if (start < 0) {
-			start += len;
-			if (start < 0)
-				start = step < 0 ? -1 : 0;
-		} else if (start >= len) {
-			start = step < 0 ? len - 1 : len;
-		}
-	} else {
-		start = step < 0 ? len - 1 : 0;
-	}
-	if (n->has[1]) {
-		stop = n->slice[1];
-		if (stop < 0) {
-			stop += len;
-			if (stop < 0)
-				stop = step < 0 ? -1 : 0;
-		} else if (stop >= len) {
-			stop = step < 0 ? len - 1 : len;
-		}
-	} else {
-		stop = step < 0 ? -1 : len;
-	}
+	start = slice_bound(n->has[0], n->slice[0], len, step, step < 0 ? len - 1 : 0);
+	stop = slice_bound(n->has[1], n->slice[1], len, step, step < 0 ? -1 : len);
 	if (step > 0 && start < stop)
 		count = (stop - start - 1) / step + 1;
 	else if (step < 0 && start > stop)
