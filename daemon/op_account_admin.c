@@ -214,18 +214,25 @@ int op_create_account(struct call *c, const ProtobufCMessage *m, ProtobufCMessag
 
 /* ---- ListAccounts ---- */
 
-int op_list_accounts_resource(struct call *c, const ProtobufCMessage *m, const char **ret)
+/* A list request's Marker and MaxItems checked; the resource is "*". */
+static int page_resource(struct call *c, const char *marker, bool has_max, int32_t max,
+			 const char **ret)
 {
-	const Iam__ListAccountsRequest *q = (const Iam__ListAccountsRequest *)m;
 	struct util_verr e;
 	util_verr_init(&e);
-	util_name_check_marker(q->marker, "marker", &e);
-	util_name_check_max_items(q->has_max_items, q->max_items, "maxItems", &e);
+	util_name_check_marker(marker, "marker", &e);
+	util_name_check_max_items(has_max, max, "maxItems", &e);
 	int r = entity_verr_fail(c, &e);
 	if (r < 0)
 		return r;
 	*ret = "*";
 	return 0;
+}
+
+int op_list_accounts_resource(struct call *c, const ProtobufCMessage *m, const char **ret)
+{
+	const Iam__ListAccountsRequest *q = (const Iam__ListAccountsRequest *)m;
+	return page_resource(c, q->marker, q->has_max_items, q->max_items, ret);
 }
 
 struct list_acct {
@@ -453,15 +460,7 @@ int op_list_account_aliases_resource(struct call *c, const ProtobufCMessage *m,
 				     const char **ret)
 {
 	const Iam__ListAccountAliasesRequest *q = (const Iam__ListAccountAliasesRequest *)m;
-	struct util_verr e;
-	util_verr_init(&e);
-	util_name_check_marker(q->marker, "marker", &e);
-	util_name_check_max_items(q->has_max_items, q->max_items, "maxItems", &e);
-	int r = entity_verr_fail(c, &e);
-	if (r < 0)
-		return r;
-	*ret = "*";
-	return 0;
+	return page_resource(c, q->marker, q->has_max_items, q->max_items, ret);
 }
 
 /* One alias at most: a single page; a marker other than none asks past it. */
@@ -495,10 +494,7 @@ int op_list_account_aliases(struct call *c, const ProtobufCMessage *m, ProtobufC
 int op_get_account_password_policy_resource(struct call *c, const ProtobufCMessage *m,
 					    const char **ret)
 {
-	(void)c;
-	(void)m;
-	*ret = "*";
-	return 0;
+	return op_resource_none(c, m, ret);
 }
 
 static int no_password_policy(struct call *c)
@@ -593,7 +589,7 @@ int op_update_account_password_policy(struct call *c, const ProtobufCMessage *m,
 int op_delete_account_password_policy_resource(struct call *c, const ProtobufCMessage *m,
 					       const char **ret)
 {
-	return op_get_account_password_policy_resource(c, m, ret);
+	return op_resource_none(c, m, ret);
 }
 
 int op_delete_account_password_policy(struct call *c, const ProtobufCMessage *m,
