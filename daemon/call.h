@@ -128,6 +128,8 @@ enum op_flags {
 	OP_CREDENTIALS = 1u << 2, /* issues credentials: the audit record shows
 				   * its answer (secrets redacted) and the
 				   * journal gets a line */
+	OP_SECRET = 1u << 3,      /* the request holds a secret (a password):
+				   * the call's arena is wiped when it ends */
 };
 
 struct op {

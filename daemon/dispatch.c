@@ -332,6 +332,8 @@ static int call_start(struct session *s, uint64_t id, const struct op *op,
 	c->pb = s->pb;
 	c->req = msg;
 	c->session = s;
+	if (op->flags & OP_SECRET)
+		s->wipe = true;   /* the arena holds a password: wiped at the end */
 	int r = call_request_id_new(c->request_id);
 	if (r < 0)
 		return r;
@@ -584,6 +586,10 @@ int dispatch_frame(struct session *s, const uint8_t *body, size_t len,
 out:
 	if (r >= 0)
 		s->calls++;
+	if (s->wipe) {
+		arena_reset_wipe(s->arena);
+		s->wipe = false;
+	}
 	arena_reset(s->arena);
 	return r < 0 ? r : 0;
 }

@@ -501,6 +501,9 @@ int keyd_client_send(struct keyd_client *kc, uint32_t op, const ProtobufCMessage
 		free(q);
 		return r;
 	}
+	/* a password is wiped from the buffer once sent */
+	if (op == KEYD__REQUEST__OP_HASH_PASSWORD || op == KEYD__REQUEST__OP_VERIFY_PASSWORD)
+		rpc_buf_mark_secret(&kc->out);
 	q->prev = kc->tail;
 	if (kc->tail)
 		kc->tail->next = q;

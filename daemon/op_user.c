@@ -390,6 +390,13 @@ int op_delete_user(struct call *c, const ProtobufCMessage *m, ProtobufCMessage *
 	if (inline_any)
 		return call_fail(c, -ENOTEMPTY, "DeleteConflict",
 				 "Cannot delete entity, must delete policies first.");
+	bool login;
+	r = op_login_profile_exists(c, u->user_id, &login);
+	if (r < 0)
+		return op_fail_store(c, r);
+	if (login)
+		return call_fail(c, -ENOTEMPTY, "DeleteConflict",
+				 "Cannot delete entity, must delete login profile first.");
 	size_t keys;
 	r = op_access_key_count(c, u->user_id, &keys);
 	if (r < 0)

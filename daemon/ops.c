@@ -275,6 +275,22 @@ const struct op ops_table[] = {
 	   "iam:UpdateAccountPasswordPolicy", OP_WRITE, CAP_SMALL, update_account_password_policy),
 	OP(IAM__REQUEST__OP_DELETE_ACCOUNT_PASSWORD_POLICY, "DeleteAccountPasswordPolicy",
 	   "iam:DeleteAccountPasswordPolicy", OP_WRITE, CAP_SMALL, delete_account_password_policy),
+	/* IAM users' passwords (op_login.c): OP_SECRET, the request holds one */
+	OP(IAM__REQUEST__OP_CREATE_LOGIN_PROFILE, "CreateLoginProfile", "iam:CreateLoginProfile",
+	   OP_WRITE | OP_SECRET, CAP_SMALL, create_login_profile),
+	OP(IAM__REQUEST__OP_GET_LOGIN_PROFILE, "GetLoginProfile", "iam:GetLoginProfile", 0,
+	   CAP_SMALL, get_login_profile),
+	OP(IAM__REQUEST__OP_UPDATE_LOGIN_PROFILE, "UpdateLoginProfile", "iam:UpdateLoginProfile",
+	   OP_WRITE | OP_SECRET, CAP_SMALL, update_login_profile),
+	OP(IAM__REQUEST__OP_DELETE_LOGIN_PROFILE, "DeleteLoginProfile", "iam:DeleteLoginProfile",
+	   OP_WRITE, CAP_SMALL, delete_login_profile),
+	OP(IAM__REQUEST__OP_CHANGE_PASSWORD, "ChangePassword", "iam:ChangePassword",
+	   OP_WRITE | OP_SECRET, CAP_SMALL, change_password),
+	/* the credential report (op_credential_report.c) */
+	OP(IAM__REQUEST__OP_GENERATE_CREDENTIAL_REPORT, "GenerateCredentialReport",
+	   "iam:GenerateCredentialReport", OP_WRITE, CAP_SMALL, generate_credential_report),
+	OP(IAM__REQUEST__OP_GET_CREDENTIAL_REPORT, "GetCredentialReport",
+	   "iam:GetCredentialReport", 0, CAP_SMALL, get_credential_report),
 };
 
 const size_t ops_table_len = sizeof(ops_table) / sizeof(ops_table[0]);

@@ -222,3 +222,15 @@ struct Keyd__SessionClaims;
  * code or device is AccessDenied as AWS words it. */
 int op_mfa_sts_verify(struct call *c, const char *serial, const char *code,
 		      struct Keyd__SessionClaims *claims, call_resume_fn next, void *next_state);
+
+/* ---- IAM users' passwords (op_login.c, docs/passwords.md) and the
+ * credential report (op_credential_report.c) ---- */
+OP_DECLARE(create_login_profile);
+OP_DECLARE(get_login_profile);
+OP_DECLARE(update_login_profile);
+OP_DECLARE(delete_login_profile);
+OP_DECLARE(change_password);
+OP_DECLARE(generate_credential_report);
+OP_DECLARE(get_credential_report);
+/* Whether user `user_id` has a login profile (DeleteUser refuses). */
+int op_login_profile_exists(struct call *c, const char *user_id, bool *ret);

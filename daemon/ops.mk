@@ -26,3 +26,6 @@ IAMD_OPS_SOURCES += daemon/op_instance_profile.c daemon/op_host_assoc.c
 IAMD_OPS_SOURCES += daemon/op_get_credentials.c daemon/peer.c daemon/peer.h
 # virtual MFA devices (TOTP codes checked by iam-keyd)
 IAMD_OPS_SOURCES += daemon/op_mfa.c daemon/op_mfa.h daemon/op_mfa_list.c daemon/op_mfa_sts.c
+# IAM users' passwords (hashed by iam-keyd) and the credential report
+IAMD_OPS_SOURCES += daemon/op_login.h daemon/op_login.c daemon/op_login_policy.c \
+	daemon/op_credential_report.c

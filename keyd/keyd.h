@@ -9,6 +9,8 @@
  *                  (pure: keys, clock and nonces are passed in)
  *   keyd_totp.c    virtual MFA devices: SHA-1, HMAC-SHA1, HOTP/TOTP, seeds
  *                  derived from the master key and a nonce
+ *   keyd_password.c  IAM users' passwords: peppered Argon2id hashes and
+ *                  the fingerprints of reuse prevention
  *   keyd_answer.c  the static op table {op, max_len, handler}: decoding,
  *                  validation of every typed field, answers (session ops)
  *   keyd_answer_msg.c  authorization messages, the audit digest key
@@ -225,6 +227,33 @@ struct keyd_totp_check {
 int keyd_totp_verify(const uint8_t seed[KEYD_MFA_SEED_LEN], const struct keyd_totp_check *in,
 		     int64_t *ret_step);
 
+/* ---- keyd_password.c: IAM users' passwords (docs/passwords.md) ---- */
+
+/* Argon2id's cost (docs/keyd.md, "Password hashing"): keyd is one loop,
+ * so a hash stalls every other request for its duration. */
+#define KEYD_PWHASH_OPSLIMIT 3ULL
+#define KEYD_PWHASH_MEMLIMIT (12u << 20)      /* bytes */
+#define KEYD_PASSWORD_MAX 256                 /* bytes: 128 characters <= U+00FF */
+#define KEYD_PASSWORD_PEPPERED 32
+#define KEYD_PASSWORD_SALT 16
+#define KEYD_PASSWORD_FINGERPRINT 32
+#define KEYD_PASSWORD_HISTORY_MAX 24
+#define KEYD_PASSWORD_HASH_MAX 128            /* crypto_pwhash_STRBYTES */
+
+/* keyed BLAKE2b(keyed BLAKE2b(master, "iamd/password-pepper/v1"), password) */
+int keyd_password_pepper(const struct keyd_key *k, const char *password, size_t len,
+			 uint8_t ret[KEYD_PASSWORD_PEPPERED]);
+/* keyed BLAKE2b(master, "iamd/password-history/v1" || salt || password) */
+int keyd_password_fingerprint(const struct keyd_key *k, const uint8_t salt[KEYD_PASSWORD_SALT],
+			      const char *password, size_t len,
+			      uint8_t ret[KEYD_PASSWORD_FINGERPRINT]);
+/* crypto_pwhash_str (Argon2id) of the peppered password, NUL-terminated. */
+int keyd_password_hash(const struct keyd_key *k, const char *password,
+		       char ret[KEYD_PASSWORD_HASH_MAX]);
+/* 1 when `hash` is the hash of that password under `k`, 0 when not,
+ * -EINVAL when `hash` is not an Argon2id string. Constant-time. */
+int keyd_password_verify(const struct keyd_key *k, const char *password, const char *hash);
+
 /* ---- keyd_answer.c ---- */
 
 /* One connection's protocol state. */
@@ -314,6 +343,11 @@ int keyd_answer_create_mfa_seed(struct keyd_req *x, const ProtobufCMessage *m,
 				ProtobufCMessage **ret);
 int keyd_answer_verify_totp(struct keyd_req *x, const ProtobufCMessage *m,
 			    ProtobufCMessage **ret);
+/* keyd_password.c */
+int keyd_answer_hash_password(struct keyd_req *x, const ProtobufCMessage *m,
+			      ProtobufCMessage **ret);
+int keyd_answer_verify_password(struct keyd_req *x, const ProtobufCMessage *m,
+				ProtobufCMessage **ret);
 
 /* ---- keyd_loop.c ---- */
 

@@ -21,6 +21,7 @@
 #define CAP_ECHO (4096u + 64u)
 #define ECHO_MAX 4096u
 #define CAP_TOKEN (48u * 1024)
+#define CAP_PASSWORD 4096u
 
 typedef int (*keyd_handler_fn)(struct keyd_req *x, const ProtobufCMessage *req,
 			       ProtobufCMessage **ret);
@@ -540,6 +541,11 @@ static const struct keyd_op keyd_ops[] = {
 	{ KEYD__REQUEST__OP_CREATE_MFA_SEED, "CreateMfaSeed", CAP_SMALL,
 	  keyd_answer_create_mfa_seed },
 	{ KEYD__REQUEST__OP_VERIFY_TOTP, "VerifyTotp", CAP_SMALL, keyd_answer_verify_totp },
+	/* two passwords of 256 bytes, a hash, 24 history entries of 60 bytes */
+	{ KEYD__REQUEST__OP_HASH_PASSWORD, "HashPassword", CAP_PASSWORD,
+	  keyd_answer_hash_password },
+	{ KEYD__REQUEST__OP_VERIFY_PASSWORD, "VerifyPassword", CAP_SMALL,
+	  keyd_answer_verify_password },
 };
 
 static const struct keyd_op *op_find(uint32_t number)

@@ -3,7 +3,8 @@
  * (SO_PEERCRED at accept) is the allowed uid. Frames are answered as they
  * complete (keyd_answer_frame); a peer that breaks the protocol loses its
  * connection. Bytes sent are wiped from the output buffer (answers hold
- * secrets), and both buffers are wiped when a connection closes. */
+ * secrets), each request frame once answered (requests hold passwords),
+ * and both buffers when a connection closes. */
 #include "config.h"
 
 #include <errno.h>
@@ -152,6 +153,8 @@ static int conn_process(struct keyd_loop *l, struct kconn *c)
 			return r;
 		}
 		r = keyd_answer_frame(l->cfg.ring, &c->s, body, len, &c->out);
+		/* requests hold passwords (HashPassword) and tokens */
+		sodium_memzero((uint8_t *)body, len);
 		if (r < 0)
 			return r;
 		if (rpc_buf_len(&c->out) >= OUT_PAUSE)

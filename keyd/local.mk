@@ -11,7 +11,7 @@ keyd_libkeydproto_la_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) -Wno-missing-pro
 # everything but main(), for the unit tests (tests/unit/test_keyd_*.c)
 noinst_LTLIBRARIES += keyd/libiamkeyd.la
 keyd_libiamkeyd_la_SOURCES = keyd/keyd.h keyd/keyd_ring.c keyd/keyd_crypto.c keyd/keyd_sigcache.c \
-	keyd/keyd_audit.c keyd/keyd_totp.c keyd/keyd_answer.c keyd/keyd_answer_msg.c keyd/keyd_loop.c keyd/keyd_sandbox.c keyd/keyd_log.c
+	keyd/keyd_audit.c keyd/keyd_totp.c keyd/keyd_password.c keyd/keyd_answer.c keyd/keyd_answer_msg.c keyd/keyd_loop.c keyd/keyd_sandbox.c keyd/keyd_log.c
 keyd_libiamkeyd_la_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(SODIUM_CFLAGS) \
 	$(SECCOMP_CFLAGS)
 keyd_libiamkeyd_la_LIBADD = keyd/libkeydproto.la lib/libiamrpc.la lib/libiamutil.la \

@@ -11,6 +11,8 @@ PROTO_SRCS += proto/iam_keys.proto
 PROTO_SRCS += proto/iam_instance_profile.proto
 # virtual MFA devices (daemon/op_mfa.c)
 PROTO_SRCS += proto/iam_mfa.proto
+# IAM users' passwords and the credential report (daemon/op_login.c)
+PROTO_SRCS += proto/iam_login.proto
 # the gateway's forwarded HTTP request (daemon/http_call.c, gateway/)
 PROTO_SRCS += proto/http.proto
 PROTO_GEN = $(PROTO_SRCS:.proto=.pb-c.c) $(PROTO_SRCS:.proto=.pb-c.h)

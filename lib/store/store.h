@@ -43,6 +43,8 @@ enum store_db {
 	STORE_DB_HOST_ASSOCIATIONS, /* association id -> HostAssociation */
 	STORE_DB_MFA_DEVICES,    /* account "/" lower(name) -> MFADeviceRecord (no seed) */
 	STORE_DB_USER_MFA_DEVICES, /* user id "/" lower(device name) -> "" */
+	STORE_DB_LOGIN_PROFILES, /* user id -> LoginProfileRecord (no password) */
+	STORE_DB_CREDENTIAL_REPORTS, /* account id -> CredentialReportRecord */
 	STORE_DB__COUNT
 };
 

@@ -48,6 +48,8 @@ static const char *const store_db_names[STORE_DB__COUNT] = {
 	[STORE_DB_HOST_ASSOCIATIONS] = "host_associations",
 	[STORE_DB_MFA_DEVICES] = "mfa_devices",
 	[STORE_DB_USER_MFA_DEVICES] = "user_mfa_devices",
+	[STORE_DB_LOGIN_PROFILES] = "login_profiles",
+	[STORE_DB_CREDENTIAL_REPORTS] = "credential_reports",
 };
 
 struct store_cursor {

@@ -193,3 +193,7 @@ TESTS += tests/integration/secret_memory.sh
 # iamctl --query (JMESPath), compared with /usr/bin/aws through iam-gateway
 dist_check_SCRIPTS += tests/integration/iamctl_query.sh
 TESTS += tests/integration/iamctl_query.sh
+
+# IAM users' passwords (login profiles, ChangePassword) and the credential report
+dist_check_SCRIPTS += tests/integration/login_profile.sh
+TESTS += tests/integration/login_profile.sh

@@ -86,6 +86,12 @@ tests_unit_test_keyd_totp_SOURCES = tests/unit/test_keyd_totp.c
 tests_unit_test_keyd_totp_CPPFLAGS = $(KEYD_TEST_CPPFLAGS)
 tests_unit_test_keyd_totp_CFLAGS = $(KEYD_TEST_CFLAGS)
 tests_unit_test_keyd_totp_LDADD = keyd/libiamkeyd.la
+check_PROGRAMS += tests/unit/test_keyd_password
+TESTS += tests/unit/test_keyd_password
+tests_unit_test_keyd_password_SOURCES = tests/unit/test_keyd_password.c
+tests_unit_test_keyd_password_CPPFLAGS = $(KEYD_TEST_CPPFLAGS)
+tests_unit_test_keyd_password_CFLAGS = $(KEYD_TEST_CFLAGS)
+tests_unit_test_keyd_password_LDADD = keyd/libiamkeyd.la
 dist_check_SCRIPTS += tests/unit/keyd_links.sh
 TESTS += tests/unit/keyd_links.sh
 
