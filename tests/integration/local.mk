@@ -197,3 +197,5 @@ TESTS += tests/integration/iamctl_query.sh
 # IAM users' passwords (login profiles, ChangePassword) and the credential report
 dist_check_SCRIPTS += tests/integration/login_profile.sh
 TESTS += tests/integration/login_profile.sh
+dist_check_SCRIPTS += tests/integration/credential_report.sh
+TESTS += tests/integration/credential_report.sh
