@@ -14,6 +14,8 @@ EXTRA_DIST += docs/audit.md
 EXTRA_DIST += docs/sts.md
 # virtual MFA devices
 EXTRA_DIST += docs/mfa.md
+# IAM users' passwords and the credential report
+EXTRA_DIST += docs/passwords.md
 # iam-gateway, the AWS Query API on loopback
 dist_man_MANS += docs/iam-gateway.8
 EXTRA_DIST += docs/gateway.md
