@@ -31,3 +31,17 @@ tests_fuzz_replay_http_SOURCES = tests/fuzz/fuzz_http.c gateway/gateway_parse.c 
 	tests/fuzz/replay_main.c
 tests_fuzz_replay_http_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS_NAME='"http"'
 tests_fuzz_replay_http_CFLAGS = $(AM_CFLAGS)
+
+# lib/ssh: SSH public keys (UploadSSHPublicKey's body), both encodings
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_sshkey
+tests_fuzz_fuzz_sshkey_SOURCES = tests/fuzz/fuzz_sshkey.c
+tests_fuzz_fuzz_sshkey_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_sshkey_LDFLAGS = -fsanitize=fuzzer
+tests_fuzz_fuzz_sshkey_LDADD = lib/libiamssh.la
+endif
+check_PROGRAMS += tests/fuzz/replay_sshkey
+TESTS += tests/fuzz/replay_sshkey
+tests_fuzz_replay_sshkey_SOURCES = tests/fuzz/fuzz_sshkey.c tests/fuzz/replay_main.c
+tests_fuzz_replay_sshkey_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS_NAME='"sshkey"'
+tests_fuzz_replay_sshkey_LDADD = lib/libiamssh.la

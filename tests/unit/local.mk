@@ -153,3 +153,9 @@ tests_unit_jmespath_run_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_jmespath_run_LDADD = $(JANSSON_LIBS) -lm
 TESTS += tests/unit/jmespath_diff.sh
 EXTRA_DIST += tests/unit/jmespath_diff.sh tests/unit/jmespath_diff.py
+
+# lib/ssh: SSH public keys, fingerprints and encodings against ssh-keygen's
+check_PROGRAMS += tests/unit/test_sshkey
+TESTS += tests/unit/test_sshkey
+tests_unit_test_sshkey_SOURCES = tests/unit/test_sshkey.c
+tests_unit_test_sshkey_LDADD = lib/libiamssh.la
