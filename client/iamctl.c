@@ -17,6 +17,7 @@
 int iamctl_policy_main(int argc, char **argv);
 int iamctl_credential_process(const char *socket, int timeout_ms);
 int iamctl_audit_main(int argc, char **argv);
+int iamctl_ssh_main(int argc, char **argv, const char *socket, int timeout_ms);
 
 /* --- commands ------------------------------------------------------------ */
 
@@ -378,10 +379,12 @@ int main(int argc, char **argv)
 		return iamctl_credential_process(o.socket, o.timeout_ms);
 	if (strcmp(service, "audit") == 0)
 		return iamctl_audit_main(argc - (i - 1), argv + (i - 1));
+	if (strcmp(service, "ssh") == 0)
+		return iamctl_ssh_main(argc - (i - 1), argv + (i - 1), o.socket, o.timeout_ms);
 	if (strcmp(service, "iam") != 0 && strcmp(service, "sts") != 0 &&
 	    strcmp(service, "iamd") != 0)
 		return iamctl_usage_error("argument command: Invalid choice, valid "
-					  "choices are:\n\niam | sts | iamd | policy | help");
+					  "choices are:\n\niam | sts | iamd | policy | audit | ssh | help");
 	while (i < argc && strncmp(argv[i], "--", 2) == 0) {
 		if (strcmp(argv[i], "--help") == 0)
 			return iamctl_help_service(service);

@@ -352,6 +352,15 @@ static int value_to_json(const ProtobufCFieldDescriptor *f, const char *opt,
 	return 0;
 }
 
+
+/* argparse's rule (the AWS CLI's): "--x" is an option, but a word with a
+ * space in it is a value even when it starts with dashes ("-----BEGIN
+ * PUBLIC KEY-----\nMII...", an SSH key's PEM body). */
+static bool looks_like_option(const char *a)
+{
+	return strncmp(a, "--", 2) == 0 && !strchr(a, ' ');
+}
+
 static int take_values(const ProtobufCFieldDescriptor *f, const char *opt,
 		       int argc, char **argv, int *i, const char *inline_val,
 		       json_t **ret)
@@ -370,7 +379,7 @@ static int take_values(const ProtobufCFieldDescriptor *f, const char *opt,
 		if (inline_val) {
 			arg = inline_val;
 			inline_val = NULL;
-		} else if (*i + 1 < argc && (strncmp(argv[*i + 1], "--", 2) != 0 ||
+		} else if (*i + 1 < argc && (!looks_like_option(argv[*i + 1]) ||
 					     strcmp(argv[*i + 1], "--") == 0)) {
 			arg = argv[++*i];
 		} else {
@@ -396,7 +405,7 @@ static int take_values(const ProtobufCFieldDescriptor *f, const char *opt,
 			json_array_extend(acc, v), json_decref(v);
 		else
 			json_array_append_new(acc, v);
-		if (*i + 1 >= argc || strncmp(argv[*i + 1], "--", 2) == 0)
+		if (*i + 1 >= argc || looks_like_option(argv[*i + 1]))
 			break;
 	}
 	if (n == 0) {

@@ -56,6 +56,7 @@ void iamctl_help_top(void)
 	       "(%zu subcommands)\n"
 	       "  policy   offline policy tools (iamctl policy help)\n"
 	       "  audit    the audit trail, offline: verify, lookup (iamctl audit help)\n"
+	       "  ssh      authorized-keys USER: sshd's AuthorizedKeysCommand (docs/ssh.md)\n"
 	       "  help     this text; 'iamctl <command> help' lists subcommands,\n"
 	       "           'iamctl <command> <subcommand> help' their parameters\n\n"
 	       "Global options:\n"

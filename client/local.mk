@@ -26,6 +26,8 @@ client_iamctl_LDADD += lib/libiampolicy.la lib/libiamarn.la $(JANSSON_LIBS) $(SO
 # host credentials: iam_credentials_get() and iamctl credential-process (hostroles)
 client_libiam_la_SOURCES += client/libiam_creds_cache.c
 client_iamctl_SOURCES += client/iamctl_credproc.c
+# sshd's AuthorizedKeysCommand: iamctl ssh authorized-keys (docs/ssh.md)
+client_iamctl_SOURCES += client/iamctl_ssh.c
 # --query (JMESPath) and the AWS CLI's json/text printers
 client_iamctl_SOURCES += client/iamctl_query.c client/iamctl_query.h \
 	client/iamctl_query_int.h client/iamctl_query_eval.c client/iamctl_query_eval.h \

@@ -404,6 +404,12 @@ int op_delete_user(struct call *c, const ProtobufCMessage *m, ProtobufCMessage *
 	if (keys > 0)
 		return call_fail(c, -ENOTEMPTY, "DeleteConflict",
 				 "Cannot delete entity, must delete access keys first.");
+	r = op_ssh_key_count(c, u->user_id, &keys);
+	if (r < 0)
+		return op_fail_store(c, r);
+	if (keys)
+		return call_fail(c, -ENOTEMPTY, "DeleteConflict",
+				 "Cannot delete entity, must delete SSH public keys first.");
 	bool mfa;
 	r = op_mfa_user_has_device(c, u->user_id, &mfa);
 	if (r < 0)

@@ -178,6 +178,17 @@ int op_access_key_lookup(struct store_txn *t, ProtobufCAllocator *pb, const char
 int op_access_key_record_use(struct store_txn *t, ProtobufCAllocator *pb, const char *id,
 			     int64_t now, const char *service, const char *region);
 
+/* ---- SSH public keys (op_ssh_key.c, docs/ssh.md) ---- */
+OP_DECLARE(upload_ssh_public_key);
+OP_DECLARE(get_ssh_public_key);
+OP_DECLARE(list_ssh_public_keys);
+OP_DECLARE(update_ssh_public_key);
+OP_DECLARE(delete_ssh_public_key);
+OP_DECLARE(list_local_user_ssh_public_keys);
+/* How many SSH public keys user `user_id` has (DeleteUser refuses while
+ * > 0), in the call's transaction. */
+int op_ssh_key_count(struct call *c, const char *user_id, size_t *ret);
+
 /* ---- instance profiles (op_instance_profile.c) and host associations
  * (op_host_assoc.c) ---- */
 OP_DECLARE(create_instance_profile);

@@ -29,3 +29,5 @@ IAMD_OPS_SOURCES += daemon/op_mfa.c daemon/op_mfa.h daemon/op_mfa_list.c daemon/
 # IAM users' passwords (hashed by iam-keyd) and the credential report
 IAMD_OPS_SOURCES += daemon/op_login.h daemon/op_login.c daemon/op_login_policy.c \
 	daemon/op_credential_report.c
+# SSH public keys and sshd's AuthorizedKeysCommand (lib/ssh parses them)
+IAMD_OPS_SOURCES += daemon/op_ssh_key.c

@@ -13,6 +13,8 @@ PROTO_SRCS += proto/iam_instance_profile.proto
 PROTO_SRCS += proto/iam_mfa.proto
 # IAM users' passwords and the credential report (daemon/op_login.c)
 PROTO_SRCS += proto/iam_login.proto
+# SSH public keys (daemon/op_ssh_key.c)
+PROTO_SRCS += proto/iam_ssh.proto
 # the gateway's forwarded HTTP request (daemon/http_call.c, gateway/)
 PROTO_SRCS += proto/http.proto
 PROTO_GEN = $(PROTO_SRCS:.proto=.pb-c.c) $(PROTO_SRCS:.proto=.pb-c.h)

@@ -45,6 +45,7 @@ enum store_db {
 	STORE_DB_USER_MFA_DEVICES, /* user id "/" lower(device name) -> "" */
 	STORE_DB_LOGIN_PROFILES, /* user id -> LoginProfileRecord (no password) */
 	STORE_DB_CREDENTIAL_REPORTS, /* account id -> CredentialReportRecord */
+	STORE_DB_SSH_PUBLIC_KEYS, /* user id "/" key id -> SSHPublicKeyRecord */
 	STORE_DB__COUNT
 };
 

@@ -199,3 +199,7 @@ dist_check_SCRIPTS += tests/integration/login_profile.sh
 TESTS += tests/integration/login_profile.sh
 dist_check_SCRIPTS += tests/integration/credential_report.sh
 TESTS += tests/integration/credential_report.sh
+
+# SSH public keys and sshd's AuthorizedKeysCommand (docs/ssh.md)
+dist_check_SCRIPTS += tests/integration/ssh_keys.sh
+TESTS += tests/integration/ssh_keys.sh
