@@ -229,6 +229,17 @@ static void user_identity(struct pbjson_buf *b, const struct call *c)
 		else
 			LIT(b, ",\"userIdentity\":{\"type\":\"IAMUser\"");
 		break;
+	case CALLER_WEB_IDENTITY:
+		/* CloudTrail's AssumeRoleWithWebIdentity: the token's subject
+		 * at its provider (never the token) */
+		LIT(b, ",\"userIdentity\":{\"type\":\"WebIdentityUser\",\"principalId\":");
+		put_str(b, cl->user_id ? cl->user_id : "");
+		LIT(b, ",\"userName\":");
+		put_str(b, cl->user_name ? cl->user_name : "");
+		LIT(b, ",\"identityProvider\":");
+		put_str(b, cl->identity_provider ? cl->identity_provider : "");
+		LIT(b, "}");
+		return;
 	default:
 		LIT(b, ",\"userIdentity\":{\"type\":\"Unknown\"");
 		break;

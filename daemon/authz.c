@@ -12,6 +12,7 @@
 #include "entity.h"
 #include "iamd.h"
 #include "iamd.pb-c.h"
+#include "oidc.h"
 #include "principal.h"
 #include "sd.h"
 #include "store.pb-c.h"
@@ -597,6 +598,9 @@ int authz_check(struct call *c, const char *action, const char *resource,
 		return decide(AUTHZ_ALLOW, NULL, ret);
 	case CALLER_USER:
 		return check_user(c, action, resource, ret);
+	case CALLER_WEB_IDENTITY:
+		/* the bearer of an OIDC token: the role's trust policy alone */
+		return oidc_authorize(c, action, resource, ret);
 	case CALLER_ANONYMOUS:
 	default:
 		return decide(AUTHZ_DENY_IMPLICIT,

@@ -10,8 +10,10 @@
  * A handler never checks permissions itself and never commits: it returns
  * >= 0 with *ret_resp set (memory from c->arena), or a negative errno after
  * call_fail() recorded the AWS error code and message, or CALL_PENDING
- * after call_keyd() (dispatch.h): the call then waits for iam-keyd without
- * blocking the loop and resumes in a fresh transaction. */
+ * after call_keyd() or call_wait() (dispatch.h): the call then waits for
+ * iam-keyd (or another event of the loop, such as an OIDC provider's keys
+ * being fetched) without blocking the loop and resumes in a fresh
+ * transaction. */
 #pragma once
 #include <protobuf-c/protobuf-c.h>
 #include <stdbool.h>
@@ -31,6 +33,11 @@ enum caller_kind {
 	CALLER_USER,            /* an IAM user */
 	CALLER_SESSION,         /* temporary credentials (authn.c): the
 				 * session's principal, with its claims */
+	CALLER_WEB_IDENTITY,    /* AssumeRoleWithWebIdentity (op_sts_web.c):
+				 * the bearer of a verified OIDC token; arn is
+				 * the provider's ARN, user_name the token's
+				 * sub, user_id PROVIDER:aud:sub; authz
+				 * decides it by the role's trust policy alone */
 };
 
 struct Keyd__SessionClaims;
@@ -52,11 +59,15 @@ struct caller {
 	const struct Keyd__SessionClaims *session;  /* CALLER_SESSION: arn is
 				 * the session's (assumed-role/ROLE/NAME), user_id
 				 * its principal id, user_name its session name */
+	const char *identity_provider;  /* CALLER_WEB_IDENTITY: the provider's
+				 * ARN (audit's identityProvider) */
 };
 
 /* What a handler, a resume function or an authentication step returns
  * besides >= 0 (done) and negative errno (failed): */
-#define CALL_PENDING 1            /* waiting for keyd (call_keyd(), dispatch.h) */
+#define CALL_PENDING 1            /* waiting for keyd (call_keyd(), dispatch.h),
+				   * or for another event of the loop
+				   * (call_wait(): an OIDC provider's keys) */
 #define CALL_PROCEED 2            /* a resume function of an authentication
 				   * step: go on with the pipeline (resource,
 				   * authorization, handler) */
@@ -109,6 +120,11 @@ struct call {
 	struct session *session;
 	call_resume_fn resume;
 	void *resume_state;
+	/* waiting for something else than keyd (call_wait(), dispatch.h):
+	 * called if the call is dropped while it waits (its connection
+	 * closed), to forget it; wait_data is the waiter's */
+	void (*wait_cancel)(struct call *c);
+	void *wait_data;
 	bool audited;             /* its audit record is written (dispatch.c) */
 	/* non-NULL while the caller is the one a SigV4 signature CLAIMS and
 	 * keyd has not proven it yet (authn.h, "Deferred verification") */

@@ -52,7 +52,9 @@ int session_init(struct session *s, struct iamd *d, uid_t uid, gid_t gid,
 
 void session_fini(struct session *s)
 {
-	if (s->pending && s->d && s->d->keyd)
+	if (s->pending && s->pending->wait_cancel)
+		s->pending->wait_cancel(s->pending);   /* call_wait() */
+	else if (s->pending && s->d && s->d->keyd)
 		keyd_client_cancel(s->d->keyd, s->pending);
 	s->pending = NULL;
 	if (s->wipe)
@@ -179,8 +181,14 @@ handled:
 		return CALL_PENDING;
 	}
 	if (c->resume) {
-		/* a keyd request was sent but the call did not wait for it */
-		keyd_client_cancel(c->d->keyd, c);
+		/* a keyd request was sent (or a wait begun) but the call
+		 * did not wait for it */
+		if (c->wait_cancel)
+			c->wait_cancel(c);
+		else
+			keyd_client_cancel(c->d->keyd, c);
+		c->wait_cancel = NULL;
+		c->wait_data = NULL;
 		c->resume = NULL;
 		resp = NULL;
 		if (r >= 0)
@@ -345,6 +353,10 @@ static int call_start(struct session *s, uint64_t id, const struct op *op,
 	 * authenticated first (authn.h): keyd checks the signature, and the
 	 * resume function makes the key's user or the session the caller */
 	bool waiting = false;
+	/* an unsigned action (AssumeRoleWithWebIdentity): credentials sent
+	 * with it are not looked at (its resource step makes the caller) */
+	if (auth && op->number == IAM__REQUEST__OP_ASSUME_ROLE_WITH_WEB_IDENTITY)
+		auth = NULL;
 	if (auth) {
 		/* CALL_PROCEED: deferred, the pipeline runs on the claimed
 		 * caller until keyd proves it (authn.h) */
@@ -426,6 +438,24 @@ int call_keyd_fail(struct call *c, const struct keyd_reply *rep)
 	iamd_log_call(LOG_ERR, c, "%s: keyd refused (code %d): %s", c->op->name,
 		      (int)rep->code, rep->message ? rep->message : "");
 	return call_fail(c, -EIO, "ServiceFailure", NULL);
+}
+
+int call_wait(struct call *c, call_resume_fn resume, void *state,
+	      void (*cancel)(struct call *c), void *wait_data)
+{
+	c->resume = resume;
+	c->resume_state = state;
+	c->wait_cancel = cancel;
+	c->wait_data = wait_data;
+	return CALL_PENDING;
+}
+
+void call_wake(struct call *c, int err)
+{
+	struct keyd_reply rep = { .err = err, .code = KEYD__CODE__OK };
+	c->wait_cancel = NULL;
+	c->wait_data = NULL;
+	call_keyd_done(c, &rep);
 }
 
 int call_keyd(struct call *c, uint32_t keyd_op, const ProtobufCMessage *msg,

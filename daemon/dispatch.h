@@ -140,6 +140,18 @@ int dispatch_frame(struct session *s, const uint8_t *body, size_t len,
  * negative errno with ServiceUnavailable recorded. */
 int call_keyd(struct call *c, uint32_t keyd_op, const ProtobufCMessage *msg,
 	      call_resume_fn resume, void *state);
+/* Waiting for something other than keyd (an OIDC provider's keys being
+ * fetched, oidc.h): the call suspends exactly as with call_keyd() (its
+ * transaction aborted, the connection not read meanwhile), with `resume`
+ * and `state`, and `cancel(c)` is called with c->wait_data == wait_data if
+ * the call is dropped while it waits (its connection closed) so the
+ * waker forgets it. The waker calls call_wake(c, err) once from the event
+ * loop (never from inside the call): the call resumes in a fresh
+ * transaction with a keyd_reply whose err is `err` and result NULL.
+ * Returns CALL_PENDING. */
+int call_wait(struct call *c, call_resume_fn resume, void *state,
+	      void (*cancel)(struct call *c), void *wait_data);
+void call_wake(struct call *c, int err);
 /* Records why keyd could not serve the call: ServiceUnavailable (503) when
  * it did not answer (down, timeout, lost connection), ServiceFailure
  * otherwise. Returns the negative errno. */

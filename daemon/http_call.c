@@ -176,6 +176,11 @@ int http_call_authn(struct call *c, const Iam__HttpCall *http)
 	c->caller.uid = uid;
 	c->caller.gid = gid;
 	c->caller.pid = pid;
+	/* unsigned actions: the credential is in the request (a web identity
+	 * token); no signature is looked at, the caller stays nobody until
+	 * the handler's resource step says who (op_sts_web.c) */
+	if (c->op->number == IAM__REQUEST__OP_ASSUME_ROLE_WITH_WEB_IDENTITY)
+		return CALL_PROCEED;
 
 	call_service(c, service);
 	hdrs = arena_zalloc(c->arena, (http->n_headers ? http->n_headers : 1) * sizeof(*hdrs));

@@ -20,6 +20,7 @@
 #include "audit.h"
 #include "authz.h"
 #include "iamd.h"
+#include "oidc.h"
 #include "keyd_client.h"
 #include "ops.h"
 #include "rpc/rpc.h"
@@ -603,6 +604,9 @@ out:
 	d.audit = NULL;
 	keyd_client_free(d.keyd);   /* before the loop's base goes */
 	d.keyd = NULL;
+	/* OIDC fetches and keys (oidc.h), before the loop's base goes: the
+	 * calls still waiting for them are forgotten, server_free() drops them */
+	oidc_keys_shutdown();
 	server_free(srv);
 	authz_cache_free(d.authz);   /* what authorization cached (authz.h) */
 	store_close(d.store);   /* every transaction has ended: a clean close */

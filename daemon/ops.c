@@ -26,6 +26,10 @@
  * characters of U+0009-U+00FF (two UTF-8 bytes at most each), beside tags. */
 #define CAP_POLICY_DOC (512u * 1024)
 
+/* AssumeRoleWithWebIdentity: a token of up to 20,000 characters, a session
+ * policy of 2,048 and ten policy ARNs. */
+#define CAP_WEB_IDENTITY (64u * 1024)
+
 #define OP(num, nm, act, fl, cap, fn) \
 	{ num, nm, act, fl, cap, op_##fn##_resource, op_##fn }
 
@@ -41,6 +45,10 @@ const struct op ops_table[] = {
 	   CAP_SMALL, get_access_key_info),
 	OP(IAM__REQUEST__OP_DECODE_AUTHORIZATION_MESSAGE, "DecodeAuthorizationMessage",
 	   "sts:DecodeAuthorizationMessage", OP_NO_TXN, CAP_SMALL, decode_authorization_message),
+	/* unsigned: the token is the credential (op_sts_web.c) */
+	OP(IAM__REQUEST__OP_ASSUME_ROLE_WITH_WEB_IDENTITY, "AssumeRoleWithWebIdentity",
+	   "sts:AssumeRoleWithWebIdentity", OP_CREDENTIALS, CAP_WEB_IDENTITY,
+	   assume_role_with_web_identity),
 
 	OP(IAM__REQUEST__OP_CREATE_USER, "CreateUser", "iam:CreateUser", OP_WRITE, CAP_TAGS,
 	   create_user),
@@ -304,6 +312,27 @@ const struct op ops_table[] = {
 	   "iam:GenerateCredentialReport", OP_WRITE, CAP_SMALL, generate_credential_report),
 	OP(IAM__REQUEST__OP_GET_CREDENTIAL_REPORT, "GetCredentialReport",
 	   "iam:GetCredentialReport", 0, CAP_SMALL, get_credential_report),
+	/* OpenID Connect providers (op_oidc.c) */
+	OP(IAM__REQUEST__OP_CREATE_OPEN_ID_CONNECT_PROVIDER, "CreateOpenIDConnectProvider",
+	   "iam:CreateOpenIDConnectProvider", OP_WRITE, CAP_TAGS, create_open_id_connect_provider),
+	OP(IAM__REQUEST__OP_GET_OPEN_ID_CONNECT_PROVIDER, "GetOpenIDConnectProvider",
+	   "iam:GetOpenIDConnectProvider", 0, CAP_SMALL, get_open_id_connect_provider),
+	OP(IAM__REQUEST__OP_LIST_OPEN_ID_CONNECT_PROVIDERS, "ListOpenIDConnectProviders",
+	   "iam:ListOpenIDConnectProviders", 0, CAP_SMALL, list_open_id_connect_providers),
+	OP(IAM__REQUEST__OP_DELETE_OPEN_ID_CONNECT_PROVIDER, "DeleteOpenIDConnectProvider",
+	   "iam:DeleteOpenIDConnectProvider", OP_WRITE, CAP_SMALL, delete_open_id_connect_provider),
+	OP(IAM__REQUEST__OP_ADD_CLIENT_ID_TO_OPEN_ID_CONNECT_PROVIDER, "AddClientIDToOpenIDConnectProvider",
+	   "iam:AddClientIDToOpenIDConnectProvider", OP_WRITE, CAP_SMALL, add_client_id_to_open_id_connect_provider),
+	OP(IAM__REQUEST__OP_REMOVE_CLIENT_ID_FROM_OPEN_ID_CONNECT_PROVIDER, "RemoveClientIDFromOpenIDConnectProvider",
+	   "iam:RemoveClientIDFromOpenIDConnectProvider", OP_WRITE, CAP_SMALL, remove_client_id_from_open_id_connect_provider),
+	OP(IAM__REQUEST__OP_UPDATE_OPEN_ID_CONNECT_PROVIDER_THUMBPRINT, "UpdateOpenIDConnectProviderThumbprint",
+	   "iam:UpdateOpenIDConnectProviderThumbprint", OP_WRITE, CAP_SMALL, update_open_id_connect_provider_thumbprint),
+	OP(IAM__REQUEST__OP_TAG_OPEN_ID_CONNECT_PROVIDER, "TagOpenIDConnectProvider",
+	   "iam:TagOpenIDConnectProvider", OP_WRITE, CAP_TAGS, tag_open_id_connect_provider),
+	OP(IAM__REQUEST__OP_UNTAG_OPEN_ID_CONNECT_PROVIDER, "UntagOpenIDConnectProvider",
+	   "iam:UntagOpenIDConnectProvider", OP_WRITE, CAP_TAGS, untag_open_id_connect_provider),
+	OP(IAM__REQUEST__OP_LIST_OPEN_ID_CONNECT_PROVIDER_TAGS, "ListOpenIDConnectProviderTags",
+	   "iam:ListOpenIDConnectProviderTags", 0, CAP_SMALL, list_open_id_connect_provider_tags),
 };
 
 const size_t ops_table_len = sizeof(ops_table) / sizeof(ops_table[0]);

@@ -155,6 +155,18 @@ OP_DECLARE(list_account_aliases);
 OP_DECLARE(get_account_password_policy);
 OP_DECLARE(update_account_password_policy);
 OP_DECLARE(delete_account_password_policy);
+/* ---- OpenID Connect federation (op_oidc.c, op_sts_web.c; oidc.h) ---- */
+OP_DECLARE(create_open_id_connect_provider);
+OP_DECLARE(get_open_id_connect_provider);
+OP_DECLARE(list_open_id_connect_providers);
+OP_DECLARE(delete_open_id_connect_provider);
+OP_DECLARE(add_client_id_to_open_id_connect_provider);
+OP_DECLARE(remove_client_id_from_open_id_connect_provider);
+OP_DECLARE(update_open_id_connect_provider_thumbprint);
+OP_DECLARE(tag_open_id_connect_provider);
+OP_DECLARE(untag_open_id_connect_provider);
+OP_DECLARE(list_open_id_connect_provider_tags);
+OP_DECLARE(assume_role_with_web_identity);
 /* A host root's Request.account_id: the call acts as the root of that
  * account (it must exist). Anyone else, or a signed call: AccessDenied
  * recorded. */

@@ -31,3 +31,6 @@ IAMD_OPS_SOURCES += daemon/op_login.h daemon/op_login.c daemon/op_login_policy.c
 	daemon/op_credential_report.c
 # SSH public keys and sshd's AuthorizedKeysCommand (lib/ssh parses them)
 IAMD_OPS_SOURCES += daemon/op_ssh_key.c
+# OpenID Connect federation: providers, their keys (HTTPS on the loop),
+# AssumeRoleWithWebIdentity
+IAMD_OPS_SOURCES += daemon/oidc.h daemon/op_oidc.c daemon/oidc_keys.c daemon/op_sts_web.c

@@ -17,6 +17,9 @@ PROTO_SRCS += proto/iam_login.proto
 PROTO_SRCS += proto/iam_ssh.proto
 # the gateway's forwarded HTTP request (daemon/http_call.c, gateway/)
 PROTO_SRCS += proto/http.proto
+# OpenID Connect providers and AssumeRoleWithWebIdentity (daemon/op_oidc.c,
+# daemon/op_sts_web.c)
+PROTO_SRCS += proto/iam_oidc.proto
 PROTO_GEN = $(PROTO_SRCS:.proto=.pb-c.c) $(PROTO_SRCS:.proto=.pb-c.h)
 EXTRA_DIST += $(PROTO_SRCS)
 BUILT_SOURCES += $(PROTO_GEN)

@@ -46,6 +46,8 @@ enum store_db {
 	STORE_DB_LOGIN_PROFILES, /* user id -> LoginProfileRecord (no password) */
 	STORE_DB_CREDENTIAL_REPORTS, /* account id -> CredentialReportRecord */
 	STORE_DB_SSH_PUBLIC_KEYS, /* user id "/" key id -> SSHPublicKeyRecord */
+	STORE_DB_OIDC_PROVIDERS, /* account "/" url (host[:port][/path], host in
+				    lower case) -> OIDCProviderRecord */
 	STORE_DB__COUNT
 };
 

@@ -230,7 +230,7 @@ run curl -s -o "$TMP/body" -w '%{http_code}' -d 'Version=2010-05-08' "$IAMD_GATE
 like "$(cat "$TMP/body")" '<Code>MissingAction</Code>' "no Action: MissingAction"
 
 run curl -s -o "$TMP/body" -w '%{http_code}' -d 'Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=x&RoleSessionName=s&WebIdentityToken=t' "$IAMD_GATEWAY_URL/"
-like "$(cat "$TMP/body")" '<Code>InvalidAction</Code>' "AssumeRoleWithWebIdentity (unsigned on AWS) is not implemented: InvalidAction"
+like "$(cat "$TMP/body")" '<Code>ValidationError</Code>' "AssumeRoleWithWebIdentity is taken unsigned (as on AWS): its inputs checked (oidc_federation.sh)"
 run "$IAMD_GATEWAY" --listen 0.0.0.0:0 --socket "$IAMD_SOCKET"
 is "$RC" 2 "a non-loopback --listen is refused"
 like "$ERR" 'not a loopback address' "... saying why"

@@ -203,3 +203,11 @@ TESTS += tests/integration/credential_report.sh
 # SSH public keys and sshd's AuthorizedKeysCommand (docs/ssh.md)
 dist_check_SCRIPTS += tests/integration/ssh_keys.sh
 TESTS += tests/integration/ssh_keys.sh
+
+# OpenID Connect federation: providers; AssumeRoleWithWebIdentity against a
+# python3 HTTPS identity provider (oidc_idp.py) with the AWS CLI
+dist_check_SCRIPTS += tests/integration/oidc_providers.sh
+TESTS += tests/integration/oidc_providers.sh
+EXTRA_DIST += tests/integration/oidc_idp.py
+dist_check_SCRIPTS += tests/integration/oidc_federation.sh
+TESTS += tests/integration/oidc_federation.sh
