@@ -46,7 +46,7 @@ struct Iam__OIDCProviderRecord;
 #define OIDC_KEYS_TTL 3600        /* seconds a fetched key set is used */
 #define OIDC_REFRESH_MIN 60       /* an unknown kid refetches at most this often */
 #define OIDC_FAIL_TTL 10          /* a failed fetch answers for this long */
-#define OIDC_FETCH_TIMEOUT 5      /* seconds per HTTPS request */
+#define OIDC_FETCH_TIMEOUT 10     /* seconds per HTTPS request */
 #define OIDC_DOC_MAX (256u * 1024)
 
 /* ---- providers (op_oidc.c) ---- */
@@ -72,6 +72,7 @@ enum oidc_keys_state {
 
 /* The key set of provider `p` as cached at `now`. `refresh` (a kid the
  * set lacks): fetch again unless the set is younger than OIDC_REFRESH_MIN.
+ * `now` is the call's time; the wall clock is used when it is later.
  * Starts a fetch when needed (FETCHING). *ret_keys is valid during the
  * current turn of the event loop only. Negative errno: out of memory. */
 int oidc_keys_get(struct iamd *d, const struct Iam__OIDCProviderRecord *p, int64_t now,

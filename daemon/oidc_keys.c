@@ -415,7 +415,7 @@ out:
 static int fetch_start(struct iamd *d, struct entry *e, const Iam__OIDCProviderRecord *p)
 {
 	struct fetch *f = calloc(1, sizeof(*f));
-	struct timeval tmo = { 2 * OIDC_FETCH_TIMEOUT + 1, 0 };
+	struct timeval tmo = { OIDC_FETCH_TIMEOUT + 5, 0 };   /* the whole fetch */
 	int r = -ENOMEM;
 	if (!f)
 		return -ENOMEM;
@@ -454,6 +454,11 @@ int oidc_keys_get(struct iamd *d, const Iam__OIDCProviderRecord *p, int64_t now,
 		  const struct jwt_keyset **ret_keys, const char **ret_error)
 {
 	struct entry *e = entry_find(p->arn);
+	/* the clock of now, not the call's: a call that waited for a fetch
+	 * started before the fetch ended (its keys are not "from the future") */
+	int64_t wall = (int64_t)time(NULL);
+	if (wall > now)
+		now = wall;
 	if (!e) {
 		if (strlen(p->arn) >= ARN_MAX)
 			return -EINVAL;

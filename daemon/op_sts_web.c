@@ -52,6 +52,7 @@
 /* What resource() found, kept across a wait for keys (arena memory). */
 struct web {
 	bool refreshed;           /* an unknown kid asked for fresh keys once */
+	unsigned waits;           /* fetches waited for (at most two: keys, refresh) */
 	const Iam__AssumeRoleWithWebIdentityRequest *req;
 	const char *account, *role_name;
 	Iam__Role *role;
@@ -229,9 +230,14 @@ static int token_check(struct call *c, struct web *w)
 		r = oidc_keys_get(c->d, p, c->now, w->refreshed, &ks, &err);
 		if (r < 0)
 			goto out;
-		if (r == OIDC_KEYS_FETCHING) {
+		if (r == OIDC_KEYS_FETCHING && w->waits < 2) {
+			w->waits++;
 			r = oidc_keys_wait(c, p->arn, web_resume, w);
 			goto out;
+		}
+		if (r == OIDC_KEYS_FETCHING) {   /* never twice for the same reason */
+			err = "the keys are being fetched again";
+			r = OIDC_KEYS_FAILED;
 		}
 		if (r == OIDC_KEYS_FAILED) {
 			iamd_log_call(LOG_WARNING, c, "AssumeRoleWithWebIdentity: %s: %s", p->arn, err);

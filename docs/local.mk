@@ -19,3 +19,5 @@ EXTRA_DIST += docs/passwords.md
 # iam-gateway, the AWS Query API on loopback
 dist_man_MANS += docs/iam-gateway.8
 EXTRA_DIST += docs/gateway.md
+# OpenID Connect federation
+EXTRA_DIST += docs/federation.md

@@ -45,3 +45,18 @@ TESTS += tests/fuzz/replay_sshkey
 tests_fuzz_replay_sshkey_SOURCES = tests/fuzz/fuzz_sshkey.c tests/fuzz/replay_main.c
 tests_fuzz_replay_sshkey_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS_NAME='"sshkey"'
 tests_fuzz_replay_sshkey_LDADD = lib/libiamssh.la
+
+# lib/jwt: web identity tokens, identity providers' key sets and
+# configuration documents
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_jwt
+tests_fuzz_fuzz_jwt_SOURCES = tests/fuzz/fuzz_jwt.c
+tests_fuzz_fuzz_jwt_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_jwt_LDFLAGS = -fsanitize=fuzzer
+tests_fuzz_fuzz_jwt_LDADD = lib/libiamjwt.la
+endif
+check_PROGRAMS += tests/fuzz/replay_jwt
+TESTS += tests/fuzz/replay_jwt
+tests_fuzz_replay_jwt_SOURCES = tests/fuzz/fuzz_jwt.c tests/fuzz/replay_main.c
+tests_fuzz_replay_jwt_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS_NAME='"jwt"'
+tests_fuzz_replay_jwt_LDADD = lib/libiamjwt.la

@@ -63,9 +63,20 @@ EOF
 	'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*"}]}'
 
 # --- the good path, with each key type ---
+# the provider answers its keys after 1.5 s: the call waits for them (the
+# loop serves others meanwhile), across a second boundary
 T=$(tok)
+echo 1.5 >"$IDP/delay"
+( sleep 0.5; "$IAMCTL" iam list-roles >"$TMP/during.out" 2>&1; date +%s.%N >"$TMP/during.at" ) &
+BG=$!
 assume_cli deploy "$T"
-is "$RC" 0 "aws sts assume-role-with-web-identity (unsigned, RS256): the keys fetched on the way"
+DONE_AT=$(date +%s.%N)
+wait $BG
+rm -f "$IDP/delay"
+like "$(cat "$TMP/during.out")" '"RoleName": "deploy"' "iamd answers others while a call waits for the provider's keys"
+ok "  (that answer came before the waiting call's)" \
+	"$PY" -c 'import sys; sys.exit(not float(sys.argv[1]) < float(sys.argv[2]))' "$(cat "$TMP/during.at")" "$DONE_AT"
+is "$RC" 0 "aws sts assume-role-with-web-identity (unsigned, RS256): the keys fetched on the way" || diag "$ERR"
 is "$(echo "$OUT" | json_get '["AssumedRoleUser"]["Arn"]')" "arn:aws:sts::$ACCT:assumed-role/deploy/ci-run" \
 	"  AssumedRoleUser.Arn"
 like "$(echo "$OUT" | json_get '["AssumedRoleUser"]["AssumedRoleId"]')" '^AROA[A-Z0-9]+:ci-run$' "  AssumedRoleId AROA...:ci-run"
@@ -97,7 +108,7 @@ run "$IAMCTL" sts assume-role-with-web-identity --role-arn "arn:aws:iam::$ACCT:r
 is "$(echo "$OUT" | json_get '["AssumedRoleUser"]["Arn"]')" "arn:aws:sts::$ACCT:assumed-role/deploy/via-iamctl" \
 	"iamctl sts assume-role-with-web-identity"
 HITS=$(cat "$IDP/hits")
-is "$HITS" 1 "the key set was fetched once for all of them"
+is "$HITS" 1 "the key set was fetched once for all of them" || diag "$(grep OIDC "$IAMD_LOG")"
 
 # --- the failures ---
 assume_cli deploy "$(tok --claim aud=other-client)"

@@ -8,7 +8,9 @@
                           over HTTPS on 127.0.0.1 (a free port), and writes
                           DIR/port, DIR/thumbprint (the SHA-1 of the
                           certificate, hex), DIR/issuer and the keys; runs
-                          until killed. DIR/hits counts the JWKS requests.
+                          until killed. DIR/hits counts the JWKS requests;
+                          while DIR/delay exists, the JWKS is answered
+                          after that many seconds.
   oidc_idp.py token DIR [--alg A] [--kid K] [--claim k=v]... [--json k=JSON]...
                           [--drop k] [--tamper]
                           prints a token signed with DIR's key for alg A
@@ -96,6 +98,9 @@ def serve(d):
                 body = {"issuer": issuer, "jwks_uri": issuer + "/jwks.json",
                         "id_token_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"]}
             elif self.path == "/jwks.json":
+                delay = os.path.join(d, "delay")
+                if os.path.exists(delay):   # a slow provider
+                    time.sleep(float(open(delay).read()))
                 hits[0] += 1
                 with open(os.path.join(d, "hits.tmp"), "w") as f:
                     f.write("%d\n" % hits[0])

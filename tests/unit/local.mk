@@ -159,3 +159,9 @@ check_PROGRAMS += tests/unit/test_sshkey
 TESTS += tests/unit/test_sshkey
 tests_unit_test_sshkey_SOURCES = tests/unit/test_sshkey.c
 tests_unit_test_sshkey_LDADD = lib/libiamssh.la
+# lib/jwt: tokens and keys made by python3-jwt (jwt_vectors.py writes jwt_vectors.h)
+check_PROGRAMS += tests/unit/test_jwt
+TESTS += tests/unit/test_jwt
+tests_unit_test_jwt_SOURCES = tests/unit/test_jwt.c tests/unit/jwt_vectors.h
+tests_unit_test_jwt_LDADD = lib/libiamjwt.la
+EXTRA_DIST += tests/unit/jwt_vectors.py
