@@ -529,6 +529,16 @@ static int request_decode(struct session *s, const uint8_t *body, size_t len,
 	return 0;
 }
 
+/* A request that holds a password (OP_SECRET): its frame, already
+ * consumed from the connection's input buffer and decoded into the call's
+ * arena (wiped when the call ends), is wiped in place once the call has
+ * started (a SigV4 signature over it is hashed by then). */
+static void secret_frame_wipe(const struct op *op, const uint8_t *body, size_t len)
+{
+	if (op && (op->flags & OP_SECRET))
+		explicit_bzero((uint8_t *)body, len);
+}
+
 int dispatch_frame(struct session *s, const uint8_t *body, size_t len,
 		   struct rpc_buf *out)
 {
@@ -584,6 +594,7 @@ int dispatch_frame(struct session *s, const uint8_t *body, size_t len,
 		if (r != 0)
 			goto out;
 		r = call_start(s, id, op, msg, NULL, NULL, body, len, http, out);
+		secret_frame_wipe(op, body, len);
 		if (r == DISPATCH_PENDING)
 			return r;
 		goto out;
@@ -609,6 +620,7 @@ int dispatch_frame(struct session *s, const uint8_t *body, size_t len,
 		goto out;
 	}
 	r = call_start(s, id, op, msg, auth, account_id, body, len, NULL, out);
+	secret_frame_wipe(op, body, len);
 	if (r == DISPATCH_PENDING)
 		return r;   /* the arena belongs to the waiting call */
 	if (r < 0)

@@ -354,6 +354,10 @@ int op_delete_account(struct call *c, const ProtobufCMessage *m, ProtobufCMessag
 	r = store_del(c->txn, STORE_DB_ACCOUNTS, q->account_id, 12);
 	if (r < 0)
 		return op_fail_store(c, r);
+	/* its last credential report goes with it (op_credential_report.c) */
+	r = store_del(c->txn, STORE_DB_CREDENTIAL_REPORTS, q->account_id, 12);
+	if (r < 0 && r != -ENOENT)
+		return op_fail_store(c, r);
 	iam__delete_account_response__init(resp);
 	iamd_log_call(LOG_INFO, c, "account %s deleted", q->account_id);
 	*ret = &resp->base;

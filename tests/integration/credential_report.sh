@@ -96,6 +96,18 @@ is "$(col bob cert_1_active),$(col bob cert_1_last_rotated)" "false,N/A" "  cert
 is "$(col 'carol,jr' arn)" "arn:aws:iam::$ACCT:user/carol,jr" \
 	"a user name with a comma is quoted (RFC 4180)"
 
+# another account's report is its own, and goes with the account
+run "$IAMCTL" iamd create-account --account-id 222233334444
+run "$IAMCTL" --as-account 222233334444 iam generate-credential-report
+like "$OUT" '"State": "STARTED"' "another account makes its own report"
+run "$IAMCTL" --as-account 222233334444 iam get-credential-report
+is "$(echo "$OUT" | json_get '["Content"]' | base64 -d | wc -l | tr -d ' ')" 2 \
+	"  with its root alone"
+run "$IAMCTL" iamd delete-account --account-id 222233334444
+run "$IAMCTL" iamd create-account --account-id 222233334444
+run "$IAMCTL" --as-account 222233334444 iam get-credential-report
+like "$ERR" 'ReportNotPresent' "  deleted with the account (a new one of the same id has none)"
+
 if [ -x /usr/bin/aws ] && gateway_start; then
 	export AWS_CONFIG_FILE="$TMP/no-config" AWS_SHARED_CREDENTIALS_FILE="$TMP/no-credentials"
 	export AWS_DEFAULT_REGION=us-east-1 AWS_PAGER="" AWS_EC2_METADATA_DISABLED=true

@@ -207,5 +207,21 @@ else
 	for _ in 1 2 3 4 5 6 7 8 9 10 11; do skip "the AWS CLI" "no /usr/bin/aws or gateway"; done
 fi
 
+# --- no copy of a password left in iamd's memory once answered ---
+MEMSCAN=$top_builddir/tests/integration/memscan
+if [ -x "$MEMSCAN" ] && "$MEMSCAN" "$IAMD_PID" probe >/dev/null 2>&1; [ $? != 77 ] && [ -x "$MEMSCAN" ]; then
+	settled() { "$IAMCTL" sts get-caller-identity >/dev/null 2>&1; }
+	left() { settled; _w=$("$MEMSCAN" "$IAMD_PID" "$1"); [ "${_w%% *}" = 0 ] || diag "$1 in:${_w#* }"; echo "${_w%% *}"; }
+	run "$IAMCTL" iam create-user --user-name memuser
+	ok "the scan reads iamd's memory (a user name is there)" [ "$(left memuser)" -gt 0 ]
+	run "$IAMCTL" iam create-login-profile --user-name memuser --password 'Zq9!Memory-Pass-A'
+	is "$(left 'Zq9!Memory-Pass-A')" 0 "no copy of CreateLoginProfile's password in iamd's memory"
+	run "$IAMCTL" iam update-login-profile --user-name memuser --password 'zq9memorybad'
+	is "$RC" 254 "(a password the policy refuses, answered without keyd)"
+	is "$(left 'zq9memorybad')" 0 "no copy of the refused password either"
+else
+	for _ in 1 2 3 4; do skip "iamd's memory" "memscan cannot read it here"; done
+fi
+
 ok "iamd stops with status 0" iamd_stop
 done_testing
