@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "iam.h"
 #include "iamctl.h"
 #include "iamctl_query.h"
+#include "iamctl_table.h"
 
 int iamctl_policy_main(int argc, char **argv);
 int iamctl_credential_process(const char *socket, int timeout_ms);
@@ -123,8 +125,38 @@ int iamctl_cmd_at(const char *service, size_t i, struct iamctl_cmd *ret)
 
 /* --- output -------------------------------------------------------------- */
 
+static bool output_is(const struct iamctl_opts *o, const char *name)
+{
+	return o->output && strcmp(o->output, name) == 0;
+}
+
+/* --output table: the AWS CLI's colours are on with --color on, or by
+ * default when stdout is a terminal; its width is the terminal's, else 80. */
+static int print_table(const json_t *j, const struct iamctl_cmd *cmd,
+		       const struct iamctl_opts *o)
+{
+	bool tty = isatty(STDOUT_FILENO);
+	bool color = o->color ? strcmp(o->color, "on") == 0 ||
+				(strcmp(o->color, "auto") == 0 && tty) : tty;
+	char *err = NULL;
+	int r = iamctl_output_table(j, cmd->action, tty ? iamctl_table_terminal_width() : 80,
+				    color, stdout, &err);
+
+	if (r == -EINVAL) {
+		fprintf(stderr, "\n%s\n", err);
+		free(err);
+		return IAMCTL_EXIT_CONNECT;
+	}
+	if (r < 0) {
+		fprintf(stderr, "iamctl: out of memory\n");
+		return IAMCTL_EXIT_CONNECT;
+	}
+	return 0;
+}
+
 /* --query (AWS CLI v2: on the answer, pages merged), then the output. */
-static int print_query(json_t *j, const struct iamctl_opts *o)
+static int print_query(json_t *j, const struct iamctl_cmd *cmd,
+		       const struct iamctl_opts *o)
 {
 	json_t *r = NULL;
 	char *err = NULL;
@@ -135,7 +167,12 @@ static int print_query(json_t *j, const struct iamctl_opts *o)
 		free(err);
 		return IAMCTL_EXIT_CONNECT;
 	}
-	if (o->output && strcmp(o->output, "text") == 0)
+	if (output_is(o, "table")) {
+		q = print_table(r, cmd, o);
+		json_decref(r);
+		return q;
+	}
+	if (output_is(o, "text"))
 		iamctl_output_text(r, stdout);
 	else if (!json_is_object(r) || json_object_size(r) > 0)
 		iamctl_output_json(r, 4, stdout);
@@ -146,7 +183,8 @@ static int print_query(json_t *j, const struct iamctl_opts *o)
 /* --output text of a paginated call, as the AWS CLI's TextFormatter: each
  * page by itself (the first with the answer's other members), queried by
  * itself, then {"NextToken": {"NextToken": ...}} (queried too). */
-static int print_text_pages(json_t *full, const struct iamctl_opts *o)
+static int print_text_pages(json_t *full, const struct iamctl_cmd *cmd,
+			    const struct iamctl_opts *o)
 {
 	json_t *part, *next = json_object_get(full, "NextToken");
 	const char *k;
@@ -160,7 +198,7 @@ static int print_text_pages(json_t *full, const struct iamctl_opts *o)
 				if (!json_is_array(v) && strcmp(k, "NextToken") != 0)
 					json_object_set(part, k, v);
 		if (o->query)
-			r = print_query(part, o);
+			r = print_query(part, cmd, o);
 		else
 			iamctl_output_text(part, stdout);
 		if (r)
@@ -171,7 +209,7 @@ static int print_text_pages(json_t *full, const struct iamctl_opts *o)
 		if (!t)
 			return IAMCTL_EXIT_CONNECT;
 		if (o->query)
-			r = print_query(t, o);
+			r = print_query(t, cmd, o);
 		else
 			iamctl_output_text(t, stdout);
 		json_decref(t);
@@ -179,14 +217,17 @@ static int print_text_pages(json_t *full, const struct iamctl_opts *o)
 	return r;
 }
 
-static int print_result(json_t *j, const struct iamctl_opts *o)
+static int print_result(json_t *j, const struct iamctl_cmd *cmd,
+			const struct iamctl_opts *o)
 {
 	char *s = NULL;
 
 	if (o->text_pages)
-		return print_text_pages(j, o);
+		return print_text_pages(j, cmd, o);
 	if (o->query)
-		return print_query(j, o);
+		return print_query(j, cmd, o);
+	if (output_is(o, "table"))
+		return print_table(j, cmd, o);
 
 	if (json_object_size(j) == 0)
 		return 0;   /* the AWS CLI prints nothing for an empty answer */
@@ -333,7 +374,7 @@ static int run_command(const struct iamctl_cmd *cmd, struct iamctl_opts *o)
 	if (r == 0)
 		r = iamctl_mfa_output(cmd, o, result);
 	if (r == 0)
-		r = print_result(result, o);
+		r = print_result(result, cmd, o);
 out:
 	json_decref(result);
 	iam_client_free(c);

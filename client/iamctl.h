@@ -31,7 +31,8 @@ struct iamctl_cmd {
 /* Everything the command line said. */
 struct iamctl_opts {
 	const char *socket;
-	const char *output;          /* json (default), text */
+	const char *output;          /* json (default), text, table */
+	const char *color;           /* --color on, off, auto (default) */
 	struct iamctl_query *query;  /* --query (iamctl_query.h), or NULL */
 	json_t *text_pages;          /* --output text of a paginated call: the
 					AWS CLI prints (and queries) each page

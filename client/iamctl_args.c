@@ -439,7 +439,7 @@ int iamctl_global_option(int argc, char **argv, int *i, struct iamctl_opts *o)
 	const char *a = argv[*i];
 	static const char *const ignored_with_value[] = {
 		"--endpoint-url", "--ca-bundle",
-		"--cli-connect-timeout", "--color", "--cli-binary-format",
+		"--cli-connect-timeout", "--cli-binary-format",
 	};
 	static const char *const ignored_flags[] = {
 		"--no-cli-pager", "--no-verify-ssl",
@@ -458,10 +458,21 @@ int iamctl_global_option(int argc, char **argv, int *i, struct iamctl_opts *o)
 	if ((t = TAKE("--output")) != 0) {
 		if (t < 0)
 			return iamctl_usage_error("argument --output: expected one argument");
-		if (strcmp(val, "json") != 0 && strcmp(val, "text") != 0)
+		if (strcmp(val, "json") != 0 && strcmp(val, "text") != 0 &&
+		    strcmp(val, "table") != 0)
 			return iamctl_usage_error("argument --output: Invalid choice, "
-						  "valid choices are:\n\njson | text");
+						  "valid choices are:\n\njson | text | table");
 		o->output = val;
+		return 1;
+	}
+	if ((t = TAKE("--color")) != 0) {
+		if (t < 0)
+			return iamctl_usage_error("argument --color: expected one argument");
+		if (strcmp(val, "on") != 0 && strcmp(val, "off") != 0 &&
+		    strcmp(val, "auto") != 0)
+			return iamctl_usage_error("argument --color: Invalid choice, "
+						  "valid choices are:\n\non | off | auto");
+		o->color = val;
 		return 1;
 	}
 	if ((t = TAKE("--cli-read-timeout")) != 0) {

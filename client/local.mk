@@ -33,3 +33,6 @@ client_iamctl_SOURCES += client/iamctl_query.c client/iamctl_query.h \
 	client/iamctl_query_int.h client/iamctl_query_eval.c client/iamctl_query_eval.h \
 	client/iamctl_query_func.c client/iamctl_output.c client/iamctl_query_lex.c
 client_iamctl_LDADD += -lm
+# --output table (awscli/table.py), with its East Asian widths (generated)
+client_iamctl_SOURCES += client/iamctl_table.c client/iamctl_table.h client/iamctl_eaw.c
+EXTRA_DIST += client/gen-iamctl-eaw.py

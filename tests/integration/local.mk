@@ -211,3 +211,5 @@ TESTS += tests/integration/oidc_providers.sh
 EXTRA_DIST += tests/integration/oidc_idp.py
 dist_check_SCRIPTS += tests/integration/oidc_federation.sh
 TESTS += tests/integration/oidc_federation.sh
+dist_check_SCRIPTS += tests/integration/iamctl_table.sh
+TESTS += tests/integration/iamctl_table.sh

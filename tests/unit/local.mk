@@ -165,3 +165,12 @@ TESTS += tests/unit/test_jwt
 tests_unit_test_jwt_SOURCES = tests/unit/test_jwt.c tests/unit/jwt_vectors.h
 tests_unit_test_jwt_LDADD = lib/libiamjwt.la
 EXTRA_DIST += tests/unit/jwt_vectors.py
+# iamctl --output table against the AWS CLI's TableFormatter
+check_PROGRAMS += tests/unit/table_run
+tests_unit_table_run_SOURCES = tests/unit/table_run.c client/iamctl_table.c \
+	client/iamctl_eaw.c client/iamctl_output.c
+tests_unit_table_run_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
+tests_unit_table_run_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_table_run_LDADD = $(JANSSON_LIBS) -lm
+TESTS += tests/unit/table_diff.sh
+EXTRA_DIST += tests/unit/table_diff.sh tests/unit/table_diff.py
