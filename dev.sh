@@ -26,7 +26,8 @@ packages=(build-essential autoconf automake libtool pkg-config
 	libevent-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev
 	libsodium-dev libsystemd-dev libjansson-dev libseccomp-dev
 	clang python3 util-linux procps python3-botocore awscli python3-boto3 curl
-	zbar-tools openssh-client openssh-server libssl-dev python3-jwt python3-cryptography openssl)
+	zbar-tools openssh-client openssh-server libssl-dev python3-jwt python3-cryptography openssl
+	libxmlsec1-dev python3-xmlsec xmlsec1)
 
 log() { printf '%s\n' "dev.sh: $*" >&2; }
 

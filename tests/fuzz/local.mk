@@ -60,3 +60,18 @@ TESTS += tests/fuzz/replay_jwt
 tests_fuzz_replay_jwt_SOURCES = tests/fuzz/fuzz_jwt.c tests/fuzz/replay_main.c
 tests_fuzz_replay_jwt_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS_NAME='"jwt"'
 tests_fuzz_replay_jwt_LDADD = lib/libiamjwt.la
+
+# lib/saml: IdP metadata and SAML responses (AssumeRoleWithSAML)
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_saml
+tests_fuzz_fuzz_saml_SOURCES = tests/fuzz/fuzz_saml.c
+tests_fuzz_fuzz_saml_CFLAGS = $(AM_CFLAGS) $(XMLSEC_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_saml_LDFLAGS = -fsanitize=fuzzer
+tests_fuzz_fuzz_saml_LDADD = lib/libiamsaml.la lib/libiamutil.la $(XMLSEC_LIBS)
+endif
+check_PROGRAMS += tests/fuzz/replay_saml
+TESTS += tests/fuzz/replay_saml
+tests_fuzz_replay_saml_SOURCES = tests/fuzz/fuzz_saml.c tests/fuzz/replay_main.c
+tests_fuzz_replay_saml_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS_NAME='"saml"'
+tests_fuzz_replay_saml_CFLAGS = $(AM_CFLAGS) $(XMLSEC_CFLAGS)
+tests_fuzz_replay_saml_LDADD = lib/libiamsaml.la lib/libiamutil.la $(XMLSEC_LIBS)

@@ -174,3 +174,12 @@ tests_unit_table_run_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_table_run_LDADD = $(JANSSON_LIBS) -lm
 TESTS += tests/unit/table_diff.sh
 EXTRA_DIST += tests/unit/table_diff.sh tests/unit/table_diff.py
+
+# lib/saml: metadata and signed responses from tests/saml_idp.py (Debian's
+# python3-xmlsec), signature wrapping and the other refusals
+check_PROGRAMS += tests/unit/test_saml
+TESTS += tests/unit/test_saml
+tests_unit_test_saml_SOURCES = tests/unit/test_saml.c
+tests_unit_test_saml_CFLAGS = $(AM_CFLAGS) $(XMLSEC_CFLAGS)
+tests_unit_test_saml_LDADD = lib/libiamsaml.la lib/libiamutil.la $(XMLSEC_LIBS)
+EXTRA_DIST += tests/saml_idp.py
