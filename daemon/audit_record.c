@@ -230,9 +230,14 @@ static void user_identity(struct pbjson_buf *b, const struct call *c)
 			LIT(b, ",\"userIdentity\":{\"type\":\"IAMUser\"");
 		break;
 	case CALLER_WEB_IDENTITY:
-		/* CloudTrail's AssumeRoleWithWebIdentity: the token's subject
-		 * at its provider (never the token) */
-		LIT(b, ",\"userIdentity\":{\"type\":\"WebIdentityUser\",\"principalId\":");
+	case CALLER_SAML:
+		/* CloudTrail's AssumeRoleWithWebIdentity and AssumeRoleWithSAML:
+		 * the token's or the assertion's subject at its provider
+		 * (never the token or the assertion) */
+		if (cl->kind == CALLER_SAML)
+			LIT(b, ",\"userIdentity\":{\"type\":\"SAMLUser\",\"principalId\":");
+		else
+			LIT(b, ",\"userIdentity\":{\"type\":\"WebIdentityUser\",\"principalId\":");
 		put_str(b, cl->user_id ? cl->user_id : "");
 		LIT(b, ",\"userName\":");
 		put_str(b, cl->user_name ? cl->user_name : "");

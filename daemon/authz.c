@@ -14,6 +14,7 @@
 #include "iamd.pb-c.h"
 #include "oidc.h"
 #include "principal.h"
+#include "saml.h"
 #include "sd.h"
 #include "store.pb-c.h"
 #include "store/store.h"
@@ -601,6 +602,9 @@ int authz_check(struct call *c, const char *action, const char *resource,
 	case CALLER_WEB_IDENTITY:
 		/* the bearer of an OIDC token: the role's trust policy alone */
 		return oidc_authorize(c, action, resource, ret);
+	case CALLER_SAML:
+		/* the bearer of a SAML assertion: the role's trust policy alone */
+		return saml_authorize(c, action, resource, ret);
 	case CALLER_ANONYMOUS:
 	default:
 		return decide(AUTHZ_DENY_IMPLICIT,

@@ -38,6 +38,12 @@ enum caller_kind {
 				 * the provider's ARN, user_name the token's
 				 * sub, user_id PROVIDER:aud:sub; authz
 				 * decides it by the role's trust policy alone */
+	CALLER_SAML,            /* AssumeRoleWithSAML (op_sts_saml.c): the
+				 * bearer of a verified SAML assertion; arn is
+				 * the SAML provider's ARN, user_name the
+				 * assertion's NameID, user_id its
+				 * NameQualifier ":" NameID; authz decides it by
+				 * the role's trust policy alone */
 };
 
 struct Keyd__SessionClaims;
@@ -61,6 +67,8 @@ struct caller {
 				 * its principal id, user_name its session name */
 	const char *identity_provider;  /* CALLER_WEB_IDENTITY: the provider's
 				 * ARN (audit's identityProvider) */
+	const char *identity_provider;  /* CALLER_SAML: the provider's ARN
+				 * (audit's identityProvider) */
 };
 
 /* What a handler, a resume function or an authentication step returns

@@ -353,9 +353,11 @@ static int call_start(struct session *s, uint64_t id, const struct op *op,
 	 * authenticated first (authn.h): keyd checks the signature, and the
 	 * resume function makes the key's user or the session the caller */
 	bool waiting = false;
-	/* an unsigned action (AssumeRoleWithWebIdentity): credentials sent
-	 * with it are not looked at (its resource step makes the caller) */
-	if (auth && op->number == IAM__REQUEST__OP_ASSUME_ROLE_WITH_WEB_IDENTITY)
+	/* unsigned actions (AssumeRoleWithWebIdentity, AssumeRoleWithSAML):
+	 * credentials sent with them are not looked at (their resource step
+	 * makes the caller) */
+	if (auth && (op->number == IAM__REQUEST__OP_ASSUME_ROLE_WITH_WEB_IDENTITY ||
+		     op->number == IAM__REQUEST__OP_ASSUME_ROLE_WITH_SAML))
 		auth = NULL;
 	if (auth) {
 		/* CALL_PROCEED: deferred, the pipeline runs on the claimed

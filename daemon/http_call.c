@@ -177,9 +177,11 @@ int http_call_authn(struct call *c, const Iam__HttpCall *http)
 	c->caller.gid = gid;
 	c->caller.pid = pid;
 	/* unsigned actions: the credential is in the request (a web identity
-	 * token); no signature is looked at, the caller stays nobody until
-	 * the handler's resource step says who (op_sts_web.c) */
-	if (c->op->number == IAM__REQUEST__OP_ASSUME_ROLE_WITH_WEB_IDENTITY)
+	 * token, a SAML response); no signature is looked at, the caller stays
+	 * nobody until the handler's resource step says who (op_sts_web.c,
+	 * op_sts_saml.c) */
+	if (c->op->number == IAM__REQUEST__OP_ASSUME_ROLE_WITH_WEB_IDENTITY ||
+	    c->op->number == IAM__REQUEST__OP_ASSUME_ROLE_WITH_SAML)
 		return CALL_PROCEED;
 
 	call_service(c, service);

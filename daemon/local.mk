@@ -20,7 +20,8 @@ daemon_iamd_SOURCES = $(IAMD_OPS_SOURCES) \
 daemon_iamd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(PROTOBUF_C_CFLAGS) \
 	$(LMDB_CFLAGS) $(SODIUM_CFLAGS) $(SYSTEMD_CFLAGS) $(JANSSON_CFLAGS) \
 	$(LIBSSL_CFLAGS) $(LIBEVENT_OPENSSL_CFLAGS)
-daemon_iamd_LDADD = lib/libiamssh.la lib/libiamjwt.la lib/libiampbjson.la lib/libiamsigv4.la lib/libiamrpc.la lib/libiamstore.la proto/libiamproto.la \
+daemon_iamd_LDADD = lib/libiamsaml.la lib/libiamssh.la lib/libiamjwt.la lib/libiampbjson.la lib/libiamsigv4.la lib/libiamrpc.la lib/libiamstore.la proto/libiamproto.la \
 	lib/libiampolicy.la lib/libiamutil.la \
 	$(LIBEVENT_LIBS) $(PROTOBUF_C_LIBS) $(LMDB_LIBS) $(SODIUM_LIBS) $(SYSTEMD_LIBS) \
-	$(JANSSON_LIBS) $(LIBEVENT_OPENSSL_LIBS) $(LIBSSL_LIBS) $(LIBCRYPTO_LIBS)
+	$(JANSSON_LIBS) $(LIBEVENT_OPENSSL_LIBS) $(LIBSSL_LIBS) $(LIBCRYPTO_LIBS) \
+	$(XMLSEC_LIBS)

@@ -29,6 +29,12 @@
 /* AssumeRoleWithWebIdentity: a token of up to 20,000 characters, a session
  * policy of 2,048 and ten policy ARNs. */
 #define CAP_WEB_IDENTITY (64u * 1024)
+/* AssumeRoleWithSAML: a response of up to 100,000 characters, a session
+ * policy of 2,048 and ten policy ARNs. CreateSAMLProvider and
+ * UpdateSAMLProvider: AWS takes metadata of up to 10,000,000 characters;
+ * iamd up to its api frame (1 MiB). */
+#define CAP_SAML_ASSERTION (256u * 1024)
+#define CAP_SAML_METADATA (1024u * 1024)
 
 #define OP(num, nm, act, fl, cap, fn) \
 	{ num, nm, act, fl, cap, op_##fn##_resource, op_##fn }
@@ -49,6 +55,9 @@ const struct op ops_table[] = {
 	OP(IAM__REQUEST__OP_ASSUME_ROLE_WITH_WEB_IDENTITY, "AssumeRoleWithWebIdentity",
 	   "sts:AssumeRoleWithWebIdentity", OP_CREDENTIALS, CAP_WEB_IDENTITY,
 	   assume_role_with_web_identity),
+	/* unsigned: the signed SAML response is the credential (op_sts_saml.c) */
+	OP(IAM__REQUEST__OP_ASSUME_ROLE_WITH_SAML, "AssumeRoleWithSAML", "sts:AssumeRoleWithSAML",
+	   OP_CREDENTIALS, CAP_SAML_ASSERTION, assume_role_with_saml),
 
 	OP(IAM__REQUEST__OP_CREATE_USER, "CreateUser", "iam:CreateUser", OP_WRITE, CAP_TAGS,
 	   create_user),
@@ -333,6 +342,23 @@ const struct op ops_table[] = {
 	   "iam:UntagOpenIDConnectProvider", OP_WRITE, CAP_TAGS, untag_open_id_connect_provider),
 	OP(IAM__REQUEST__OP_LIST_OPEN_ID_CONNECT_PROVIDER_TAGS, "ListOpenIDConnectProviderTags",
 	   "iam:ListOpenIDConnectProviderTags", 0, CAP_SMALL, list_open_id_connect_provider_tags),
+	/* SAML providers (op_saml.c) */
+	OP(IAM__REQUEST__OP_CREATE_SAML_PROVIDER, "CreateSAMLProvider", "iam:CreateSAMLProvider",
+	   OP_WRITE, CAP_SAML_METADATA, create_saml_provider),
+	OP(IAM__REQUEST__OP_GET_SAML_PROVIDER, "GetSAMLProvider", "iam:GetSAMLProvider", 0,
+	   CAP_SMALL, get_saml_provider),
+	OP(IAM__REQUEST__OP_LIST_SAML_PROVIDERS, "ListSAMLProviders", "iam:ListSAMLProviders", 0,
+	   CAP_SMALL, list_saml_providers),
+	OP(IAM__REQUEST__OP_UPDATE_SAML_PROVIDER, "UpdateSAMLProvider", "iam:UpdateSAMLProvider",
+	   OP_WRITE, CAP_SAML_METADATA, update_saml_provider),
+	OP(IAM__REQUEST__OP_DELETE_SAML_PROVIDER, "DeleteSAMLProvider", "iam:DeleteSAMLProvider",
+	   OP_WRITE, CAP_SMALL, delete_saml_provider),
+	OP(IAM__REQUEST__OP_TAG_SAML_PROVIDER, "TagSAMLProvider", "iam:TagSAMLProvider", OP_WRITE,
+	   CAP_TAGS, tag_saml_provider),
+	OP(IAM__REQUEST__OP_UNTAG_SAML_PROVIDER, "UntagSAMLProvider", "iam:UntagSAMLProvider",
+	   OP_WRITE, CAP_TAGS, untag_saml_provider),
+	OP(IAM__REQUEST__OP_LIST_SAML_PROVIDER_TAGS, "ListSAMLProviderTags",
+	   "iam:ListSAMLProviderTags", 0, CAP_SMALL, list_saml_provider_tags),
 };
 
 const size_t ops_table_len = sizeof(ops_table) / sizeof(ops_table[0]);

@@ -167,6 +167,16 @@ OP_DECLARE(tag_open_id_connect_provider);
 OP_DECLARE(untag_open_id_connect_provider);
 OP_DECLARE(list_open_id_connect_provider_tags);
 OP_DECLARE(assume_role_with_web_identity);
+/* ---- SAML federation (op_saml.c, op_sts_saml.c; saml.h) ---- */
+OP_DECLARE(create_saml_provider);
+OP_DECLARE(get_saml_provider);
+OP_DECLARE(list_saml_providers);
+OP_DECLARE(update_saml_provider);
+OP_DECLARE(delete_saml_provider);
+OP_DECLARE(tag_saml_provider);
+OP_DECLARE(untag_saml_provider);
+OP_DECLARE(list_saml_provider_tags);
+OP_DECLARE(assume_role_with_saml);
 /* A host root's Request.account_id: the call acts as the root of that
  * account (it must exist). Anyone else, or a signed call: AccessDenied
  * recorded. */

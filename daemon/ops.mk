@@ -34,3 +34,6 @@ IAMD_OPS_SOURCES += daemon/op_ssh_key.c
 # OpenID Connect federation: providers, their keys (HTTPS on the loop),
 # AssumeRoleWithWebIdentity
 IAMD_OPS_SOURCES += daemon/oidc.h daemon/op_oidc.c daemon/oidc_keys.c daemon/op_sts_web.c
+
+# SAML federation: providers, AssumeRoleWithSAML (lib/saml verifies)
+IAMD_OPS_SOURCES += daemon/saml.h daemon/op_saml.c daemon/op_sts_saml.c

@@ -20,6 +20,8 @@ PROTO_SRCS += proto/http.proto
 # OpenID Connect providers and AssumeRoleWithWebIdentity (daemon/op_oidc.c,
 # daemon/op_sts_web.c)
 PROTO_SRCS += proto/iam_oidc.proto
+# SAML providers and AssumeRoleWithSAML (daemon/op_saml.c, daemon/op_sts_saml.c)
+PROTO_SRCS += proto/iam_saml.proto
 PROTO_GEN = $(PROTO_SRCS:.proto=.pb-c.c) $(PROTO_SRCS:.proto=.pb-c.h)
 EXTRA_DIST += $(PROTO_SRCS)
 BUILT_SOURCES += $(PROTO_GEN)

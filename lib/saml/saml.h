@@ -41,6 +41,8 @@
 #define SAML_VALUES_MAX 64         /* values per attribute */
 #define SAML_VALUE_MAX 4096        /* bytes per value */
 #define SAML_SKEW 60               /* seconds allowed on NotBefore/NotOnOrAfter */
+#define SAML_ISSUE_MAX_AGE 300     /* an assertion is taken up to 5 minutes
+				    * after its IssueInstant (AWS) */
 
 /* The SAML attribute names AWS reads (https://aws.amazon.com/SAML/Attributes/...). */
 #define SAML_ATTR_PREFIX "https://aws.amazon.com/SAML/Attributes/"
@@ -72,6 +74,7 @@ struct saml_assertion {
 	char *name_id;             /* Subject/NameID */
 	char *name_id_format;      /* its Format, NULL when absent */
 	char *recipient;           /* SubjectConfirmationData Recipient */
+	int64_t issue_instant;     /* the Assertion's IssueInstant */
 	int64_t not_on_or_after;   /* the earliest of Conditions' and the
 				    * bearer SubjectConfirmationData's */
 	bool has_session_not_on_or_after;

@@ -19,7 +19,7 @@
 
 #define IDS_MAX 256               /* ID attributes in one response */
 #define DECODED_MAX 75000         /* 100,000 base64 characters */
-#define ISSUE_MAX_AGE 300         /* AWS: "Token must be redeemed within 5
+#define ISSUE_MAX_AGE SAML_ISSUE_MAX_AGE         /* AWS: "Token must be redeemed within 5
 				   * minutes of issuance" */
 #define BEARER "urn:oasis:names:tc:SAML:2.0:cm:bearer"
 #define SUCCESS "urn:oasis:names:tc:SAML:2.0:status:Success"
@@ -326,6 +326,7 @@ static int issue_instant_check(struct vctx *v)
 		return r;
 	if (!has)
 		return fail(v, SAML_ERR_MALFORMED, "the Assertion has no IssueInstant");
+	v->a->issue_instant = t;
 	if (t > v->x->now + v->x->skew)
 		return fail(v, SAML_ERR_NOT_YET, "the Assertion's IssueInstant is in the future");
 	if (v->x->now - t > ISSUE_MAX_AGE + v->x->skew)

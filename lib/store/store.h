@@ -48,6 +48,7 @@ enum store_db {
 	STORE_DB_SSH_PUBLIC_KEYS, /* user id "/" key id -> SSHPublicKeyRecord */
 	STORE_DB_OIDC_PROVIDERS, /* account "/" url (host[:port][/path], host in
 				    lower case) -> OIDCProviderRecord */
+	STORE_DB_SAML_PROVIDERS, /* account "/" lower(name) -> SAMLProviderRecord */
 	STORE_DB__COUNT
 };
 

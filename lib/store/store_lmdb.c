@@ -52,6 +52,7 @@ static const char *const store_db_names[STORE_DB__COUNT] = {
 	[STORE_DB_CREDENTIAL_REPORTS] = "credential_reports",
 	[STORE_DB_SSH_PUBLIC_KEYS] = "ssh_public_keys",
 	[STORE_DB_OIDC_PROVIDERS] = "oidc_providers",
+	[STORE_DB_SAML_PROVIDERS] = "saml_providers",
 };
 
 struct store_cursor {

@@ -213,3 +213,8 @@ dist_check_SCRIPTS += tests/integration/oidc_federation.sh
 TESTS += tests/integration/oidc_federation.sh
 dist_check_SCRIPTS += tests/integration/iamctl_table.sh
 TESTS += tests/integration/iamctl_table.sh
+
+# SAML federation: providers, and AssumeRoleWithSAML with responses signed
+# by tests/saml_idp.py (python3-xmlsec) through the AWS CLI
+dist_check_SCRIPTS += tests/integration/saml_providers.sh tests/integration/saml_assume.sh
+TESTS += tests/integration/saml_providers.sh tests/integration/saml_assume.sh
