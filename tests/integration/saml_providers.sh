@@ -146,7 +146,7 @@ run "$IAMCTL" iam get-saml-provider --saml-provider-arn "$ARN"
 like "$ERR" "NoSuchEntity" "  then GetSAMLProvider: NoSuchEntity"
 
 # the quota: 100 per account
-seq 1 99 | xargs -P 2 -I N "$IAMCTL" iam create-saml-provider --name pN \
+seq 1 99 | xargs -P 2 -I @NUM@ "$IAMCTL" iam create-saml-provider --name p@NUM@ \
 	--saml-metadata-document "file://$TMP/md-a.xml" >/dev/null 2>&1
 run "$IAMCTL" iam list-saml-providers
 is "$(printf '%s' "$OUT" | py 'len(v["SAMLProviderList"])')" 100 "100 providers"
