@@ -226,6 +226,9 @@ static void user_identity(struct pbjson_buf *b, const struct call *c)
 	case CALLER_SESSION:
 		if (cl->session && cl->session->role_arn && *cl->session->role_arn)
 			LIT(b, ",\"userIdentity\":{\"type\":\"AssumedRole\"");
+		else if (cl->session && cl->session->has_kind &&
+			 cl->session->kind == KEYD__SESSION_KIND__FEDERATED)
+			LIT(b, ",\"userIdentity\":{\"type\":\"FederatedUser\"");
 		else
 			LIT(b, ",\"userIdentity\":{\"type\":\"IAMUser\"");
 		break;

@@ -58,6 +58,8 @@ const struct op ops_table[] = {
 	/* unsigned: the signed SAML response is the credential (op_sts_saml.c) */
 	OP(IAM__REQUEST__OP_ASSUME_ROLE_WITH_SAML, "AssumeRoleWithSAML", "sts:AssumeRoleWithSAML",
 	   OP_CREDENTIALS, CAP_SAML_ASSERTION, assume_role_with_saml),
+	OP(IAM__REQUEST__OP_GET_FEDERATION_TOKEN, "GetFederationToken", "sts:GetFederationToken",
+	   OP_CREDENTIALS, CAP_TAGS, get_federation_token),
 
 	OP(IAM__REQUEST__OP_CREATE_USER, "CreateUser", "iam:CreateUser", OP_WRITE, CAP_TAGS,
 	   create_user),

@@ -146,6 +146,7 @@ OP_DECLARE(assume_role);
 OP_DECLARE(get_session_token);
 OP_DECLARE(get_access_key_info);
 OP_DECLARE(decode_authorization_message);
+OP_DECLARE(get_federation_token);   /* op_sts_federation.c */
 OP_DECLARE(create_account);
 OP_DECLARE(list_accounts);
 OP_DECLARE(delete_account);

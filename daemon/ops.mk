@@ -37,3 +37,5 @@ IAMD_OPS_SOURCES += daemon/oidc.h daemon/op_oidc.c daemon/oidc_keys.c daemon/op_
 
 # SAML federation: providers, AssumeRoleWithSAML (lib/saml verifies)
 IAMD_OPS_SOURCES += daemon/saml.h daemon/op_saml.c daemon/op_sts_saml.c
+# STS GetFederationToken (federated user sessions: sts_session.c decides them)
+IAMD_OPS_SOURCES += daemon/op_sts_federation.c

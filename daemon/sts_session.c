@@ -15,6 +15,7 @@
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/isotime.h"
+#include "util/name.h"
 
 /* Stored and signed documents were validated when written. */
 #define STORED_MAX (1u << 20)
@@ -205,10 +206,14 @@ int sts_session_ctx(struct call *c, struct authz_ctx *x)
 		return r;
 	if ((r = sts_session_host_ctx(c, x)) < 0)
 		return r;
-	if (s->kind != KEYD__SESSION_KIND__ASSUMED_ROLE)
+	if (s->kind != KEYD__SESSION_KIND__ASSUMED_ROLE && s->kind != KEYD__SESSION_KIND__FEDERATED)
 		return 0;
+	/* a federated user: aws:userid ACCOUNT:NAME, aws:PrincipalArn its
+	 * federated-user ARN; its session tags win over its user's tags */
 	if ((r = authz_ctx_add(x, "aws:userid", s->principal_id)) < 0 ||
-	    (s->role_arn && (r = authz_ctx_add(x, "aws:PrincipalArn", s->role_arn)) < 0))
+	    (s->role_arn && (r = authz_ctx_add(x, "aws:PrincipalArn", s->role_arn)) < 0) ||
+	    (s->kind == KEYD__SESSION_KIND__FEDERATED &&
+	     (r = authz_ctx_add(x, "aws:PrincipalArn", s->principal_arn)) < 0))
 		return r;
 	for (size_t i = 0; i < s->n_tags; i++) {
 		const Keyd__Tag *t = s->tags[i];
@@ -358,6 +363,112 @@ static int check_assumed_role(struct call *c, const char *action, const char *re
 	return decided(c, action, resource, &res, ret);
 }
 
+/* The account root's identity side in a federated session it made: every
+ * action (the session policies then decide). Compiled once, cached. */
+#define ALLOW_ALL "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}"
+
+static int root_identity(struct call *c, const struct principal **ret)
+{
+	struct authz_cache *ac = cache(c);
+	static const char key[] = "f:root";
+	struct principal *p;
+	if (!ac)
+		return -ENOMEM;
+	p = authz_cache_get(ac, key, c->d->generation);
+	if (!p) {
+		int r = principal_new(PRINCIPAL_CUSTOM, &p);
+		if (r < 0)
+			return r;
+		r = principal_add_policy(p, ALLOW_ALL, strlen(ALLOW_ALL), POLICY_IDENTITY, 0,
+					 "root", "identity", NULL);
+		if (r == 0)
+			r = authz_cache_put(ac, key, c->d->generation, p);
+		if (r < 0) {
+			principal_free(p);
+			return r == -ENOMEM ? r : -EIO;
+		}
+	}
+	*ret = p;
+	return 0;
+}
+
+/* A federated user session (GetFederationToken): the federating user's
+ * identity policies and boundary INTERSECT the session policies; without
+ * a session policy nothing is allowed; no IAM action and no STS action but
+ * GetCallerIdentity (authz allows that one before asking here). */
+static int check_federated(struct call *c, const char *action, const char *resource,
+			   struct authz_result *ret)
+{
+	const Keyd__SessionClaims *s = c->caller.session;
+	const struct principal *p = NULL, *sp = NULL;
+	enum principal_kind kind;
+	const char *acct, *name;
+	struct authz_ctx x;
+	struct policy_result res = { .decision = POLICY_IMPLICIT_DENY };
+	int r;
+
+	if (strncasecmp(action, "iam:", 4) == 0 || strncasecmp(action, "sts:", 4) == 0)
+		return deny(c, authz_concat(c, "User: ", c->caller.arn,
+					    " is not authorized to perform: ", action,
+					    " on resource: ", resource,
+					    " because a federated user session (GetFederationToken) may call no IAM action and of STS only GetCallerIdentity",
+					    NULL), ret);
+	if (!s->source_user_arn)
+		return decided(c, action, resource, &res, ret);
+	if (util_str_has_prefix(s->source_user_arn, "arn:aws:iam::") &&
+	    strcmp(s->source_user_arn + strlen(s->source_user_arn) - 5, ":root") == 0) {
+		r = root_identity(c, &p);
+	} else {
+		if (principal_arn_split(c, s->source_user_arn, &kind, &acct, &name, NULL) < 0 ||
+		    kind != PRINCIPAL_USER)
+			return decided(c, action, resource, &res, ret);
+		r = authz_principal_get(c, PRINCIPAL_USER, acct, name, &p);
+		/* the user is gone, or moved to another path: nothing */
+		if (r == -ENOENT || (r == 0 && (!p->arn || strcmp(p->arn, s->source_user_arn) != 0)))
+			return decided(c, action, resource, &res, ret);
+	}
+	if (r < 0)
+		return r;
+	r = session_policies_get(c, &sp);
+	if (r < 0)
+		return r;
+	if (!sp) {
+		/* AWS: without a session policy the session has no permissions */
+		res.missing = POLICY_LAYER_SESSION;
+		return decided(c, action, resource, &res, ret);
+	}
+	x.n = 0;
+	x.n_vals = 0;
+	if ((r = sts_session_ctx(c, &x)) < 0)
+		return r;
+	for (size_t i = 0; i < c->n_ctx_extra; i++)
+		if ((r = authz_ctx_add_list(&x, c->ctx_extra[i].key, c->ctx_extra[i].values,
+					    c->ctx_extra[i].n_values)) < 0)
+			return r;
+	r = authz_ctx_build(c, p->kind == PRINCIPAL_USER ? p : NULL, action, resource, c->req, &x);
+	if (r < 0)
+		return r;
+	struct policy_set set = {
+		.identity = p->identity,
+		.n_identity = p->n_pols,
+		.boundary = p->boundary.pol,
+		.resource = c->resource_policy,
+	};
+	struct policy_request req = {
+		.principal = c->caller.arn,
+		.action = action,
+		.resource = resource,
+		.context = x.e,
+		.n_context = x.n,
+		.now_ms = c->now * 1000,
+	};
+	r = sts_session_eval(c, &set, sp->identity, sp->n_pols, c->resource_policy_trust, &req,
+			     &res);
+	if (r < 0)
+		return r;
+	return decided(c, action, resource, &res, ret);
+}
+
 /* What a GetSessionToken session may not do (AWS): any IAM call without
  * MFA, any STS call but AssumeRole and GetCallerIdentity. */
 static int session_token_limits(struct call *c, const char *action, const char *resource,
@@ -390,6 +501,8 @@ int sts_session_authorize(struct call *c, const char *action, const char *resour
 		return 0;
 	if (s->kind == KEYD__SESSION_KIND__SESSION_TOKEN)
 		return session_token_limits(c, action, resource, ret);
+	if (c->caller.kind == CALLER_SESSION && s->kind == KEYD__SESSION_KIND__FEDERATED)
+		return check_federated(c, action, resource, ret);
 	if (c->caller.kind != CALLER_SESSION || s->kind != KEYD__SESSION_KIND__ASSUMED_ROLE)
 		return deny(c, authz_concat(c, "User: ", c->caller.arn ? c->caller.arn : "unknown",
 					    " is not authorized to perform: ", action,

@@ -218,3 +218,7 @@ TESTS += tests/integration/iamctl_table.sh
 # by tests/saml_idp.py (python3-xmlsec) through the AWS CLI
 dist_check_SCRIPTS += tests/integration/saml_providers.sh tests/integration/saml_assume.sh
 TESTS += tests/integration/saml_providers.sh tests/integration/saml_assume.sh
+
+# STS GetFederationToken: federated user sessions (docs/sts.md)
+dist_check_SCRIPTS += tests/integration/sts_federation_token.sh
+TESTS += tests/integration/sts_federation_token.sh
