@@ -12,6 +12,8 @@ EXTRA_DIST += docs/iamd.md
 EXTRA_DIST += docs/authorization.md docs/local-identities.md
 EXTRA_DIST += docs/audit.md
 EXTRA_DIST += docs/sts.md
+# SSH public keys and sshd's AuthorizedKeysCommand
+EXTRA_DIST += docs/ssh.md
 # virtual MFA devices
 EXTRA_DIST += docs/mfa.md
 # IAM users' passwords and the credential report

@@ -222,3 +222,6 @@ TESTS += tests/integration/saml_providers.sh tests/integration/saml_assume.sh
 # STS GetFederationToken: federated user sessions (docs/sts.md)
 dist_check_SCRIPTS += tests/integration/sts_federation_token.sh
 TESTS += tests/integration/sts_federation_token.sh
+# a real sshd logging in with the keys iamd answers (skipped without openssh-server or root)
+dist_check_SCRIPTS += tests/integration/ssh_sshd.sh
+TESTS += tests/integration/ssh_sshd.sh
