@@ -338,17 +338,18 @@ int op_delete_account(struct call *c, const ProtobufCMessage *m, ProtobufCMessag
 	if (r < 0)
 		return op_fail_store(c, r);
 	/* nothing may be left in it: users, groups, roles, customer managed
-	 * policies, the root's access keys */
+	 * policies, the root's access keys, OIDC providers */
 	snprintf(prefix, sizeof(prefix), "%s/", q->account_id);
 	static const enum store_db dbs[] = { STORE_DB_USERS, STORE_DB_GROUPS, STORE_DB_ROLES,
-					     STORE_DB_POLICIES, STORE_DB_USER_ACCESS_KEYS };
+					     STORE_DB_POLICIES, STORE_DB_USER_ACCESS_KEYS,
+					     STORE_DB_OIDC_PROVIDERS };
 	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
 		bool any;
 		if ((r = any_under(c, dbs[i], prefix, &any)) < 0)
 			return op_fail_store(c, r);
 		if (any)
 			return call_fail(c, -ENOTEMPTY, "DeleteConflict",
-					 "Cannot delete account %s: it still has users, groups, roles, policies or root access keys.",
+					 "Cannot delete account %s: it still has users, groups, roles, policies, root access keys or identity providers.",
 					 q->account_id);
 	}
 	r = store_del(c->txn, STORE_DB_ACCOUNTS, q->account_id, 12);

@@ -181,6 +181,16 @@ is "$n" 100 "99 more providers (100 in all)"
 run "$IAMCTL" iam create-open-id-connect-provider --url https://p100.example.com
 like "$ERR" "LimitExceeded.*OpenIdConnectProvidersPerAccount: 100" "the 101st: LimitExceeded"
 
+# an account holding a provider cannot be deleted
+"$IAMCTL" iamd create-account --account-id 555566667777 >/dev/null
+"$IAMCTL" --as-account 555566667777 iam create-open-id-connect-provider --url https://acct.example.com >/dev/null
+run "$IAMCTL" iamd delete-account --account-id 555566667777
+like "$ERR" "DeleteConflict.*identity providers" "DeleteAccount of an account with a provider: DeleteConflict"
+"$IAMCTL" --as-account 555566667777 iam delete-open-id-connect-provider \
+	--open-id-connect-provider-arn arn:aws:iam::555566667777:oidc-provider/acct.example.com
+run "$IAMCTL" iamd delete-account --account-id 555566667777
+is "$RC" 0 "  without it: deleted"
+
 run "$IAMCTL" audit lookup --event-name CreateOpenIDConnectProvider
 like "$OUT" '"url":"https://token.example.com"' "CreateOpenIDConnectProvider is in the audit trail"
 done_testing
