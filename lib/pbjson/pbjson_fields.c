@@ -31,6 +31,9 @@ bool pbjson_field_is_secret(const ProtobufCFieldDescriptor *f)
 
 	if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_BYTES)
 		return false;
+	/* the token's `sub`, which CloudTrail records, not a token */
+	if (strcmp(n, "subject_from_web_identity_token") == 0)
+		return false;
 	return starts(n, "secret_") || ends(n, "_secret") ||
 	       strstr(n, "password") || strcmp(n, "session_token") == 0 ||
 	       ends(n, "_token") || ends(n, "_seed") ||

@@ -166,6 +166,7 @@ run "$IAMCTL" audit lookup --event-name AssumeRoleWithWebIdentity
 like "$OUT" '"type":"WebIdentityUser"' "the audit record: userIdentity type WebIdentityUser"
 like "$OUT" "\"identityProvider\":\"$PARN\"" "  identityProvider: the provider's ARN"
 like "$OUT" '"userName":"repo:example/app:ref:main"' "  userName: the sub"
+like "$OUT" '"subjectFromWebIdentityToken":"repo:example/app:ref:main"' "  responseElements: subjectFromWebIdentityToken, as CloudTrail records it"
 unlike "$OUT" "$(echo "$T" | cut -d. -f3 | cut -c1-20)" "  the token is not in it"
 
 # TLS: a provider without the thumbprint of the server's certificate
