@@ -65,8 +65,10 @@ struct caller {
 	const struct Keyd__SessionClaims *session;  /* CALLER_SESSION: arn is
 				 * the session's (assumed-role/ROLE/NAME), user_id
 				 * its principal id, user_name its session name */
-	const char *identity_provider;  /* CALLER_WEB_IDENTITY, CALLER_SAML:
-				 * the provider's ARN (audit's identityProvider) */
+	const char *identity_provider;  /* audit's identityProvider:
+				 * CALLER_WEB_IDENTITY the provider's ARN,
+				 * CALLER_SAML the saml:namequalifier (as
+				 * CloudTrail records them) */
 };
 
 /* What a handler, a resume function or an authentication step returns

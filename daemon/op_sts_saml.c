@@ -570,7 +570,7 @@ int op_assume_role_with_saml_resource(struct call *c, const ProtobufCMessage *m,
 	c->caller.arn = f->provider_arn;
 	c->caller.user_name = f->sub;
 	c->caller.user_id = arena_concat(c->arena, f->name_qualifier, ":", f->sub, NULL);
-	c->caller.identity_provider = f->provider_arn;
+	c->caller.identity_provider = f->name_qualifier;   /* CloudTrail's */
 	if (!c->caller.user_id)
 		return -ENOMEM;
 	r = role_read(c, f->account, f->role_name, &f->role);

@@ -186,7 +186,9 @@ is "$I" "$A2" "  the same members as the AWS CLI prints"
 audit_written
 run "$IAMCTL" audit lookup --event-name AssumeRoleWithSAML
 like "$OUT" '"type":"SAMLUser"' "the audit record: userIdentity SAMLUser"
-like "$OUT" "\"identityProvider\":\"$PROVIDER\"" "  identityProvider: the provider's ARN"
+NQ_RE=$(printf '%s' "$NQ" | sed 's/[][+.*?^$(){}|\\/]/\\&/g')
+like "$OUT" "\"identityProvider\":\"$NQ_RE\"" "  identityProvider: the saml:namequalifier, as CloudTrail has it"
+like "$OUT" "\"principalId\":\"$NQ_RE:alice\"" "  principalId: namequalifier:sub"
 unlike "$OUT" "$(printf '%s' "$A" | cut -c 1-40)" "  the assertion is not in the trail"
 like "$OUT" '"errorCode":"InvalidIdentityToken"' "  refusals are recorded too"
 
