@@ -338,11 +338,11 @@ int op_delete_account(struct call *c, const ProtobufCMessage *m, ProtobufCMessag
 	if (r < 0)
 		return op_fail_store(c, r);
 	/* nothing may be left in it: users, groups, roles, customer managed
-	 * policies, the root's access keys, OIDC providers */
+	 * policies, the root's access keys, OIDC and SAML providers */
 	snprintf(prefix, sizeof(prefix), "%s/", q->account_id);
 	static const enum store_db dbs[] = { STORE_DB_USERS, STORE_DB_GROUPS, STORE_DB_ROLES,
 					     STORE_DB_POLICIES, STORE_DB_USER_ACCESS_KEYS,
-					     STORE_DB_OIDC_PROVIDERS };
+					     STORE_DB_OIDC_PROVIDERS, STORE_DB_SAML_PROVIDERS };
 	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
 		bool any;
 		if ((r = any_under(c, dbs[i], prefix, &any)) < 0)

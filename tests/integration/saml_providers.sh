@@ -153,6 +153,18 @@ is "$(printf '%s' "$OUT" | py 'len(v["SAMLProviderList"])')" 100 "100 providers"
 run "$IAMCTL" iam create-saml-provider --name p100 --saml-metadata-document "file://$TMP/md-a.xml"
 like "$ERR" "LimitExceeded" "the 101st: LimitExceeded"
 
+# an account that holds a SAML provider cannot be deleted
+run "$IAMCTL" iamd create-account --account-id 222233334444
+run "$IAMCTL" --as-account 222233334444 iam create-saml-provider --name theirs \
+	--saml-metadata-document "file://$TMP/md-a.xml"
+is "$RC" 0 "another account's provider"
+run "$IAMCTL" iamd delete-account --account-id 222233334444
+like "$ERR" "DeleteConflict.*identity providers" "  DeleteAccount while it has one: DeleteConflict"
+run "$IAMCTL" --as-account 222233334444 iam delete-saml-provider \
+	--saml-provider-arn arn:aws:iam::222233334444:saml-provider/theirs
+run "$IAMCTL" iamd delete-account --account-id 222233334444
+is "$RC" 0 "  once it is deleted, so is the account"
+
 audit_written
 run "$IAMCTL" audit lookup --event-name CreateSAMLProvider
 like "$OUT" '"name":"corp"' "CreateSAMLProvider is in the audit trail"
