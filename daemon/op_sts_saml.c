@@ -385,12 +385,29 @@ static const char *name_qualifier(struct call *c, const struct fed *f)
 static int assertion_check(struct call *c, struct fed *f, const Iam__SAMLProviderRecord *p)
 {
 	static const char *const audiences[] = { "urn:amazon:webservices", RECIPIENT };
-	static const char *const recipients[] = { RECIPIENT };
+	/* the global sign-in endpoint, or a region's (AWS's regional SAML
+	 * endpoints, https://REGION.signin.aws.amazon.com/saml) */
+#define REGIONAL(r) "https://" r ".signin.aws.amazon.com/saml"
+	static const char *const recipients[] = {
+		RECIPIENT, REGIONAL("us-east-1"), REGIONAL("us-east-2"), REGIONAL("us-west-1"),
+		REGIONAL("us-west-2"), REGIONAL("ca-central-1"), REGIONAL("ca-west-1"),
+		REGIONAL("sa-east-1"), REGIONAL("mx-central-1"), REGIONAL("eu-west-1"),
+		REGIONAL("eu-west-2"), REGIONAL("eu-west-3"), REGIONAL("eu-central-1"),
+		REGIONAL("eu-central-2"), REGIONAL("eu-north-1"), REGIONAL("eu-south-1"),
+		REGIONAL("eu-south-2"), REGIONAL("il-central-1"), REGIONAL("me-south-1"),
+		REGIONAL("me-central-1"), REGIONAL("af-south-1"), REGIONAL("ap-east-1"),
+		REGIONAL("ap-south-1"), REGIONAL("ap-south-2"), REGIONAL("ap-northeast-1"),
+		REGIONAL("ap-northeast-2"), REGIONAL("ap-northeast-3"), REGIONAL("ap-southeast-1"),
+		REGIONAL("ap-southeast-2"), REGIONAL("ap-southeast-3"), REGIONAL("ap-southeast-4"),
+		REGIONAL("ap-southeast-5"), REGIONAL("ap-southeast-7"),
+	};
+#undef REGIONAL
 	const Iam__AssumeRoleWithSAMLRequest *q = f->req;
 	struct saml_expect x = {
 		.issuer = p->entity_id, .certs = (const char *const *)p->certificates,
 		.n_certs = p->n_certificates, .audiences = audiences, .n_audiences = 2,
-		.recipients = recipients, .n_recipients = 1, .now = c->now, .skew = SAML_SKEW,
+		.recipients = recipients, .n_recipients = sizeof(recipients) / sizeof(recipients[0]),
+		.now = c->now, .skew = SAML_SKEW,
 	};
 	struct saml_assertion *a = NULL;
 	enum saml_error err = SAML_ERR_NONE;

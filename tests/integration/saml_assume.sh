@@ -174,6 +174,9 @@ assume "$(resp --attr "$TAGATTR" --source-identity alice-src --sub-format urn:oa
 is "$RC" 0 "with sts:TagSession and sts:SetSourceIdentity allowed: tags and a source identity"
 is "$(printf '%s' "$OUT" | json_get '["SourceIdentity"]')" alice-src "  SourceIdentity"
 is "$(printf '%s' "$OUT" | json_get '["SubjectType"]')" transient "  SubjectType transient"
+assume "$(resp --recipient https://eu-west-1.signin.aws.amazon.com/saml)"
+is "$(printf '%s' "$OUT" | json_get '["Audience"]')" https://eu-west-1.signin.aws.amazon.com/saml \
+	"a regional sign-in endpoint as Recipient: accepted, and the Audience (saml:aud)"
 
 # --- iamctl prints what the AWS CLI prints (credentials aside) ---
 assume "$(resp --sub bob --session-name bob)"
