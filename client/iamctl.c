@@ -15,6 +15,7 @@
 #include "iamctl.h"
 #include "iamctl_query.h"
 #include "iamctl_table.h"
+#include "iamctl_validate.h"
 
 int iamctl_policy_main(int argc, char **argv);
 int iamctl_credential_process(const char *socket, int timeout_ms);
@@ -332,10 +333,28 @@ static int run_command(const struct iamctl_cmd *cmd, struct iamctl_opts *o)
 	json_t *result = NULL;
 	int r;
 
-	/* the AWS CLI validates parameters before it sends anything */
+	/* the AWS CLI validates parameters before it sends anything:
+	 * botocore's checks from the model, then what iamd's request takes */
 	{
+		const struct iamctl_op_shape *op = iamctl_validate_find(cmd->service,
+									cmd->action);
 		ProtobufCMessage *m = NULL;
 		char *err = NULL;
+		json_t *v = json_deep_copy(o->params);
+		if (v && cmd->paginated && o->page_size >= 0)   /* --page-size */
+			json_object_set_new(v, "MaxItems", json_integer(o->page_size));
+		r = !v ? -ENOMEM : op && !iamctl_validate_skipped() ?
+		    iamctl_validate_params(op->input, v, &err) : 0;
+		json_decref(v);
+		if (r == -EINVAL) {
+			fprintf(stderr, "\nParameter validation failed:\n%s\n", err);
+			free(err);
+			return IAMCTL_EXIT_USAGE;
+		}
+		if (r < 0) {
+			fprintf(stderr, "iamctl: out of memory\n");
+			return IAMCTL_EXIT_CONNECT;
+		}
 		r = pbjson_from_json(cmd->req_f->descriptor, o->params, NULL, &m, &err);
 		if (r < 0) {
 			fprintf(stderr, "\nParameter validation failed:\n%s\n",

@@ -14,6 +14,7 @@
 
 #include "iamctl.h"
 #include "iamctl_query.h"
+#include "iamctl_validate.h"
 
 #define IAMCTL_MAX_FILE (16u << 20)
 
@@ -21,14 +22,14 @@ int iamctl_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("usage: iamctl [options] <command> <subcommand> [<subcommand> ...] "
+	fputs("\nusage: iamctl [options] <command> <subcommand> [<subcommand> ...] "
 	      "[parameters]\nTo see help text, you can run:\n\n  iamctl help\n"
 	      "  iamctl <command> help\n  iamctl <command> <subcommand> help\n\n"
 	      "iamctl: error: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fputs("\n\n", stderr);   /* the AWS CLI v2 frames it with empty lines */
 	return IAMCTL_EXIT_USAGE;
 }
 
@@ -420,14 +421,16 @@ out:
 	return r;
 }
 
-static int parse_count(const char *opt, const char *s, long long *ret)
+/* --max-items (>= 1) or --page-size (>= 0: it is MaxItems, whose 0
+ * botocore's validation refuses, as the AWS CLI) */
+static int parse_count(const char *opt, const char *s, long long min, long long *ret)
 {
 	char *end;
 	long long v;
 
 	errno = 0;
 	v = s ? strtoll(s, &end, 10) : 0;
-	if (!s || !*s || *end || errno || v < 1)
+	if (!s || !*s || *end || errno || v < min)
 		return iamctl_usage_error("argument --%s: invalid positive integer "
 					  "value: '%s'", opt, s ? s : "");
 	*ret = v;
@@ -565,6 +568,45 @@ static int merge_input_json(const char *arg, struct iamctl_opts *o)
 	return 0;
 }
 
+/* The AWS CLI's argument parser: the required members of the action's
+ * botocore model not given, in the model's order (those iamd's request
+ * has: the others cannot be given). Not with --cli-input-json or
+ * --generate-cli-skeleton, as the AWS CLI. */
+static int required_args(const struct iamctl_cmd *cmd, const struct iamctl_opts *o)
+{
+	const struct iamctl_op_shape *op = iamctl_validate_find(cmd->service, cmd->action);
+	char missing[1024] = "";
+	size_t n = 0;
+
+	if (!op || !op->input)
+		return 0;
+	for (size_t i = 0; i < op->input->n_members; i++) {
+		const struct iamctl_member *m = &op->input->members[i];
+		const ProtobufCFieldDescriptor *f;
+		char kebab[PBJSON_NAME_MAX];
+		if (!m->required || json_object_get(o->params, m->name) ||
+		    !(f = pbjson_field_by_aws_name(cmd->req_f->descriptor, m->name)) ||
+		    pbjson_name_to_kebab(f->name, kebab, sizeof(kebab)) < 0)
+			continue;
+		n += (size_t)snprintf(missing + n, n < sizeof(missing) ? sizeof(missing) - n : 0,
+				      "%s--%s", n ? ", " : "", kebab);
+	}
+	/* the AWS CLI's own required arguments (iamctl_mfa.c) */
+	if (strcmp(cmd->action, "CreateVirtualMFADevice") == 0) {
+		if (!o->outfile)
+			n += (size_t)snprintf(missing + n, n < sizeof(missing) ?
+					      sizeof(missing) - n : 0, "%s--outfile",
+					      n ? ", " : "");
+		if (!o->bootstrap_method)
+			n += (size_t)snprintf(missing + n, n < sizeof(missing) ?
+					      sizeof(missing) - n : 0, "%s--bootstrap-method",
+					      n ? ", " : "");
+	}
+	if (n == 0)
+		return 0;
+	return iamctl_usage_error("the following arguments are required: %s", missing);
+}
+
 int iamctl_args_parse(const struct iamctl_cmd *cmd, int argc, char **argv,
 		      struct iamctl_opts *o)
 {
@@ -622,8 +664,8 @@ int iamctl_args_parse(const struct iamctl_cmd *cmd, int argc, char **argv,
 				o->starting_token = val;
 				continue;
 			}
-			r = parse_count(opt, val, opt[0] == 'm' ? &o->max_items :
-					&o->page_size);
+			r = parse_count(opt, val, opt[0] == 'm' ? 1 : 0,
+					opt[0] == 'm' ? &o->max_items : &o->page_size);
 			if (r != 0)
 				return r;
 			continue;
@@ -656,6 +698,11 @@ int iamctl_args_parse(const struct iamctl_cmd *cmd, int argc, char **argv,
 				return r;
 		}
 		json_object_set_new(o->params, aws, v);
+	}
+	if (!input_json && !o->skeleton && !iamctl_validate_skipped()) {
+		r = required_args(cmd, o);
+		if (r != 0)
+			return r;
 	}
 	if (unknown[0])
 		return iamctl_usage_error("Unknown options: %s", unknown);

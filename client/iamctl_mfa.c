@@ -42,10 +42,13 @@ int iamctl_mfa_args(const struct iamctl_cmd *cmd, int *argc, char **argv,
 	for (int i = 0; i < n; i++)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "--generate-cli-skeleton") == 0)
 			return 0;
-	if (!o->outfile || !o->bootstrap_method)
-		return iamctl_usage_error("the following arguments are required: --outfile, "
-					  "--bootstrap-method");
-	if (strcmp(o->bootstrap_method, "QRCodePNG") != 0 &&
+	/* missing: iamctl_args_parse() says so with the other required
+	 * arguments; with --cli-input-json too (the seed is never printed) */
+	for (int i = 0; i < n && (!o->outfile || !o->bootstrap_method); i++)
+		if (strncmp(argv[i], "--cli-input-json", 16) == 0)
+			return iamctl_usage_error("the following arguments are required: "
+						  "--outfile, --bootstrap-method");
+	if (o->bootstrap_method && strcmp(o->bootstrap_method, "QRCodePNG") != 0 &&
 	    strcmp(o->bootstrap_method, "Base32StringSeed") != 0)
 		return iamctl_usage_error("argument --bootstrap-method: Invalid choice, valid "
 					  "choices are:\n\nQRCodePNG | Base32StringSeed");

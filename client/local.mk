@@ -36,3 +36,7 @@ client_iamctl_LDADD += -lm
 # --output table (awscli/table.py), with its East Asian widths (generated)
 client_iamctl_SOURCES += client/iamctl_table.c client/iamctl_table.h client/iamctl_eaw.c
 EXTRA_DIST += client/gen-iamctl-eaw.py
+# botocore's parameter validation, from its models (generated)
+client_iamctl_SOURCES += client/iamctl_validate.c client/iamctl_validate.h \
+	client/iamctl_shapes.c
+EXTRA_DIST += client/gen-iamctl-shapes.py

@@ -35,7 +35,11 @@ run "$IAMCTL" iam create-account-alias --account-alias example-corp-2
 is "$RC" 0 "another alias"
 run "$IAMCTL" iam list-account-aliases
 is "$(aliases)" example-corp-2 "  replaces the first: one alias per account"
-for bad in ab a--b -abc abc- Abc ab_c "$(printf 'a%.0s' $(seq 64))"; do
+run "$IAMCTL" iam create-account-alias --account-alias ab
+is "$RC" 252 "alias 'ab': refused by iamctl (botocore's min length 3), exit 252"
+like "$ERR" "Invalid length for parameter AccountAlias, value: 2, valid min length: 3" \
+	"  with the AWS CLI's message"
+for bad in a--b -abc abc- Abc ab_c "$(printf 'a%.0s' $(seq 64))"; do
 	run "$IAMCTL" iam create-account-alias --account-alias "$bad"
 	like "$ERR" "ValidationError.*at 'accountAlias'.*\\^\\[a-z0-9\\]" "alias '$bad': ValidationError naming the pattern"
 done
@@ -95,8 +99,15 @@ is "$(pp)" "MinimumPasswordLength=6 RequireSymbols=False RequireNumbers=True Req
 	"no partial update: what is left out takes its default"
 run "$IAMCTL" iam update-account-password-policy --minimum-password-length 5 --max-password-age 1096 \
 	--password-reuse-prevention 0
-like "$ERR" "3 validation errors detected: Value '5' at 'minimumPasswordLength' failed to satisfy constraint: Member must have value greater than or equal to 6; Value '1096' at 'maxPasswordAge' failed to satisfy constraint: Member must have value less than or equal to 1095; Value '0' at 'passwordReusePrevention' failed to satisfy constraint: Member must have value greater than or equal to 1" \
-	"out of range: one ValidationError naming each member"
+is "$ERR" "
+Parameter validation failed:
+Invalid value for parameter MinimumPasswordLength, value: 5, valid min value: 6
+Invalid value for parameter PasswordReusePrevention, value: 0, valid min value: 1" \
+	"under the minimums: iamctl refuses as the AWS CLI (botocore's model), naming each"
+run "$IAMCTL" iam update-account-password-policy --minimum-password-length 129 --max-password-age 1096 \
+	--password-reuse-prevention 25
+like "$ERR" "3 validation errors detected: Value '129' at 'minimumPasswordLength' failed to satisfy constraint: Member must have value less than or equal to 128; Value '1096' at 'maxPasswordAge' failed to satisfy constraint: Member must have value less than or equal to 1095; Value '25' at 'passwordReusePrevention' failed to satisfy constraint: Member must have value less than or equal to 24" \
+	"over the maximums (iamd's to check): one ValidationError naming each member"
 run "$IAMCTL" iam get-account-password-policy
 like "$OUT" '"RequireNumbers": true' "  and the policy is unchanged"
 run "$IAMCTL" iam delete-account-password-policy

@@ -21,6 +21,13 @@ fi
 iamd_start --audit no || bail_out "iamd did not start"
 A=$IAMD_ACCOUNT_ID
 
+# cli_err REGEX NAME: what the AWS CLI says before it sends anything (iamctl
+# validates as botocore does): exit 252, the message on stderr. iamd's own
+# check of the same input is in gateway_conformance.py (the Query API).
+cli_err() {
+	is "$RC" 252 "$2: refused by iamctl, exit 252 (as the AWS CLI)"
+	like "$ERR" "$1" "$2: the AWS CLI's message"
+}
 expect_err() {
 	is "$RC" 254 "$4: exit status 254"
 	like "$ERR" "^An error occurred \\($1\\) when calling the $2 operation: .*$3" "$4: $1"
@@ -133,7 +140,7 @@ run "$IAMCTL" iam list-users --no-paginate --max-items 1
 details --marker "$(j '["Marker"]')"
 expect_err InvalidInput GetAccountAuthorizationDetails "marker" "a ListUsers marker is refused"
 details --max-items 0
-expect_err ValidationError GetAccountAuthorizationDetails "at 'maxItems'" "MaxItems 0"
+cli_err "Invalid value for parameter MaxItems, value: 0, valid min value: 1" "MaxItems 0"
 details --max-items 1001
 expect_err ValidationError GetAccountAuthorizationDetails "at 'maxItems'" "MaxItems 1001"
 

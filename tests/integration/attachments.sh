@@ -12,6 +12,13 @@ IAMD_ACCOUNT_ID=424242424242
 iamd_start || bail_out "iamd did not start"
 A=$IAMD_ACCOUNT_ID
 
+# cli_err REGEX NAME: what the AWS CLI says before it sends anything (iamctl
+# validates as botocore does): exit 252, the message on stderr. iamd's own
+# check of the same input is in gateway_conformance.py (the Query API).
+cli_err() {
+	is "$RC" 252 "$2: refused by iamctl, exit 252 (as the AWS CLI)"
+	like "$ERR" "$1" "$2: the AWS CLI's message"
+}
 expect_err() {
 	is "$RC" 254 "$4: exit status 254"
 	like "$ERR" "^An error occurred \\($1\\) when calling the $2 operation: .*$3" "$4: $1"
@@ -74,7 +81,7 @@ expect_err InvalidInput AttachUserPolicy "ARN arn:aws:iam::$A:group/devs is not 
 run "$IAMCTL" iam attach-user-policy --user-name 'a b' --policy-arn "$P1"
 expect_err ValidationError AttachUserPolicy "at 'userName'" "an invalid user name"
 run "$IAMCTL" iam attach-user-policy --user-name alice
-expect_err ValidationError AttachUserPolicy "Value null at 'policyArn'" "no policy ARN"
+cli_err "the following arguments are required: --policy-arn" "no policy ARN"
 
 # --- ListAttachedUserPolicies ---
 run "$IAMCTL" iam list-attached-user-policies --user-name alice

@@ -90,7 +90,8 @@ is "$(printf '%s' "$OUT" | J '["UserName"]')" alice "names the owner"
 is "$(printf '%s' "$OUT" | J '["AccessKeyLastUsed"]["ServiceName"]')" N/A "never used: ServiceName N/A"
 is "$(printf '%s' "$OUT" | J '["AccessKeyLastUsed"]["Region"]')" N/A "never used: Region N/A"
 run "$IAMCTL" iam get-access-key-last-used --access-key-id short
-like "$ERR" 'ValidationError.*accessKeyId' "a short key id: ValidationError"
+like "$ERR" 'Invalid length for parameter AccessKeyId, value: 5, valid min length: 16' \
+	"a short key id: refused by iamctl as by the AWS CLI (botocore's min length)"
 
 run "$IAMCTL" iam delete-user --user-name alice
 like "$ERR" 'DeleteConflict.*must delete access keys first' "delete-user with keys: DeleteConflict"

@@ -225,3 +225,5 @@ TESTS += tests/integration/sts_federation_token.sh
 # a real sshd logging in with the keys iamd answers (skipped without openssh-server or root)
 dist_check_SCRIPTS += tests/integration/ssh_sshd.sh
 TESTS += tests/integration/ssh_sshd.sh
+dist_check_SCRIPTS += tests/integration/iamctl_validate.sh
+TESTS += tests/integration/iamctl_validate.sh

@@ -112,7 +112,8 @@ like "$ERR" 'InvalidAuthenticationCode.*Authentication code for device is not va
 	"InvalidAuthenticationCode"
 run "$IAMCTL" iam enable-mfa-device --user-name alice --serial-number "$SERIAL" \
 	--authentication-code1 12345 --authentication-code2 123456
-like "$ERR" 'ValidationError.*authenticationCode1' "a five-digit code: ValidationError"
+like "$ERR" 'Invalid length for parameter AuthenticationCode1, value: 5, valid min length: 6' \
+	"a five-digit code: refused by iamctl as by the AWS CLI (botocore's min length)"
 unlike "$ERR" '12345' "... without echoing the code"
 run "$IAMCTL" iam enable-mfa-device --user-name alice --serial-number "$SERIAL" \
 	--authentication-code1 "$(totp "$SEED" $((N - 1)))" --authentication-code2 "$(totp "$SEED" "$N")"

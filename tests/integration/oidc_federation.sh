@@ -147,7 +147,8 @@ assume deploy "not-a-jwt"
 like "$ERR" "InvalidIdentityToken.*not a JWT" "garbage: InvalidIdentityToken"
 run "$IAMCTL" sts assume-role-with-web-identity --role-arn "arn:aws:iam::$ACCT:role/deploy" \
 	--role-session-name x --web-identity-token "$T"
-like "$ERR" "ValidationError.*roleSessionName" "a session name of one character: ValidationError"
+like "$ERR" "Invalid length for parameter RoleSessionName, value: 1, valid min length: 2" \
+	"a session name of one character: refused by iamctl as by the AWS CLI (botocore's min length)"
 aws sts assume-role-with-web-identity --role-arn "arn:aws:iam::$ACCT:role/deploy" \
 	--role-session-name ok-name --web-identity-token "$T" --duration-seconds 7200
 like "$ERR" "ValidationError.*MaxSessionDuration" "DurationSeconds above the role's maximum: ValidationError"

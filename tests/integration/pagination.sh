@@ -3,6 +3,10 @@
 # opaque markers (stable when the next user is deleted, refused when
 # forged), PathPrefix with paging, iamctl's automatic paging and NextToken.
 . "$top_srcdir/tests/integration/lib.sh"
+# this file checks iamd's own validation: iamctl sends the parameters as
+# given, without the AWS CLI's client-side checks (iamctl_validate.sh)
+IAMCTL_SKIP_CLIENT_VALIDATION=1
+export IAMCTL_SKIP_CLIENT_VALIDATION
 
 [ -x "$IAMCTL" ] || skip_all "iamctl not built"
 LOAD=$top_builddir/tests/integration/iam_load

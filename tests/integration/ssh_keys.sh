@@ -15,6 +15,10 @@
 # iamd:ListLocalUserSSHPublicKeys (and denied without it); the audit trail;
 # Debian's AWS CLI through iam-gateway printing what iamctl prints.
 . "$top_srcdir/tests/integration/lib.sh"
+# this file checks iamd's own validation: iamctl sends the parameters as
+# given, without the AWS CLI's client-side checks (iamctl_validate.sh)
+IAMCTL_SKIP_CLIENT_VALIDATION=1
+export IAMCTL_SKIP_CLIENT_VALIDATION
 
 command -v ssh-keygen >/dev/null || skip_all "ssh-keygen (openssh-client) is needed"
 command -v python3 >/dev/null || skip_all "python3 is needed"

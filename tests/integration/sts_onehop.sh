@@ -9,6 +9,10 @@
 # policy that denies is AccessDenied once the signature is proven; keyd
 # away is ServiceUnavailable.
 . "$top_srcdir/tests/integration/lib.sh"
+# this file checks iamd's own validation: iamctl sends the parameters as
+# given, without the AWS CLI's client-side checks (iamctl_validate.sh)
+IAMCTL_SKIP_CLIENT_VALIDATION=1
+export IAMCTL_SKIP_CLIENT_VALIDATION
 
 [ -x "$IAMD_KEYD" ] || skip_all "iam-keyd is not built"
 command -v python3 >/dev/null || skip_all "python3 is needed"
