@@ -9,6 +9,10 @@
 # then allowed by a policy on the provider's ARN); Debian's AWS CLI
 # through iam-gateway printing what iamctl prints.
 . "$top_srcdir/tests/integration/lib.sh"
+# this file checks iamd's own validation: iamctl sends the parameters as
+# given, without the AWS CLI's client-side checks (iamctl_validate.sh)
+IAMCTL_SKIP_CLIENT_VALIDATION=1
+export IAMCTL_SKIP_CLIENT_VALIDATION
 
 AWS_BIN=/usr/bin/aws
 PY=/usr/bin/python3
