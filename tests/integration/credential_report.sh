@@ -23,6 +23,9 @@ is "$RC" 0 "alice has a password"
 run "$IAMCTL" iam create-access-key --user-name alice
 K1=$(echo "$OUT" | json_get '["AccessKey"]["AccessKeyId"]')
 S1=$(echo "$OUT" | json_get '["AccessKey"]["SecretAccessKey"]')
+# the report puts the older key first; dates are whole seconds, so two keys
+# made in the same second would come in either order
+sleep 1.1
 run "$IAMCTL" iam create-access-key --user-name alice
 K2=$(echo "$OUT" | json_get '["AccessKey"]["AccessKeyId"]')
 run "$IAMCTL" iam update-access-key --user-name alice --access-key-id "$K2" --status Inactive
