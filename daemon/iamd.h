@@ -20,6 +20,8 @@ struct iamd_config {
 	uint32_t keyd_timeout_ms;     /* --keyd-timeout: per keyd request */
 	uint32_t keyd_spin_us;        /* --keyd-spin: poll this long for keyd's
 				       * answer before sleeping (server.c) */
+	uint32_t idle_spin_us;        /* --idle-spin: poll this long for the next
+				       * request before sleeping (server.c) */
 	bool foreground;
 	uint32_t max_frame;           /* bytes a request frame may hold */
 	uint32_t max_inflight;        /* answered-but-unsent calls per connection */

@@ -67,6 +67,8 @@ static void usage(FILE *f)
 		"  --keyd-timeout T      a keyd request's deadline (default 2s)\n"
 		"  --keyd-spin T         while a call waits for keyd, poll this long before\n"
 		"                        sleeping: 0, or up to 10ms with us or ms (default 50us)\n"
+		"  --idle-spin T         after a request, poll this long for the next one before\n"
+		"                        sleeping: 0, or up to 10ms with us or ms (default 50us)\n"
 		"  --map-size BYTES      LMDB map size; suffix K, M or G (default 1G)\n"
 		"  --max-frame BYTES     largest request frame (default 1M)\n"
 		"  --max-connections N   simultaneous connections (default 1024)\n"
@@ -145,7 +147,7 @@ enum {
 	OPT_FOREGROUND = 256, OPT_STATE, OPT_RUNTIME, OPT_SOCKET, OPT_ACCOUNT,
 	OPT_MAP, OPT_MAX_FRAME, OPT_MAX_CONNS, OPT_MAX_INFLIGHT, OPT_IDLE,
 	OPT_FRAME_TO, OPT_JOURNAL, OPT_DEBUG, OPT_KEYD_SOCKET, OPT_KEYD_TIMEOUT, OPT_KEYD_SPIN,
-	OPT_AUDIT, OPT_AUDIT_DATA, OPT_AUDIT_SIZE, OPT_AUDIT_ROTATE,
+	OPT_IDLE_SPIN,	OPT_AUDIT, OPT_AUDIT_DATA, OPT_AUDIT_SIZE, OPT_AUDIT_ROTATE,
 };
 
 static int parse_args(int argc, char **argv, struct iamd_config *cfg,
@@ -166,6 +168,7 @@ static int parse_args(int argc, char **argv, struct iamd_config *cfg,
 		{ "keyd-socket", required_argument, NULL, OPT_KEYD_SOCKET },
 		{ "keyd-timeout", required_argument, NULL, OPT_KEYD_TIMEOUT },
 		{ "keyd-spin", required_argument, NULL, OPT_KEYD_SPIN },
+		{ "idle-spin", required_argument, NULL, OPT_IDLE_SPIN },
 		{ "audit", required_argument, NULL, OPT_AUDIT },
 		{ "audit-data-events", required_argument, NULL, OPT_AUDIT_DATA },
 		{ "audit-max-file-size", required_argument, NULL, OPT_AUDIT_SIZE },
@@ -234,8 +237,11 @@ static int parse_args(int argc, char **argv, struct iamd_config *cfg,
 			}
 			break;
 		case OPT_KEYD_SPIN:
-			if (util_spin_parse(optarg, &cfg->keyd_spin_us) < 0) {
-				fprintf(stderr, "iamd: --keyd-spin: 0 or a duration up to 10ms such as 50us expected, got \"%s\"\n", optarg);
+		case OPT_IDLE_SPIN:
+			if (util_spin_parse(optarg, o == OPT_KEYD_SPIN ? &cfg->keyd_spin_us
+								       : &cfg->idle_spin_us) < 0) {
+				fprintf(stderr, "iamd: --%s: 0 or a duration up to 10ms such as 50us expected, got \"%s\"\n",
+					o == OPT_KEYD_SPIN ? "keyd-spin" : "idle-spin", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -533,6 +539,7 @@ int main(int argc, char **argv)
 			.idle_timeout_ms = 60000,
 			.frame_timeout_ms = 10000,
 			.keyd_spin_us = UTIL_SPIN_DEFAULT_US,
+			.idle_spin_us = UTIL_SPIN_DEFAULT_US,
 			.audit = true,
 			.audit_data_events = true,
 			.audit_max_file_size = AUDIT_MAX_FILE_SIZE_DEFAULT,

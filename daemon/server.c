@@ -63,6 +63,8 @@ struct server {
 	unsigned nconns;
 	bool stopping;
 	uint64_t spin_ns;         /* --keyd-spin; 0 on a one-CPU host */
+	uint64_t idle_spin_ns;    /* --idle-spin; 0 on a one-CPU host */
+	uint64_t reads;           /* read events served: did a turn find work */
 };
 
 static uint64_t now_ms(void)
@@ -377,6 +379,7 @@ static void conn_on_read(evutil_socket_t fd, short what, void *arg)
 		conn_set_reading(cn, false);
 		return;
 	}
+	cn->srv->reads++;
 	if (conn_read(cn) < 0)
 		return;
 	if (conn_flush(cn) < 0)
@@ -617,6 +620,7 @@ int server_new(struct iamd *d, int listen_fd, struct server **ret)
 	srv->d = d;
 	srv->lfd = listen_fd;
 	srv->spin_ns = util_spin_budget_ns(d->cfg.keyd_spin_us);
+	srv->idle_spin_ns = util_spin_budget_ns(d->cfg.idle_spin_us);
 	/* one thread: no locks */
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
@@ -658,38 +662,46 @@ static bool loop_ended(struct server *srv)
 	return event_base_got_break(srv->base) || event_base_got_exit(srv->base);
 }
 
-/* A call waits for keyd, whose answer comes within microseconds: rather
- * than sleep in epoll_wait and be woken for it (on an idle CPU that has
- * halted, the wake-up costs more than keyd's work), run the loop without
- * blocking, serving whatever else is ready, for up to spin_ns. Each turn
- * yields the CPU to anything runnable on it, keyd included. -EIO when the
- * loop failed, 1 when it was told to stop, else 0. */
-static int spin_for_keyd(struct server *srv)
+/* Rather than sleep in epoll_wait and be woken, poll: run the loop without
+ * blocking, serving whatever is ready and yielding the CPU each turn that
+ * found nothing, while a call waits for keyd (for up to spin_ns: keyd
+ * answers within microseconds) or a request came within the last
+ * idle_spin_ns (the next one of a burst, or of a caller on another CPU,
+ * often follows within that). On an idle CPU that has halted, being woken
+ * costs more than either wait. -EIO when the loop failed, 1 when it was
+ * told to stop, else 0 once neither reason holds. */
+static int spin(struct server *srv)
 {
-	uint64_t end = util_now_ns() + srv->spin_ns;
-	do {
+	uint64_t now = util_now_ns();
+	uint64_t keyd_end = now + srv->spin_ns, idle_end = now + srv->idle_spin_ns;
+	uint64_t reads = srv->reads;
+	for (;;) {
+		bool keyd = srv->spin_ns && keyd_client_inflight(srv->d->keyd);
+		if (!(keyd && now < keyd_end) && now >= idle_end)
+			return 0;
 		if (event_base_loop(srv->base, EVLOOP_NONBLOCK | EVLOOP_ONCE) < 0)
 			return -EIO;
 		if (loop_ended(srv))
 			return 1;
-		if (!keyd_client_inflight(srv->d->keyd))
-			return 0;
-		sched_yield();
-	} while (util_now_ns() < end);
-	return 0;
+		now = util_now_ns();
+		if (srv->reads != reads) {
+			reads = srv->reads;
+			idle_end = now + srv->idle_spin_ns;
+		} else {
+			sched_yield();
+		}
+	}
 }
 
 int server_run(struct server *srv)
 {
-	if (!srv->spin_ns)
+	if (!srv->spin_ns && !srv->idle_spin_ns)
 		return event_base_dispatch(srv->base) < 0 ? -EIO : 0;
 	for (;;) {
-		if (keyd_client_inflight(srv->d->keyd)) {
-			int r = spin_for_keyd(srv);
-			if (r != 0)
-				return r < 0 ? r : 0;
-		}
-		int r = event_base_loop(srv->base, EVLOOP_ONCE);
+		int r = spin(srv);
+		if (r != 0)
+			return r < 0 ? r : 0;
+		r = event_base_loop(srv->base, EVLOOP_ONCE);
 		if (r < 0)
 			return -EIO;
 		if (r == 1 || loop_ended(srv))

@@ -17,7 +17,9 @@
  * served, the CPU yielded each turn) for up to --keyd-spin (default 50
  * us; off on a one-CPU host): keyd answers within microseconds, and being
  * woken from an idle CPU costs more than that (docs/keyd.md, "Waiting
- * for keyd").
+ * for keyd"). Likewise after a request, for the next one, for up to
+ * --idle-spin (default 50 us; docs/iamd.md, "Polling instead of
+ * sleeping").
  *
  * SIGTERM/SIGINT: stop accepting, answer every complete request already
  * received (reading what the kernel holds), flush, close; bounded by a

@@ -1,8 +1,9 @@
 #!/bin/sh
-# spin_idle.sh: iamd polls for iam-keyd's answer (--keyd-spin) and
-# iam-gateway for iamd's (--spin) only briefly (util/spin.h): a daemon
-# whose peer does not answer sleeps after its budget instead of burning a
-# CPU. Each case stops the peer (SIGSTOP) while a call waits for it,
+# spin_idle.sh: iamd polls for iam-keyd's answer (--keyd-spin) and for
+# the next request (--idle-spin), and iam-gateway for iamd's answer
+# (--spin), only briefly (util/spin.h): a daemon whose peer does not
+# answer, or that has nothing to do, sleeps after its budget instead of
+# burning a CPU. Each case stops the peer (SIGSTOP) while a call waits for it,
 # counts the waiting daemon's CPU time (/proc/PID/stat) over 1.5 s, lets
 # the peer go on and checks the call's answer. Also: the options refuse
 # what is not 0 or a duration up to 10 ms, and iamd with --keyd-spin 0
@@ -34,6 +35,9 @@ for bad in 5 -1 50s 20ms 10001us 1.5us us ""; do
 	run "$IAMD" --keyd-spin "$bad" --help
 	is "$RC" 2 "iamd --keyd-spin '$bad' is refused"
 	like "$ERR" "--keyd-spin: 0 or a duration up to 10ms" "  and says what it takes"
+	run "$IAMD" --idle-spin "$bad" --help
+	is "$RC" 2 "iamd --idle-spin '$bad' is refused"
+	like "$ERR" "--idle-spin: 0 or a duration up to 10ms" "  and says what it takes"
 	run "$IAMD_GATEWAY" --spin "$bad" --help
 	is "$RC" 2 "iam-gateway --spin '$bad' is refused"
 	like "$ERR" "bad value '$bad' for --spin" "  and says which option"
@@ -41,6 +45,8 @@ done
 for good in 0 0us 1us 50us 10ms 10000us; do
 	run "$IAMD" --keyd-spin "$good" --help
 	is "$RC" 0 "iamd --keyd-spin $good is taken"
+	run "$IAMD" --idle-spin "$good" --help
+	is "$RC" 0 "iamd --idle-spin $good is taken"
 	run "$IAMD_GATEWAY" --spin "$good" --help
 	is "$RC" 0 "iam-gateway --spin $good is taken"
 done
@@ -48,7 +54,7 @@ done
 # --- iamd waiting for a stopped keyd --------------------------------------------
 
 keyd_start || bail_out "iam-keyd did not start"
-iamd_start --keyd-timeout 60s --keyd-spin 10ms || bail_out "iamd did not start"
+iamd_start --keyd-timeout 60s --keyd-spin 10ms --idle-spin 10ms || bail_out "iamd did not start"
 run "$IAMCTL" iam create-user --user-name carol
 user_key carol
 is "$RC" 0 "CreateAccessKey (keyd makes the key)"
@@ -66,7 +72,7 @@ wait "$W"
 is "$?" 0 "the waiting CreateAccessKey is answered once keyd goes on"
 like "$(cat "$TMP/wait.out")" '"AccessKeyId": "AKIA' "  with its new key"
 idle_cpu "$IAMD_PID"
-ok "iamd idle after the calls sleeps ($CPU ms of CPU in 1.5 s)" [ "$CPU" -lt 300 ]
+ok "iamd idle after the calls polls 10 ms, then sleeps ($CPU ms of CPU in 1.5 s)" [ "$CPU" -lt 300 ]
 
 # --- iam-gateway waiting for a stopped iamd ---------------------------------------
 
