@@ -47,7 +47,6 @@
 #include "util/arena.h"
 #include "util/name.h"
 
-#define ROLE_DEFAULT_DURATION 3600
 #define CHAIN_MAX_DURATION 3600
 #define LAST_USED_EVERY 60
 #define LAST_USED_SLOTS 256
@@ -274,26 +273,6 @@ int32_t sts_packed_percent(const char *policy, Iam__PolicyDescriptorType *const 
 	return (int32_t)((bytes * 100 + STS_PACKED_ROOM - 1) / STS_PACKED_ROOM);
 }
 
-/* The role of `account`, by name; NULL when there is none. */
-static int role_read(struct call *c, const char *account, const char *name, Iam__Role **ret)
-{
-	char key[ENTITY_KEY_MAX];
-	struct store_val v;
-	size_t klen = entity_key(key, account, name, NULL);
-	int r = klen ? store_get(c->txn, STORE_DB_ROLES, key, klen, &v) : -ENOENT;
-	if (r == -ENOENT) {
-		*ret = NULL;
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	Iam__RoleRecord *rec = iam__role_record__unpack(&c->pb, v.len, v.data);
-	if (!rec || !rec->role || !rec->role->arn || !rec->role->role_id)
-		return -EIO;
-	*ret = rec->role;
-	return 0;
-}
-
 /* Roles AssumeRole reads, kept (gen_cache.h): a role changed, deleted or
  * made again is read anew. RoleLastUsed (role_touch) commits without a
  * bump: the kept copy's RoleLastUsed may be old, and AssumeRole never
@@ -452,8 +431,8 @@ int op_assume_role_resource(struct call *c, const ProtobufCMessage *m, const cha
 		a->role = NULL;   /* same name, another path: not this role */
 	if (a->role) {
 		int32_t max = a->role->has_max_session_duration ? a->role->max_session_duration
-								 : ROLE_DEFAULT_DURATION;
-		a->duration = q->has_duration_seconds ? q->duration_seconds : ROLE_DEFAULT_DURATION;
+								 : STS_ROLE_DEFAULT_DURATION;
+		a->duration = q->has_duration_seconds ? q->duration_seconds : STS_ROLE_DEFAULT_DURATION;
 		if (a->chained && a->duration > CHAIN_MAX_DURATION)
 			return call_fail(c, -EINVAL, "ValidationError",
 					 "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.");
@@ -506,7 +485,7 @@ static void role_touch(struct call *c, const struct assume *a)
 	int r = store_txn_begin(c->d->store, true, &t);
 	if (r == 0) {
 		c->txn = t;
-		r = role_read(c, a->account, a->name, &role);
+		r = sts_role_read(c, a->account, a->name, &role);
 		if (r == 0 && role && strcmp(role->role_id, id) == 0) {
 			Iam__RoleLastUsed *lu = arena_alloc(c->arena, sizeof(*lu));
 			if (lu) {

@@ -49,7 +49,6 @@
 #include "util/sha1.h"
 #include "util/sha256.h"
 
-#define ROLE_DEFAULT_DURATION 3600
 #define RECIPIENT "https://signin.aws.amazon.com/saml"
 #define NAMEID_PREFIX "urn:oasis:names:tc:SAML:2.0:nameid-format:"
 #define MSG_DENIED "Not authorized to perform sts:AssumeRoleWithSAML"
@@ -457,7 +456,7 @@ static int assertion_check(struct call *c, struct fed *f, const Iam__SAMLProvide
 	/* SessionDuration: the session lasts no longer */
 	const char *sd = r == 0 ? one_value(a, "SessionDuration", &n) : NULL;
 	int64_t max_until = c->now + (q->has_duration_seconds ? q->duration_seconds
-							       : ROLE_DEFAULT_DURATION);
+							       : STS_ROLE_DEFAULT_DURATION);
 	if (sd) {
 		char *end;
 		long v = strtol(sd, &end, 10);
@@ -495,25 +494,6 @@ static int assertion_check(struct call *c, struct fed *f, const Iam__SAMLProvide
 		r = assertion_ctx(c, f, a);
 	saml_assertion_free(a);
 	return r;
-}
-
-static int role_read(struct call *c, const char *account, const char *name, Iam__Role **ret)
-{
-	char key[ENTITY_KEY_MAX];
-	struct store_val v;
-	size_t klen = entity_key(key, account, name, NULL);
-	int r = klen ? store_get(c->txn, STORE_DB_ROLES, key, klen, &v) : -ENOENT;
-	if (r == -ENOENT) {
-		*ret = NULL;
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	Iam__RoleRecord *rec = iam__role_record__unpack(&c->pb, v.len, v.data);
-	if (!rec || !rec->role || !rec->role->arn || !rec->role->role_id)
-		return -EIO;
-	*ret = rec->role;
-	return 0;
 }
 
 int op_assume_role_with_saml_resource(struct call *c, const ProtobufCMessage *m, const char **ret)
@@ -590,28 +570,15 @@ int op_assume_role_with_saml_resource(struct call *c, const ProtobufCMessage *m,
 	c->caller.identity_provider = f->name_qualifier;   /* CloudTrail's */
 	if (!c->caller.user_id)
 		return -ENOMEM;
-	r = role_read(c, f->account, f->role_name, &f->role);
+	r = sts_role_read(c, f->account, f->role_name, &f->role);
 	if (r < 0)
 		return op_fail_store(c, r);
 	if (f->role && strcmp(f->role->arn, q->role_arn) != 0)
 		f->role = NULL;   /* same name, another path */
-	c->resource_policy = NULL;
-	if (f->role) {
-		int32_t max = f->role->has_max_session_duration ? f->role->max_session_duration
-								 : ROLE_DEFAULT_DURATION;
-		if (q->has_duration_seconds && q->duration_seconds > max)
-			return call_fail(c, -EINVAL, "ValidationError",
-					 "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
-		const struct policy *trust = NULL;
-		if (f->role->assume_role_policy_document) {
-			r = sts_trust_policy_get(c, f->account, f->role_name,
-						 f->role->assume_role_policy_document, &trust);
-			if (r < 0)
-				return op_fail_store(c, r);
-		}
-		c->resource_policy = trust;
-	}
-	c->resource_policy_trust = true;
+	r = sts_role_trust_use(c, f->account, f->role,
+			       q->has_duration_seconds ? q->duration_seconds : STS_ROLE_DEFAULT_DURATION);
+	if (r < 0)
+		return r;
 	c->op_state = f;
 	*ret = q->role_arn;
 	return 0;

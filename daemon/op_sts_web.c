@@ -44,7 +44,6 @@
 #include "util/isotime.h"
 #include "util/name.h"
 
-#define ROLE_DEFAULT_DURATION 3600
 #define CLOCK_SKEW 60             /* seconds allowed on exp, nbf, iat */
 #define MSG_IDP_COMM "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements"
 #define MSG_INVALID "The web identity token that was passed could not be validated by AWS. Get a new identity token from the identity provider and then retry the request."
@@ -115,25 +114,6 @@ static int invalid_token(struct call *c, const char *why)
 {
 	iamd_log_call(LOG_NOTICE, c, "AssumeRoleWithWebIdentity: token refused: %s", why);
 	return call_fail(c, -EINVAL, "InvalidIdentityToken", "%s", why ? why : MSG_INVALID);
-}
-
-static int role_read(struct call *c, const char *account, const char *name, Iam__Role **ret)
-{
-	char key[ENTITY_KEY_MAX];
-	struct store_val v;
-	size_t klen = entity_key(key, account, name, NULL);
-	int r = klen ? store_get(c->txn, STORE_DB_ROLES, key, klen, &v) : -ENOENT;
-	if (r == -ENOENT) {
-		*ret = NULL;
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	Iam__RoleRecord *rec = iam__role_record__unpack(&c->pb, v.len, v.data);
-	if (!rec || !rec->role || !rec->role->arn || !rec->role->role_id)
-		return -EIO;
-	*ret = rec->role;
-	return 0;
 }
 
 static int web_resume(struct call *c, void *state, const struct keyd_reply *rep,
@@ -358,29 +338,15 @@ int op_assume_role_with_web_identity_resource(struct call *c, const ProtobufCMes
 	r = token_check(c, w);
 	if (r != 0)
 		return r;   /* CALL_PENDING, or refused */
-	r = role_read(c, w->account, w->role_name, &w->role);
+	r = sts_role_read(c, w->account, w->role_name, &w->role);
 	if (r < 0)
 		return op_fail_store(c, r);
 	if (w->role && strcmp(w->role->arn, q->role_arn) != 0)
 		w->role = NULL;   /* same name, another path */
-	c->resource_policy = NULL;
-	if (w->role) {
-		int32_t max = w->role->has_max_session_duration ? w->role->max_session_duration
-								 : ROLE_DEFAULT_DURATION;
-		w->duration = q->has_duration_seconds ? q->duration_seconds : ROLE_DEFAULT_DURATION;
-		if (w->duration > max)
-			return call_fail(c, -EINVAL, "ValidationError",
-					 "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
-		const struct policy *trust = NULL;
-		if (w->role->assume_role_policy_document) {
-			r = sts_trust_policy_get(c, w->account, w->role_name,
-						 w->role->assume_role_policy_document, &trust);
-			if (r < 0)
-				return op_fail_store(c, r);
-		}
-		c->resource_policy = trust;
-	}
-	c->resource_policy_trust = true;
+	w->duration = q->has_duration_seconds ? q->duration_seconds : STS_ROLE_DEFAULT_DURATION;
+	r = sts_role_trust_use(c, w->account, w->role, w->duration);
+	if (r < 0)
+		return r;
 	*ret = q->role_arn;
 	return 0;
 }

@@ -10,6 +10,8 @@
 #include "entity.h"
 #include "iamd.h"
 #include "keyd.pb-c.h"
+#include "ops.h"
+#include "store.pb-c.h"
 #include "principal.h"
 #include "sd.h"
 #include "store/store.h"
@@ -55,6 +57,48 @@ static struct authz_cache *cache(struct call *c)
 	if (!c->d->authz && authz_cache_new(AUTHZ_CACHE_PRINCIPALS, &c->d->authz) < 0)
 		return NULL;
 	return c->d->authz;
+}
+
+int sts_role_read(struct call *c, const char *account, const char *name, Iam__Role **ret)
+{
+	char key[ENTITY_KEY_MAX];
+	struct store_val v;
+	size_t klen = entity_key(key, account, name, NULL);
+	int r = klen ? store_get(c->txn, STORE_DB_ROLES, key, klen, &v) : -ENOENT;
+	if (r == -ENOENT) {
+		*ret = NULL;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	Iam__RoleRecord *rec = iam__role_record__unpack(&c->pb, v.len, v.data);
+	if (!rec || !rec->role || !rec->role->arn || !rec->role->role_id)
+		return -EIO;
+	*ret = rec->role;
+	return 0;
+}
+
+int sts_role_trust_use(struct call *c, const char *account, const Iam__Role *role,
+		       int32_t duration)
+{
+	const struct policy *trust = NULL;
+	c->resource_policy = NULL;
+	c->resource_policy_trust = true;
+	if (!role)
+		return 0;
+	int32_t max = role->has_max_session_duration ? role->max_session_duration
+							 : STS_ROLE_DEFAULT_DURATION;
+	if (duration > max)
+		return call_fail(c, -EINVAL, "ValidationError",
+				 "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
+	if (role->assume_role_policy_document) {
+		int r = sts_trust_policy_get(c, account, role->role_name,
+					     role->assume_role_policy_document, &trust);
+		if (r < 0)
+			return op_fail_store(c, r);
+	}
+	c->resource_policy = trust;
+	return 0;
 }
 
 int sts_trust_policy_get(struct call *c, const char *account, const char *name,

@@ -54,6 +54,23 @@ int sts_session_eval(struct call *c, const struct policy_set *base,
 int sts_trust_policy_get(struct call *c, const char *account, const char *name,
 			 const char *doc, const struct policy **ret);
 
+/* A role's MaxSessionDuration, and a session's, when none is given. */
+#define STS_ROLE_DEFAULT_DURATION 3600
+
+/* The role `name` of `account` read in the call's transaction (into c->pb);
+ * *ret NULL when there is none. -EIO when its record is damaged. */
+struct Iam__Role;
+int sts_role_read(struct call *c, const char *account, const char *name,
+		  struct Iam__Role **ret);
+
+/* A federated AssumeRole* call's resource policy: with `role` (NULL: none,
+ * the trust decision then denies), `duration` seconds must not exceed its
+ * MaxSessionDuration (ValidationError recorded) and its trust policy becomes
+ * c->resource_policy, evaluated as a trust policy. Negative errno after
+ * call_fail(). */
+int sts_role_trust_use(struct call *c, const char *account, const struct Iam__Role *role,
+		       int32_t duration);
+
 /* "2024-01-02T03:04:05Z" into c->arena. */
 const char *sts_isotime(struct call *c, int64_t secs);
 
