@@ -93,6 +93,39 @@ void sts_check_chars(const char *v, const char *field, size_t min, size_t max,
 		}
 }
 
+void sts_check_session_policy(const char *policy, struct util_verr *e)
+{
+	if (!policy)
+		return;
+	long n = util_utf8_length(policy);
+	if (n < 1)
+		util_verr_add(e, "policy", policy,
+			      "Member must have length greater than or equal to 1");
+	else if (n > POLICY_MAX_SESSION)
+		util_verr_add(e, "policy", policy,
+			      "Member must have length less than or equal to %d", POLICY_MAX_SESSION);
+}
+
+void sts_check_policy_arns(Iam__PolicyDescriptorType *const *arns, size_t n,
+			   struct util_verr *e)
+{
+	if (n > 10) {
+		char v[32];
+		snprintf(v, sizeof(v), "[%zu policies]", n);
+		util_verr_add(e, "policyArns", v, "Member must have length less than or equal to 10");
+	}
+	for (size_t i = 0; i < n && i < 10; i++) {
+		char field[40];
+		const char *a = arns[i]->arn;
+		snprintf(field, sizeof(field), "policyArns.%zu.member.arn", i + 1);
+		if (!a || strlen(a) < 20 || strlen(a) > 2048)
+			util_verr_add(e, field, a, "Member must have length between 20 and 2048");
+		else if (!util_str_has_prefix(a, "arn:aws:iam::") || !strstr(a, ":policy/"))
+			util_verr_set(e, "InvalidParameterValue",
+				      "The policy ARN %.200s is not a managed policy ARN.", a);
+	}
+}
+
 void sts_check_duration(bool has, int32_t v, int32_t max, struct util_verr *e)
 {
 	char buf[16];
@@ -137,31 +170,8 @@ static void check_inputs(const Iam__AssumeRoleRequest *q, struct util_verr *e)
 	if (q->external_id)
 		sts_check_chars(q->external_id, "externalId", 2, 1224, "+=,.@:/-",
 				"[\\w+=,.@:\\/-]*", e);
-	if (q->policy) {
-		long n = util_utf8_length(q->policy);
-		if (n < 1)
-			util_verr_add(e, "policy", q->policy,
-				      "Member must have length greater than or equal to 1");
-		else if (n > POLICY_MAX_SESSION)
-			util_verr_add(e, "policy", q->policy,
-				      "Member must have length less than or equal to %d",
-				      POLICY_MAX_SESSION);
-	}
-	if (q->n_policy_arns > 10) {
-		char v[32];
-		snprintf(v, sizeof(v), "[%zu policies]", q->n_policy_arns);
-		util_verr_add(e, "policyArns", v, "Member must have length less than or equal to 10");
-	}
-	for (size_t i = 0; i < q->n_policy_arns && i < 10; i++) {
-		char field[40];
-		const char *a = q->policy_arns[i]->arn;
-		snprintf(field, sizeof(field), "policyArns.%zu.member.arn", i + 1);
-		if (!a || strlen(a) < 20 || strlen(a) > 2048)
-			util_verr_add(e, field, a, "Member must have length between 20 and 2048");
-		else if (!util_str_has_prefix(a, "arn:aws:iam::") || !strstr(a, ":policy/"))
-			util_verr_set(e, "InvalidParameterValue",
-				      "The policy ARN %.200s is not a managed policy ARN.", a);
-	}
+	sts_check_session_policy(q->policy, e);
+	sts_check_policy_arns(q->policy_arns, q->n_policy_arns, e);
 	entity_tags_check(q->tags, q->n_tags, e);
 	if (q->n_transitive_tag_keys > UTIL_TAGS_MAX) {
 		char v[32];

@@ -23,6 +23,12 @@ struct util_verr;
 /* A member of [\w<extra>]* of min..max characters (ValidationError). */
 void sts_check_chars(const char *v, const char *field, size_t min, size_t max,
 		     const char *extra, const char *pattern, struct util_verr *e);
+/* A session policy (Policy): 1..POLICY_MAX_SESSION characters when given. */
+void sts_check_session_policy(const char *policy, struct util_verr *e);
+/* PolicyArns: at most 10, each a managed policy's ARN of 20..2048 characters. */
+struct Iam__PolicyDescriptorType;
+void sts_check_policy_arns(struct Iam__PolicyDescriptorType *const *arns, size_t n,
+			   struct util_verr *e);
 /* durationSeconds in 900..max when given. */
 void sts_check_duration(bool has, int32_t v, int32_t max, struct util_verr *e);
 /* SerialNumber and TokenCode: their form, and both or neither (the code is

@@ -136,28 +136,8 @@ static void check_inputs(const Iam__AssumeRoleWithSAMLRequest *q, struct util_ve
 			      "Member must have length greater than or equal to 4" :
 			      "Member must have length less than or equal to 100000");
 	sts_check_duration(q->has_duration_seconds, q->duration_seconds, 43200, e);
-	if (q->policy) {
-		long n = util_utf8_length(q->policy);
-		if (n < 1 || n > POLICY_MAX_SESSION)
-			util_verr_add(e, "policy", q->policy, n < 1 ?
-				      "Member must have length greater than or equal to 1" :
-				      "Member must have length less than or equal to 2048");
-	}
-	if (q->n_policy_arns > 10) {
-		char v[32];
-		snprintf(v, sizeof(v), "[%zu policies]", q->n_policy_arns);
-		util_verr_add(e, "policyArns", v, "Member must have length less than or equal to 10");
-	}
-	for (size_t i = 0; i < q->n_policy_arns && i < 10; i++) {
-		char field[40];
-		const char *a = q->policy_arns[i]->arn;
-		snprintf(field, sizeof(field), "policyArns.%zu.member.arn", i + 1);
-		if (!a || strlen(a) < 20 || strlen(a) > 2048)
-			util_verr_add(e, field, a, "Member must have length between 20 and 2048");
-		else if (!util_str_has_prefix(a, "arn:aws:iam::") || !strstr(a, ":policy/"))
-			util_verr_set(e, "InvalidParameterValue",
-				      "The policy ARN %.200s is not a managed policy ARN.", a);
-	}
+	sts_check_session_policy(q->policy, e);
+	sts_check_policy_arns(q->policy_arns, q->n_policy_arns, e);
 }
 
 static int invalid(struct call *c, const char *msg, const char *why)
