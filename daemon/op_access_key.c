@@ -108,25 +108,6 @@ int op_access_key_count(struct call *c, const char *owner_id, size_t *ret)
 
 /* ---- owners ---- */
 
-static int user_by_id(struct call *c, const char *user_id, Iam__User **ret)
-{
-	struct store_val v;
-	int r = store_get(c->txn, STORE_DB_USER_IDS, user_id, strlen(user_id), &v);
-	if (r < 0)
-		return r;
-	char *key = arena_strndup(c->arena, v.data, v.len);
-	if (!key)
-		return -ENOMEM;
-	r = store_get(c->txn, STORE_DB_USERS, key, strlen(key), &v);
-	if (r < 0)
-		return r;
-	Iam__UserRecord *rec = iam__user_record__unpack(&c->pb, v.len, v.data);
-	if (!rec || !rec->user)
-		return -EIO;
-	*ret = rec->user;
-	return 0;
-}
-
 static int owner_root(struct call *c, struct ak_owner *o)
 {
 	o->owner_id = entity_account(c);
@@ -162,7 +143,7 @@ static int owner_of_record(struct call *c, const Iam__AccessKeyRecord *rec, stru
 	Iam__User *u;
 	if (strcmp(rec->owner_id, rec->account_id) == 0)
 		return owner_root(c, o);
-	int r = user_by_id(c, rec->owner_id, &u);
+	int r = op_user_by_id(c, rec->owner_id, &u);
 	if (r < 0)
 		return r;
 	o->owner_id = u->user_id;
@@ -265,7 +246,7 @@ static int create_access_key_resume(struct call *c, void *state, const struct ke
 	/* the user may have gone while keyd worked */
 	if (strcmp(st->owner.owner_id, entity_account(c)) != 0) {
 		Iam__User *u;
-		int r = user_by_id(c, st->owner.owner_id, &u);
+		int r = op_user_by_id(c, st->owner.owner_id, &u);
 		if (r == -ENOENT)
 			return op_fail_no_user(c, st->owner.user_name);
 		if (r < 0)

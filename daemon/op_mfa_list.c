@@ -48,25 +48,6 @@ int op_mfa_count(struct call *c, size_t *ret_all, size_t *ret_in_use)
 	return 0;
 }
 
-static int user_by_id(struct call *c, const char *user_id, Iam__User **ret)
-{
-	struct store_val v;
-	int r = store_get(c->txn, STORE_DB_USER_IDS, user_id, strlen(user_id), &v);
-	if (r < 0)
-		return r;
-	char *key = arena_strndup(c->arena, v.data, v.len);
-	if (!key)
-		return -ENOMEM;
-	r = store_get(c->txn, STORE_DB_USERS, key, strlen(key), &v);
-	if (r < 0)
-		return r;
-	Iam__UserRecord *rec = iam__user_record__unpack(&c->pb, v.len, v.data);
-	if (!rec || !rec->user)
-		return -EIO;
-	*ret = rec->user;
-	return 0;
-}
-
 /* The device as ListVirtualMFADevices answers it. */
 static int dev_render(struct call *c, const Iam__MFADeviceRecord *rec,
 		      Iam__VirtualMFADevice **ret)
@@ -80,7 +61,7 @@ static int dev_render(struct call *c, const Iam__MFADeviceRecord *rec,
 	d->n_tags = rec->n_tags;
 	if (rec->user_id) {
 		Iam__User *u;
-		int r = user_by_id(c, rec->user_id, &u);
+		int r = op_user_by_id(c, rec->user_id, &u);
 		if (r < 0 && r != -ENOENT)
 			return r;
 		if (r == 0)

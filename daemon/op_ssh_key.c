@@ -595,27 +595,6 @@ int op_delete_ssh_public_key(struct call *c, const ProtobufCMessage *m, Protobuf
 
 /* ---- iamd:ListLocalUserSSHPublicKeys ---- */
 
-/* The user of a binding, by its id (a later user of the same name is not
- * the one bound); -ENOENT when gone. */
-static int user_by_id(struct call *c, const char *user_id, Iam__User **ret)
-{
-	struct store_val v;
-	int r = store_get(c->txn, STORE_DB_USER_IDS, user_id, strlen(user_id), &v);
-	if (r < 0)
-		return r;
-	char *key = arena_strndup(c->arena, v.data, v.len);
-	if (!key)
-		return -ENOMEM;
-	r = store_get(c->txn, STORE_DB_USERS, key, strlen(key), &v);
-	if (r < 0)
-		return r;
-	Iam__UserRecord *rec = iam__user_record__unpack(&c->pb, v.len, v.data);
-	if (!rec || !rec->user || !rec->user->user_id || !rec->user->arn)
-		return -EIO;
-	*ret = rec->user;
-	return 0;
-}
-
 /* The IAM user uid is bound to, or NULL. */
 static int bound_user(struct call *c, uint32_t uid, Iam__User **ret)
 {
@@ -633,7 +612,7 @@ static int bound_user(struct call *c, uint32_t uid, Iam__User **ret)
 		return -EIO;
 	if (!b->user_id)
 		return 0;
-	r = user_by_id(c, b->user_id, ret);
+	r = op_user_by_id(c, b->user_id, ret);
 	return r == -ENOENT ? 0 : r;
 }
 

@@ -40,6 +40,25 @@ int op_user_load(struct call *c, const char *name, Iam__User **ret)
 	return r < 0 ? op_fail_store(c, r) : 0;
 }
 
+int op_user_by_id(struct call *c, const char *user_id, Iam__User **ret)
+{
+	struct store_val v;
+	int r = store_get(c->txn, STORE_DB_USER_IDS, user_id, strlen(user_id), &v);
+	if (r < 0)
+		return r;
+	char *key = arena_strndup(c->arena, v.data, v.len);
+	if (!key)
+		return -ENOMEM;
+	r = store_get(c->txn, STORE_DB_USERS, key, strlen(key), &v);
+	if (r < 0)
+		return r;
+	Iam__UserRecord *rec = iam__user_record__unpack(&c->pb, v.len, v.data);
+	if (!rec || !rec->user || !rec->user->user_id || !rec->user->arn)
+		return -EIO;
+	*ret = rec->user;
+	return 0;
+}
+
 int op_resource_user(struct call *c, const char *name, const char **ret_arn)
 {
 	Iam__User *u;

@@ -28,6 +28,9 @@ int op_fail_store(struct call *c, int r);
 int op_fail_no_user(struct call *c, const char *name);
 /* The user, or NoSuchEntity recorded. */
 int op_user_load(struct call *c, const char *name, Iam__User **ret);
+/* The user whose id (AIDA...) is `user_id` (a later user of the same name
+ * is another); -ENOENT when there is none, nothing recorded. */
+int op_user_by_id(struct call *c, const char *user_id, Iam__User **ret);
 /* The existing user's ARN, or the ARN of `name` at path "/". */
 int op_resource_user(struct call *c, const char *name, const char **ret_arn);
 int op_user_name_resource(struct call *c, const char *name, const char **ret);
