@@ -8,7 +8,7 @@
 # $top_builddir/tests/js/node_modules, once per package-lock.json), which
 # `./dev.sh test` runs beforehand. Without node 20+
 # or npm, or when the npm registry cannot be reached, the file is skipped
-# (exit 77) and says why - unless IAMD_REQUIRE_JS=1 (CI), where that is a
+# ("1..0 # SKIP") and says why - unless IAMD_REQUIRE_JS=1 (CI), where that is a
 # failure.
 . "$top_srcdir/tests/integration/lib.sh"
 

@@ -13,16 +13,16 @@
 #     would get it when it connects itself;
 #   - the same when C asked (and was identified) itself before it left: the
 #     identity iamd keeps with a connection holds only while C is alive.
-# Skips (77) where it cannot be arranged: not root, no PID namespace, no
+# Skips the file where it cannot be arranged: not root, no PID namespace, no
 # writable cgroup v2 hierarchy.
 if [ "${IAMD_REUSE_IN_NS:-}" != 1 ]; then
 	if [ "$(id -u)" != 0 ]; then
 		echo "1..0 # SKIP needs root (a PID namespace, ns_last_pid, cgroups)"
-		exit 77
+		exit 0
 	fi
 	if ! unshare --pid --fork --mount-proc true 2>/dev/null; then
 		echo "1..0 # SKIP cannot make a PID namespace here (unshare --pid)"
-		exit 77
+		exit 0
 	fi
 	IAMD_REUSE_IN_NS=1
 	export IAMD_REUSE_IN_NS

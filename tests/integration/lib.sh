@@ -25,7 +25,7 @@
 #   pass NAME / fail NAME     a result decided by the test itself
 #   skip NAME REASON          "ok N - NAME # SKIP REASON"
 #   diag TEXT...              "# TEXT" (on stderr)
-#   skip_all REASON           the whole file is skipped: exit 77
+#   skip_all REASON           the whole file is skipped ("1..0 # SKIP", exit 0)
 #   bail_out REASON           "Bail out!" and exit 99 (an error, not a skip)
 #   done_testing              checks the iamd logs for sanitizer reports,
 #                             prints the plan "1..N", exits 0 or 1
@@ -212,9 +212,12 @@ unlike() {
 	fi
 }
 
+# skip_all REASON: the whole file is skipped. The TAP driver (tap-driver.sh)
+# reads the plan "1..0 # SKIP" as a skip; an exit status of 77 would be an
+# ERROR there, so the script ends with 0.
 skip_all() {
 	echo "1..0 # SKIP $*"
-	exit 77
+	exit 0
 }
 
 bail_out() {

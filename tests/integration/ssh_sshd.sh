@@ -22,16 +22,20 @@ export HOME="$TMP/home"
 mkdir -p "$HOME"
 
 # sshd runs the command only from a root-owned path no one else may write
-# (every directory up to /): a directory of its own in the build tree
-CMDDIR="$top_builddir/tests/integration/sshd-cmd.$$"
-d=$(cd "$top_builddir" && pwd -P)
+# (every directory up to /): a directory of its own under /run (the build
+# tree may be anywhere, /tmp included); the script there runs iamctl
+CMDDIR=$(mktemp -d /run/iamd-sshd-cmd.XXXXXX 2>/dev/null) ||
+	skip_all "cannot make a directory under /run for sshd's AuthorizedKeysCommand"
+chmod 0755 "$CMDDIR" || bail_out "cannot chmod $CMDDIR"
+d=$CMDDIR
 while :; do
-	[ "$(stat -c %u "$d")" = 0 ] && [ $(( 0$(stat -c %a "$d") & 022 )) -eq 0 ] ||
+	[ "$(stat -c %u "$d")" = 0 ] && [ $(( 0$(stat -c %a "$d") & 022 )) -eq 0 ] || {
+		rmdir "$CMDDIR"
 		skip_all "$d is not root-owned and closed to others (sshd's safe path)"
+	}
 	[ "$d" = / ] && break
 	d=$(dirname "$d")
 done
-mkdir -p "$CMDDIR" && chmod 0755 "$CMDDIR" || bail_out "cannot make $CMDDIR"
 SSHD_PID=
 finish() {
 	[ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null

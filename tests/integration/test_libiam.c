@@ -215,7 +215,7 @@ int main(void)
 	snprintf(iamd_path, sizeof(iamd_path), "%s/daemon/iamd", bd ? bd : ".");
 	if (access(iamd_path, X_OK) != 0) {
 		printf("1..0 # SKIP no iamd at %s\n", iamd_path);
-		return 77;
+		return 0;
 	}
 	snprintf(dir, sizeof(dir), "%s/libiam.XXXXXX",
 		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");

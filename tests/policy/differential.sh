@@ -7,8 +7,8 @@ set -u
 : "${top_srcdir:=$(dirname "$0")/../..}"
 : "${top_builddir:=.}"
 cli="$top_builddir/tests/policy/iamctl-policy"
-py=$(command -v python3) || { echo "1..0 # SKIP python3 not found"; exit 77; }
-[ -x "$cli" ] || { echo "1..0 # SKIP $cli not built"; exit 77; }
+py=$(command -v python3) || { echo "1..0 # SKIP python3 not found"; exit 0; }
+[ -x "$cli" ] || { echo "1..0 # SKIP $cli not built"; exit 0; }
 dir="$top_srcdir/tests/policy"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT

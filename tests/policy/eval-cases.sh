@@ -5,6 +5,6 @@ set -u
 : "${top_srcdir:=$(dirname "$0")/../..}"
 : "${top_builddir:=.}"
 cli="$top_builddir/tests/policy/iamctl-policy"
-[ -x "$cli" ] || { echo "1..0 # SKIP $cli not built"; exit 77; }
+[ -x "$cli" ] || { echo "1..0 # SKIP $cli not built"; exit 0; }
 files=$(ls "$top_srcdir"/tests/policy/*.jsonl)
 cat $files | "$cli" eval --tap -

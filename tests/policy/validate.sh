@@ -4,7 +4,7 @@ set -u
 : "${top_srcdir:=$(dirname "$0")/../..}"
 : "${top_builddir:=.}"
 cli="$top_builddir/tests/policy/iamctl-policy"
-[ -x "$cli" ] || { echo "1..0 # SKIP $cli not built"; exit 77; }
+[ -x "$cli" ] || { echo "1..0 # SKIP $cli not built"; exit 0; }
 d="$top_srcdir/tests/policy/validate"
 n=0
 check() { # name, condition (shell status of the last command)

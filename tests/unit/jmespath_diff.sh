@@ -6,7 +6,7 @@
 PY=/usr/bin/python3
 if ! [ -x "$PY" ] || ! "$PY" -c 'import jmespath' 2>/dev/null; then
 	echo "1..0 # SKIP /usr/bin/python3 with jmespath (python3-jmespath) is missing"
-	exit 77
+	exit 0
 fi
 exec "$PY" "${top_srcdir:-.}/tests/unit/jmespath_diff.py" \
 	"${top_builddir:-.}/tests/unit/jmespath_run" \

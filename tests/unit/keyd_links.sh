@@ -11,7 +11,7 @@ fails=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
 
-command -v readelf >/dev/null 2>&1 || { echo "1..0 # SKIP readelf not found"; exit 77; }
+command -v readelf >/dev/null 2>&1 || { echo "1..0 # SKIP readelf not found"; exit 0; }
 [ -x "$bin" ] || { echo "Bail out! $bin not built"; exit 99; }
 needed=$(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 [ -n "$needed" ] && ok "readelf lists what iam-keyd needs" || nok "readelf lists what iam-keyd needs"

@@ -9,7 +9,7 @@ set -u
 n=0
 failed=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi; }
-command -v zbarimg >/dev/null 2>&1 || { echo "1..0 # SKIP zbarimg (zbar-tools) is not installed"; exit 77; }
+command -v zbarimg >/dev/null 2>&1 || { echo "1..0 # SKIP zbarimg (zbar-tools) is not installed"; exit 0; }
 tool=$top_builddir/tests/unit/qr_tool
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -5,7 +5,7 @@
 PY=/usr/bin/python3
 if ! [ -x "$PY" ] || ! "$PY" -c 'import awscli.formatter' 2>/dev/null; then
 	echo "1..0 # SKIP /usr/bin/python3 with awscli (Debian's awscli) is missing"
-	exit 77
+	exit 0
 fi
 exec "$PY" "${top_srcdir:-.}/tests/unit/table_diff.py" \
 	"${top_builddir:-.}/tests/unit/table_run" \

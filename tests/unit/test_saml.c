@@ -325,7 +325,7 @@ int main(void)
 	if (access("/usr/bin/python3", X_OK) != 0 ||
 	    system("/usr/bin/python3 -c 'import xmlsec, lxml' 2>/dev/null") != 0) {
 		printf("1..0 # SKIP /usr/bin/python3 with python3-xmlsec is needed\n");
-		return 77;
+		return 0;
 	}
 	snprintf(script, sizeof(script), "%s/tests/saml_idp.py", src ? src : ".");
 	if (!mkdtemp(dir))
