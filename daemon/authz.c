@@ -506,6 +506,44 @@ static int decide(enum authz_decision d, const char *msg,
 	return 0;
 }
 
+/* A federated caller (an OIDC token's or a SAML assertion's bearer): one of
+ * `actions` is decided by the role's trust policy alone (c->resource_policy,
+ * sts_role_trust_use()), with the provider's ARN as the principal and the
+ * token's or assertion's context keys (c->ctx_extra); anything else is
+ * denied. */
+static int trust_alone(struct call *c, const char *action, const char *resource,
+		       const char *const *actions, struct authz_result *ret)
+{
+	struct policy_result res = { .decision = POLICY_IMPLICIT_DENY };
+	struct policy_scratch *sc = authz_scratch(c);
+	bool ours = false;
+	if (!sc)
+		return -ENOMEM;
+	for (size_t i = 0; actions[i] && !ours; i++)
+		ours = strcmp(action, actions[i]) == 0;
+	if (ours && c->resource_policy) {
+		struct policy_set set = { .resource = c->resource_policy };
+		struct policy_request req = {
+			.principal = c->caller.arn,
+			.action = action,
+			.resource = resource,
+			.context = c->ctx_extra,
+			.n_context = c->n_ctx_extra,
+			.now_ms = c->now * 1000,
+		};
+		int r = policy_eval(&set, &req, sc, &res);
+		if (r < 0)
+			return r;
+	}
+	if (res.decision == POLICY_ALLOW)
+		return decide(AUTHZ_ALLOW, NULL, ret);
+	const char *msg = arena_printf(c->arena, "Not authorized to perform %s", action);
+	if (!msg)
+		return -ENOMEM;
+	return decide(res.decision == POLICY_EXPLICIT_DENY ? AUTHZ_DENY_EXPLICIT
+							   : AUTHZ_DENY_IMPLICIT, msg, ret);
+}
+
 static int check_user(struct call *c, const char *action, const char *resource,
 		      struct authz_result *ret)
 {
@@ -599,12 +637,18 @@ int authz_check(struct call *c, const char *action, const char *resource,
 		return decide(AUTHZ_ALLOW, NULL, ret);
 	case CALLER_USER:
 		return check_user(c, action, resource, ret);
-	case CALLER_WEB_IDENTITY:
-		/* the bearer of an OIDC token: the role's trust policy alone */
-		return oidc_authorize(c, action, resource, ret);
-	case CALLER_SAML:
-		/* the bearer of a SAML assertion: the role's trust policy alone */
-		return saml_authorize(c, action, resource, ret);
+	case CALLER_WEB_IDENTITY: {
+		/* the bearer of an OIDC token (op_sts_web.c) */
+		static const char *const web[] = { "sts:AssumeRoleWithWebIdentity",
+						   "sts:TagSession", NULL };
+		return trust_alone(c, action, resource, web, ret);
+	}
+	case CALLER_SAML: {
+		/* the bearer of a SAML assertion (op_sts_saml.c) */
+		static const char *const saml[] = { "sts:AssumeRoleWithSAML", "sts:TagSession",
+						    "sts:SetSourceIdentity", NULL };
+		return trust_alone(c, action, resource, saml, ret);
+	}
 	case CALLER_ANONYMOUS:
 	default:
 		return decide(AUTHZ_DENY_IMPLICIT,

@@ -88,11 +88,3 @@ void oidc_keys_forget(const char *arn);
 /* Frees every cached set and cancels the fetches (iamd's exit). */
 void oidc_keys_shutdown(void);
 
-/* ---- AssumeRoleWithWebIdentity in authorization (op_sts_web.c) ---- */
-
-/* Decides sts:AssumeRoleWithWebIdentity (or sts:TagSession) for a
- * CALLER_WEB_IDENTITY caller: the role's trust policy alone, with the
- * provider's ARN as the principal and the token's context keys. */
-struct authz_result;
-int oidc_authorize(struct call *c, const char *action, const char *resource,
-		   struct authz_result *ret);

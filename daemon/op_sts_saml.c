@@ -13,7 +13,7 @@
  *   context keys AWS sets (saml:aud, saml:sub, saml:sub_type, saml:iss,
  *   saml:namequalifier, saml:doc, the eduPerson and X.500 attributes...,
  *   sts:RoleSessionName, sts:SourceIdentity, aws:RequestTag/KEY).
- *   authz (dispatch -> authz_check -> saml_authorize()) decides
+ *   authz (dispatch -> authz_check -> trust_alone() in authz.c) decides
  *   sts:AssumeRoleWithSAML by the trust policy alone.
  *   handler(): sts:TagSession / sts:SetSourceIdentity when the assertion
  *   brings tags / a source identity; the assertion's ID taken (a replay is
@@ -562,41 +562,6 @@ int op_assume_role_with_saml_resource(struct call *c, const ProtobufCMessage *m,
 	c->op_state = f;
 	*ret = q->role_arn;
 	return 0;
-}
-
-int saml_authorize(struct call *c, const char *action, const char *resource,
-		   struct authz_result *ret)
-{
-	struct policy_result res = { .decision = POLICY_IMPLICIT_DENY };
-	struct policy_scratch *sc = authz_scratch(c);
-	if (!sc)
-		return -ENOMEM;
-	bool ours = strcmp(action, "sts:AssumeRoleWithSAML") == 0 ||
-		    strcmp(action, "sts:TagSession") == 0 ||
-		    strcmp(action, "sts:SetSourceIdentity") == 0;
-	if (ours && c->resource_policy) {
-		struct policy_set set = { .resource = c->resource_policy };
-		struct policy_request req = {
-			.principal = c->caller.arn,
-			.action = action,
-			.resource = resource,
-			.context = c->ctx_extra,
-			.n_context = c->n_ctx_extra,
-			.now_ms = c->now * 1000,
-		};
-		int r = policy_eval(&set, &req, sc, &res);
-		if (r < 0)
-			return r;
-	}
-	if (res.decision == POLICY_ALLOW) {
-		ret->decision = AUTHZ_ALLOW;
-		ret->message = NULL;
-		return 0;
-	}
-	ret->decision = res.decision == POLICY_EXPLICIT_DENY ? AUTHZ_DENY_EXPLICIT
-							     : AUTHZ_DENY_IMPLICIT;
-	ret->message = arena_printf(c->arena, "Not authorized to perform %s", action);
-	return ret->message ? 0 : -ENOMEM;
 }
 
 /* ---- the handler ---- */

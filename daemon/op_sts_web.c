@@ -12,7 +12,7 @@
  *   role's trust policy the call's resource policy, with the context keys
  *   AWS sets: HOST/PATH:aud, :sub, :amr, :oaud and :azp (when present),
  *   aws:FederatedProvider, sts:RoleSessionName.
- *   authz (dispatch -> authz_check -> oidc_authorize()) decides
+ *   authz (dispatch -> authz_check -> trust_alone() in authz.c) decides
  *   sts:AssumeRoleWithWebIdentity by the trust policy alone.
  *   handler(): the claims of an assumed-role session, MintSession to
  *   iam-keyd (as AssumeRole's), and the answer. */
@@ -329,40 +329,6 @@ int op_assume_role_with_web_identity_resource(struct call *c, const ProtobufCMes
 		return r;
 	*ret = q->role_arn;
 	return 0;
-}
-
-int oidc_authorize(struct call *c, const char *action, const char *resource,
-		   struct authz_result *ret)
-{
-	struct policy_result res = { .decision = POLICY_IMPLICIT_DENY };
-	struct policy_scratch *sc = authz_scratch(c);
-	if (!sc)
-		return -ENOMEM;
-	bool ours = strcmp(action, "sts:AssumeRoleWithWebIdentity") == 0 ||
-		    strcmp(action, "sts:TagSession") == 0;
-	if (ours && c->resource_policy) {
-		struct policy_set set = { .resource = c->resource_policy };
-		struct policy_request req = {
-			.principal = c->caller.arn,
-			.action = action,
-			.resource = resource,
-			.context = c->ctx_extra,
-			.n_context = c->n_ctx_extra,
-			.now_ms = c->now * 1000,
-		};
-		int r = policy_eval(&set, &req, sc, &res);
-		if (r < 0)
-			return r;
-	}
-	if (res.decision == POLICY_ALLOW) {
-		ret->decision = AUTHZ_ALLOW;
-		ret->message = NULL;
-		return 0;
-	}
-	ret->decision = res.decision == POLICY_EXPLICIT_DENY ? AUTHZ_DENY_EXPLICIT
-							     : AUTHZ_DENY_IMPLICIT;
-	ret->message = arena_printf(c->arena, "Not authorized to perform %s", action);
-	return ret->message ? 0 : -ENOMEM;
 }
 
 /* ---- the handler ---- */

@@ -7,7 +7,7 @@
  *   op_sts_saml.c  STS AssumeRoleWithSAML: an unsigned call whose
  *                  credential is a signed SAML response; its caller is
  *                  CALLER_SAML (call.h), decided by the role's trust
- *                  policy alone (saml_authorize()), and the assertion IDs
+ *                  policy alone (authz.c, trust_alone()), and the assertion IDs
  *                  it took are remembered until their NotOnOrAfter
  *                  (replays refused, bounded memory). */
 #pragma once
@@ -31,9 +31,3 @@ int saml_provider_arn_split(struct call *c, const char *arn, const char **ret_ac
 int saml_provider_get(struct call *c, const char *account, const char *name,
 		      struct Iam__SAMLProviderRecord **ret);
 
-/* Decides sts:AssumeRoleWithSAML (or sts:TagSession,
- * sts:SetSourceIdentity) for a CALLER_SAML caller: the role's trust policy
- * alone (c->resource_policy), the provider's ARN as the principal, the
- * assertion's context keys (c->ctx_extra). */
-int saml_authorize(struct call *c, const char *action, const char *resource,
-		   struct authz_result *ret);
