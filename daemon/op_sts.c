@@ -93,6 +93,21 @@ void sts_check_chars(const char *v, const char *field, size_t min, size_t max,
 		}
 }
 
+void sts_check_role(const char *role_arn, const char *session_name, struct util_verr *e)
+{
+	if (!role_arn)
+		util_verr_add(e, "roleArn", NULL, "Member must not be null");
+	else if (strlen(role_arn) < 20 || strlen(role_arn) > 2048)
+		util_verr_add(e, "roleArn", role_arn, strlen(role_arn) < 20 ?
+			      "Member must have length greater than or equal to 20" :
+			      "Member must have length less than or equal to 2048");
+	if (!session_name)
+		util_verr_add(e, "roleSessionName", NULL, "Member must not be null");
+	else
+		sts_check_chars(session_name, "roleSessionName", 2, 64, "+=,.@-",
+				"[\\w+=,.@-]*", e);
+}
+
 void sts_check_session_policy(const char *policy, struct util_verr *e)
 {
 	if (!policy)
@@ -155,17 +170,7 @@ void sts_check_mfa(const char *serial, const char *code, struct util_verr *e)
 
 static void check_inputs(const Iam__AssumeRoleRequest *q, struct util_verr *e)
 {
-	if (!q->role_arn)
-		util_verr_add(e, "roleArn", NULL, "Member must not be null");
-	else if (strlen(q->role_arn) < 20 || strlen(q->role_arn) > 2048)
-		util_verr_add(e, "roleArn", q->role_arn, strlen(q->role_arn) < 20 ?
-			      "Member must have length greater than or equal to 20" :
-			      "Member must have length less than or equal to 2048");
-	if (!q->role_session_name)
-		util_verr_add(e, "roleSessionName", NULL, "Member must not be null");
-	else
-		sts_check_chars(q->role_session_name, "roleSessionName", 2, 64, "+=,.@-",
-				"[\\w+=,.@-]*", e);
+	sts_check_role(q->role_arn, q->role_session_name, e);
 	sts_check_duration(q->has_duration_seconds, q->duration_seconds, 43200, e);
 	if (q->external_id)
 		sts_check_chars(q->external_id, "externalId", 2, 1224, "+=,.@:/-",
@@ -568,8 +573,8 @@ static int assume_resume(struct call *c, void *state, const struct keyd_reply *r
 }
 
 /* sts:TagSession or sts:SetSourceIdentity on the role, decided like
- * sts:AssumeRole. */
-static int also_allowed(struct call *c, const char *action, const char *role_arn)
+ * sts:AssumeRole (op_sts.h). */
+int sts_also_allowed(struct call *c, const char *action, const char *role_arn)
 {
 	struct authz_result az = { 0 };
 	int r = authz_check(c, action, role_arn, &az);
@@ -596,9 +601,9 @@ int op_assume_role(struct call *c, const ProtobufCMessage *m, ProtobufCMessage *
 		return call_fail(c, -EACCES, "AccessDenied",
 				 "User: %s is not authorized to perform: sts:AssumeRole on resource: %s",
 				 c->caller.arn ? c->caller.arn : "anonymous", a->role_arn);
-	if (a->n_tags && (r = also_allowed(c, "sts:TagSession", a->role_arn)) < 0)
+	if (a->n_tags && (r = sts_also_allowed(c, "sts:TagSession", a->role_arn)) < 0)
 		return r;
-	if (a->source_identity && (r = also_allowed(c, "sts:SetSourceIdentity", a->role_arn)) < 0)
+	if (a->source_identity && (r = sts_also_allowed(c, "sts:SetSourceIdentity", a->role_arn)) < 0)
 		return r;
 
 	/* what the call uses of the role once keyd answers, in its own

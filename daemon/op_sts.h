@@ -23,6 +23,11 @@ struct util_verr;
 /* A member of [\w<extra>]* of min..max characters (ValidationError). */
 void sts_check_chars(const char *v, const char *field, size_t min, size_t max,
 		     const char *extra, const char *pattern, struct util_verr *e);
+/* RoleArn (20..2048) and RoleSessionName ([\w+=,.@-], 2..64). */
+void sts_check_role(const char *role_arn, const char *session_name, struct util_verr *e);
+/* sts:TagSession or sts:SetSourceIdentity on the role as the caller's
+ * authorization decides it: 0, or AccessDenied recorded. */
+int sts_also_allowed(struct call *c, const char *action, const char *role_arn);
 /* A session policy (Policy): 1..POLICY_MAX_SESSION characters when given. */
 void sts_check_session_policy(const char *policy, struct util_verr *e);
 /* PolicyArns: at most 10, each a managed policy's ARN of 20..2048 characters. */

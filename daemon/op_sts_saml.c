@@ -609,17 +609,6 @@ static int saml_minted(struct call *c, void *state, const struct keyd_reply *rep
 	return 0;
 }
 
-static int also_allowed(struct call *c, const char *action, const char *role_arn)
-{
-	struct authz_result az = { 0 };
-	int r = authz_check(c, action, role_arn, &az);
-	if (r < 0)
-		return call_fail(c, r, "ServiceFailure", NULL);
-	if (az.decision != AUTHZ_ALLOW)
-		return call_fail(c, -EACCES, "AccessDenied", "%s", az.message);
-	return 0;
-}
-
 int op_assume_role_with_saml(struct call *c, const ProtobufCMessage *m, ProtobufCMessage **ret)
 {
 	struct fed *f = c->op_state;
@@ -628,10 +617,10 @@ int op_assume_role_with_saml(struct call *c, const ProtobufCMessage *m, Protobuf
 	(void)ret;
 	if (!f || !f->role || c->caller.kind != CALLER_SAML)
 		return call_fail(c, -EACCES, "AccessDenied", MSG_DENIED);
-	if (f->n_tags && (r = also_allowed(c, "sts:TagSession", f->req->role_arn)) < 0)
+	if (f->n_tags && (r = sts_also_allowed(c, "sts:TagSession", f->req->role_arn)) < 0)
 		return r;
 	if (f->source_identity &&
-	    (r = also_allowed(c, "sts:SetSourceIdentity", f->req->role_arn)) < 0)
+	    (r = sts_also_allowed(c, "sts:SetSourceIdentity", f->req->role_arn)) < 0)
 		return r;
 	r = replay_take(f->provider_arn, f->assertion_id, c->now, f->id_until);
 	if (r == -EALREADY)

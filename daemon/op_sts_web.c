@@ -62,17 +62,7 @@ struct web {
 
 static void check_inputs(const Iam__AssumeRoleWithWebIdentityRequest *q, struct util_verr *e)
 {
-	if (!q->role_arn)
-		util_verr_add(e, "roleArn", NULL, "Member must not be null");
-	else if (strlen(q->role_arn) < 20 || strlen(q->role_arn) > 2048)
-		util_verr_add(e, "roleArn", q->role_arn, strlen(q->role_arn) < 20 ?
-			      "Member must have length greater than or equal to 20" :
-			      "Member must have length less than or equal to 2048");
-	if (!q->role_session_name)
-		util_verr_add(e, "roleSessionName", NULL, "Member must not be null");
-	else
-		sts_check_chars(q->role_session_name, "roleSessionName", 2, 64, "+=,.@-",
-				"[\\w+=,.@-]*", e);
+	sts_check_role(q->role_arn, q->role_session_name, e);
 	/* the token is a credential: never echoed */
 	if (!q->web_identity_token)
 		util_verr_add(e, "webIdentityToken", NULL, "Member must not be null");
