@@ -572,6 +572,21 @@ static int assume_resume(struct call *c, void *state, const struct keyd_reply *r
 	return 0;
 }
 
+int sts_claims_session_policies(struct call *c, Keyd__SessionClaims *cl, const char *policy,
+				Iam__PolicyDescriptorType *const *arns, size_t n)
+{
+	cl->session_policy = (char *)policy;
+	if (!n)
+		return 0;
+	cl->policy_arns = arena_alloc(c->arena, n * sizeof(char *));
+	if (!cl->policy_arns)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		cl->policy_arns[i] = arns[i]->arn;
+	cl->n_policy_arns = n;
+	return 0;
+}
+
 /* sts:TagSession or sts:SetSourceIdentity on the role, decided like
  * sts:AssumeRole (op_sts.h). */
 int sts_also_allowed(struct call *c, const char *action, const char *role_arn)
@@ -641,15 +656,8 @@ int op_assume_role(struct call *c, const ProtobufCMessage *m, ProtobufCMessage *
 	cl->has_issued = cl->has_expires = true;
 	cl->issued = c->now;
 	cl->expires = c->now + a->duration;
-	cl->session_policy = q->policy;
-	if (q->n_policy_arns) {
-		cl->policy_arns = arena_alloc(c->arena, q->n_policy_arns * sizeof(char *));
-		if (!cl->policy_arns)
-			return -ENOMEM;
-		for (size_t i = 0; i < q->n_policy_arns; i++)
-			cl->policy_arns[i] = q->policy_arns[i]->arn;
-		cl->n_policy_arns = q->n_policy_arns;
-	}
+	if (sts_claims_session_policies(c, cl, q->policy, q->policy_arns, q->n_policy_arns) < 0)
+		return -ENOMEM;
 	cl->tags = a->tags;
 	cl->n_tags = a->n_tags;
 	cl->transitive_tag_keys = a->transitive;

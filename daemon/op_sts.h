@@ -28,6 +28,10 @@ void sts_check_role(const char *role_arn, const char *session_name, struct util_
 /* sts:TagSession or sts:SetSourceIdentity on the role as the caller's
  * authorization decides it: 0, or AccessDenied recorded. */
 int sts_also_allowed(struct call *c, const char *action, const char *role_arn);
+/* The session's Policy and PolicyArns into the claims keyd seals (the ARNs'
+ * array in c->arena). -ENOMEM. */
+int sts_claims_session_policies(struct call *c, Keyd__SessionClaims *cl, const char *policy,
+				struct Iam__PolicyDescriptorType *const *arns, size_t n);
 /* A session policy (Policy): 1..POLICY_MAX_SESSION characters when given. */
 void sts_check_session_policy(const char *policy, struct util_verr *e);
 /* PolicyArns: at most 10, each a managed policy's ARN of 20..2048 characters. */

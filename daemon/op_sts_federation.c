@@ -208,15 +208,8 @@ int op_get_federation_token(struct call *c, const ProtobufCMessage *m, ProtobufC
 	cl->has_issued = cl->has_expires = true;
 	cl->issued = c->now;
 	cl->expires = c->now + duration;
-	cl->session_policy = q->policy;
-	if (q->n_policy_arns) {
-		cl->policy_arns = arena_alloc(c->arena, q->n_policy_arns * sizeof(char *));
-		if (!cl->policy_arns)
-			return -ENOMEM;
-		for (size_t i = 0; i < q->n_policy_arns; i++)
-			cl->policy_arns[i] = q->policy_arns[i]->arn;
-		cl->n_policy_arns = q->n_policy_arns;
-	}
+	if (sts_claims_session_policies(c, cl, q->policy, q->policy_arns, q->n_policy_arns) < 0)
+		return -ENOMEM;
 	cl->tags = f->tags;
 	cl->n_tags = f->n_tags;
 	cl->has_mfa_present = true;
